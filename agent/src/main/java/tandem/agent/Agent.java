@@ -1,0 +1,383 @@
+package tandem.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tandem.api.ApiServer;
+import tandem.cluster.ClusterCommand;
+import tandem.cluster.ClusterJoinHandler;
+import tandem.cluster.ClusterState;
+import tandem.cluster.CommandResult;
+import tandem.cluster.GroupState;
+import tandem.cluster.LocalMembership;
+import tandem.cluster.Member;
+import tandem.cluster.raft.RaftCluster;
+import tandem.cluster.raft.RaftSettings;
+import tandem.config.CheckConfig;
+import tandem.config.CheckScope;
+import tandem.config.CheckTarget;
+import tandem.config.GroupConfig;
+import tandem.config.ServiceConfig;
+import tandem.config.TandemConfig;
+import tandem.core.Event;
+import tandem.core.EventLog;
+import tandem.core.Level;
+import tandem.core.Mode;
+import tandem.core.NodeId;
+import tandem.core.Ticker;
+import tandem.failover.FailoverCoordinator;
+import tandem.failover.LeaseTiming;
+import tandem.failover.LocalGroup;
+import tandem.failover.fencing.Watchdog;
+import tandem.health.HealthMonitor;
+import tandem.resource.Hook;
+import tandem.resource.Resource;
+import tandem.resource.ResourceChain;
+import tandem.resource.ServiceResource;
+import tandem.transport.NodeIdentity;
+import tandem.transport.PinnedPeers;
+import tandem.transport.TransportServer;
+
+/**
+ * One tandem agent: wires the rooms together from the config, starts them in order and stops
+ * them in reverse. Start order: identity, membership, Raft, transport, watchdog, local groups,
+ * failover loop, API. A node with no cluster.json bootstraps a new cluster as its only member.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final TandemConfig cfg;
+  private final String self;
+  private final NodeIdentity identity;
+  private final EventLog events;
+  private final PinnedPeers pinned;
+  private final ClusterHandle cluster;
+  private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "agent-background");
+    t.setDaemon(true);
+    return t;
+  });
+  private TransportServer transport;
+  private Watchdog watchdog;
+  private Map<String, LocalGroup> groups = Map.of();
+  private FailoverCoordinator coordinator;
+  private ApiServer api;
+  private Generations generations;
+
+  private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
+    this.cfg = cfg;
+    this.self = cfg.node().name().value();
+    this.identity = identity;
+    this.events = events;
+    this.pinned = pinned;
+    this.cluster = cluster;
+  }
+
+  public static Path dataDir(TandemConfig cfg) {
+    return cfg.node().dataDir();
+  }
+
+  /** Starts the agent; returns once every part runs (the cluster may still be electing). */
+  public static Agent start(TandemConfig cfg) throws Exception {
+    Path data = cfg.node().dataDir();
+    NodeIdentity identity = NodeIdentity.load(data);
+    EventLog events = new EventLog(data.resolve("events.jsonl"));
+    LocalMembership lm = LocalMembership.read(data);
+    boolean bootstrap = lm == null;
+    if (bootstrap) {
+      Member me = selfMember(cfg, identity);
+      lm = new LocalMembership(cfg.cluster(), 1, List.of(me), List.of(me.name()));
+      lm.write(data);
+    }
+    checkSameCluster(cfg, lm);
+    PinnedPeers pinned = new PinnedPeers(ids(lm.members()));
+    ClusterHandle cluster = new ClusterHandle(RaftCluster.start(raftSettings(cfg, identity, pinned, lm)));
+    Agent a = new Agent(cfg, identity, events, pinned, cluster);
+    a.startRest(bootstrap);
+    return a;
+  }
+
+  private static void checkSameCluster(TandemConfig cfg, LocalMembership lm) {
+    if (!lm.cluster().equals(cfg.cluster())) {
+      throw new IllegalStateException("tandem.yaml names cluster '" + cfg.cluster() + "' but this node belongs to cluster '"
+          + lm.cluster() + "' (" + cfg.node().dataDir().resolve(LocalMembership.FILE) + "); fix `cluster:` in tandem.yaml");
+    }
+  }
+
+  static Member selfMember(TandemConfig cfg, NodeIdentity id) {
+    var n = cfg.node();
+    return new Member(n.name().value(), id.id().value(), id.certificatePem(), n.listen().toString(), n.raft().toString(),
+        n.api().toString(), n.witness(), System.currentTimeMillis());
+  }
+
+  static RaftSettings raftSettings(TandemConfig cfg, NodeIdentity id, PinnedPeers pinned, LocalMembership lm) {
+    Path raftDir = cfg.node().dataDir().resolve("raft");
+    return new RaftSettings(cfg.node().name().value(), raftDir, lm, cfg.node().raft().host(), cfg.node().raft().port(),
+        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600));
+  }
+
+  private static Set<NodeId> ids(List<Member> members) {
+    return members.stream().map(m -> new NodeId(m.nodeId())).collect(Collectors.toSet());
+  }
+
+  private void startRest(boolean bootstrap) throws Exception {
+    cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
+    var listen = cfg.node().listen();
+    transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
+        new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString()));
+    watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
+        emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
+    groups = localGroups();
+    var f = cfg.failover();
+    coordinator = new FailoverCoordinator(self, cluster, new LeaseTiming(f.lease(), f.renewInterval(), f.promoteMargin()),
+        groups, Ticker.system(), events, watchdog);
+    coordinator.start();
+    generations = new Generations(cfg, identity, cluster, this::adoptGeneration);
+    background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
+    String token = ApiToken.readOrCreate(cfg.node().dataDir());
+    api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
+        events, new Actions(this), () -> token, () -> !groups.isEmpty()));
+    if (bootstrap) {
+      background.execute(this::bootstrapCluster);
+    }
+    emit(Level.INFO, "started", "", "agent " + self + " (" + identity.id().shortForm() + ") started; transport " + listen
+        + ", raft " + cfg.node().raft() + ", api " + cfg.node().api());
+  }
+
+  private void bootstrapCluster() {
+    Member me = selfMember(cfg, identity);
+    for (int i = 0; i < 100 && !cluster.state().bootstrapped(); i++) {
+      try {
+        CommandResult r = cluster.submit(new ClusterCommand.Bootstrap(cfg.cluster(), me), Duration.ofSeconds(5)).get();
+        emit(Level.INFO, "bootstrapped", "", r.message() + "; other nodes join with `tandem invite` here and `tandem join` there");
+        return;
+      } catch (Exception e) {
+        LOG.info("waiting for the new cluster to elect this node: {}", e.getMessage());
+      }
+    }
+  }
+
+  private Map<String, LocalGroup> localGroups() {
+    Map<String, LocalGroup> out = new LinkedHashMap<>();
+    if (cfg.node().witness()) {
+      return out;
+    }
+    for (GroupConfig g : cfg.groups().values()) {
+      if (g.modeOf(cfg.node().name()) == Mode.OFF) {
+        continue;
+      }
+      out.put(g.name(), localGroup(g));
+    }
+    return out;
+  }
+
+  private LocalGroup localGroup(GroupConfig g) {
+    List<Resource> resources = new ArrayList<>();
+    List<CheckConfig> serviceChecks = new ArrayList<>();
+    List<CheckConfig> nodeChecks = new ArrayList<>();
+    for (var r : g.resources()) {
+      if (r instanceof ServiceConfig s) {
+        resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
+        s.check().ifPresent(c -> serviceChecks.add(new CheckConfig("service-check", new CheckTarget.Command(c),
+            CheckScope.SERVICE, Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 1, 0, true, Optional.empty(), 0)));
+      }
+    }
+    for (CheckConfig c : g.checks()) {
+      (c.on() == CheckScope.NODE ? nodeChecks : serviceChecks).add(c);
+    }
+    Optional<Hook> promote = g.onPromote().map(c -> new Hook("on-promote", c, g.hookTimeout()));
+    Optional<Hook> demote = g.onDemote().map(c -> new Hook("on-demote", c, g.hookTimeout()));
+    HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
+    HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
+    return new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+  }
+
+  /** Once a second: keep group definitions, pinned peers and cluster.json in step with the state. */
+  private void housekeeping() {
+    try {
+      ClusterState s = cluster.state();
+      if (!s.bootstrapped()) {
+        generations.probe();
+        return;
+      }
+      defineGroups(s);
+      generations.noteLeader(cluster.leader() != null);
+    } catch (RuntimeException e) {
+      LOG.warn("housekeeping failed: {}", e.toString());
+    }
+  }
+
+  private void defineGroups(ClusterState s) {
+    if (cfg.node().witness()) {
+      return;
+    }
+    for (GroupConfig g : cfg.groups().values()) {
+      String hash = definitionHash(g);
+      GroupState have = s.groups().get(g.name());
+      boolean mine = have == null || self.equals(have.definedBy()) || !s.members().containsKey(have.definedBy());
+      if (have != null && (hash.equals(have.definitionHash()) || !mine)) {
+        continue;
+      }
+      Map<String, String> modes = new LinkedHashMap<>();
+      g.nodes().forEach((n, m) -> modes.put(n.value(), m.word()));
+      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, g.failback().name().toLowerCase(),
+          g.failbackAfter().toMillis(), self, hash), Duration.ofSeconds(5));
+    }
+  }
+
+  static String definitionHash(GroupConfig g) {
+    String canon = g.nodes() + "|" + g.failback() + "|" + g.failbackAfter();
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canon.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void onApplied(ClusterState before, ClusterCommand cmd, CommandResult result, ClusterState after) {
+    if (!before.members().equals(after.members()) || !before.voters().equals(after.voters())) {
+      pinned.replace(ids(List.copyOf(after.members().values())));
+      try {
+        LocalMembership.of(after).write(cfg.node().dataDir());
+      } catch (IOException e) {
+        LOG.warn("cannot update {}: {}", LocalMembership.FILE, e.getMessage());
+      }
+    }
+    if (!result.ok()) {
+      return;
+    }
+    switch (cmd) {
+      case ClusterCommand.Join j -> emit(Level.WARNING, "joined", "", result.message());
+      case ClusterCommand.Promote p -> emit(Level.WARNING, "primary-changed", p.group(), result.message());
+      case ClusterCommand.Release r -> emit(Level.WARNING, "primary-changed", r.group(), result.message());
+      case ClusterCommand.RequestSwitchover r -> emit(Level.INFO, "switchover", r.group(), result.message());
+      case ClusterCommand.SetPaused p -> emit(Level.WARNING, p.paused() ? "paused" : "resumed", p.group(), result.message());
+      case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
+      default -> { }
+    }
+  }
+
+  /** A forced failover elsewhere made a newer generation that still counts this node as a member. */
+  private void adoptGeneration(LocalMembership newer) {
+    try {
+      emit(Level.CRITICAL, "generation-changed", "", "the cluster was re-formed by a forced failover (generation "
+          + newer.generation() + "); stopping this node's groups and rejoining as a replica");
+      groups.values().forEach(g -> g.demote("cluster re-formed without this node", Level.CRITICAL, () -> { }));
+      RaftCluster old = cluster.current();
+      old.close();
+      Path raftDir = cfg.node().dataDir().resolve("raft");
+      if (Files.exists(raftDir)) {
+        Files.move(raftDir, cfg.node().dataDir().resolve("raft-generation-" + cluster.state().generation() + "-" + Instant.now().toEpochMilli()));
+      }
+      newer.write(cfg.node().dataDir());
+      pinned.replace(ids(newer.members()));
+      cluster.replace(RaftCluster.start(raftSettings(cfg, identity, pinned, newer)));
+    } catch (IOException e) {
+      emit(Level.CRITICAL, "generation-change-failed", "", "could not move to generation " + newer.generation() + ": " + e.getMessage());
+    }
+  }
+
+  /** Forced failover without quorum: this node alone becomes the voting set of a new generation. */
+  synchronized CommandResult reform(String group, String to) throws Exception {
+    if (!self.equals(to)) {
+      return CommandResult.refused("without a quorum, a forced failover must run on the node that takes over: run it on " + to);
+    }
+    ClusterState old = cluster.state();
+    long gen = old.generation() + 1;
+    LocalMembership lm = new LocalMembership(old.cluster(), gen, List.copyOf(old.members().values()), List.of(self));
+    RaftCluster prev = cluster.current();
+    prev.close();
+    Path raftDir = cfg.node().dataDir().resolve("raft");
+    Files.move(raftDir, cfg.node().dataDir().resolve("raft-generation-" + old.generation() + "-" + Instant.now().toEpochMilli()));
+    lm.write(cfg.node().dataDir());
+    cluster.replace(RaftCluster.start(raftSettings(cfg, identity, pinned, lm)));
+    String why = "forced failover by the operator on " + self + " (the cluster had no quorum)";
+    CommandResult r = null;
+    for (int i = 0; i < 50 && r == null; i++) {
+      try {
+        r = cluster.submit(new ClusterCommand.Reform(old, gen, List.of(self), group, to, why, System.currentTimeMillis()),
+            Duration.ofSeconds(2)).get();
+      } catch (Exception e) {
+        LOG.info("waiting for the new generation to elect this node: {}", e.getMessage());
+      }
+    }
+    return r == null ? CommandResult.refused("the new generation did not start; see the log") : r;
+  }
+
+  NodeIdentity identity() {
+    return identity;
+  }
+
+  ClusterHandle cluster() {
+    return cluster;
+  }
+
+  String self() {
+    return self;
+  }
+
+  void emit(Level level, String kind, String group, String message) {
+    events.emit(new Event(Instant.now(), level, kind, self, group, message));
+  }
+
+  /**
+   * Stops the agent: hands its groups over (stop resources, release the lease so another node
+   * takes over at once, not after a lease), then stops every part in reverse order.
+   */
+  @Override
+  public void close() throws Exception {
+    if (api != null) {
+      api.close();
+    }
+    background.shutdownNow();
+    if (coordinator != null) {
+      coordinator.close();
+    }
+    releaseGroups();
+    for (LocalGroup g : groups.values()) {
+      g.close();
+    }
+    if (watchdog != null) {
+      watchdog.close();
+    }
+    if (transport != null) {
+      transport.close();
+    }
+    cluster.current().close();
+    events.close();
+  }
+
+  private void releaseGroups() throws InterruptedException {
+    ClusterState s = cluster.state();
+    for (LocalGroup g : groups.values()) {
+      GroupState gs = s.groups().get(g.name());
+      var done = new java.util.concurrent.CountDownLatch(1);
+      g.demote("agent shutting down", Level.WARNING, done::countDown);
+      done.await(5, TimeUnit.MINUTES);
+      if (gs != null && self.equals(gs.primary())) {
+        try {
+          cluster.submit(new ClusterCommand.Release(g.name(), self, gs.epoch(), System.currentTimeMillis()), Duration.ofSeconds(3)).get();
+        } catch (Exception e) {
+          LOG.warn("could not release {} on shutdown ({}); another node takes over when the lease runs out", g.name(), e.getMessage());
+        }
+      }
+    }
+  }
+}

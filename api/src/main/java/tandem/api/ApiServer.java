@@ -1,0 +1,145 @@
+package tandem.api;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import tandem.cluster.Cluster;
+import tandem.cluster.ClusterState;
+import tandem.cluster.CommandResult;
+import tandem.cluster.GroupState;
+import tandem.cluster.NodeReport;
+import tandem.core.Durations;
+import tandem.core.EventLog;
+import tandem.failover.FailoverCoordinator;
+
+/**
+ * The agent's REST API. Load-balancer endpoints follow Patroni's contract (200 or 503):
+ * GET /health, /primary, /replica, /read-only, each with an optional ?group=. The operator's
+ * API lives under /api/v1; its mutating calls need the node's API token (Bearer).
+ */
+public final class ApiServer implements AutoCloseable {
+  private final Javalin app;
+
+  private ApiServer(Javalin app) {
+    this.app = app;
+  }
+
+  /** The parts of the agent the API reads and drives. */
+  public record Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events,
+      AgentActions actions, Supplier<String> token, Supplier<Boolean> servesGroup) {}
+
+  public static ApiServer start(String host, int port, Wiring w) {
+    Javalin app = Javalin.create(config -> {
+      config.showJavalinBanner = false;
+      config.useVirtualThreads = true;
+    });
+    routes(app, w);
+    try {
+      app.start(host, port);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot listen on API address " + host + ":" + port + ": " + e.getMessage()
+          + "; make sure no other process uses the port, or change node.api in tandem.yaml", e);
+    }
+    return new ApiServer(app);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  private static void routes(Javalin app, Wiring w) {
+    app.get("/health", ctx -> ctx.json(Map.of("state", "running", "node", w.self())));
+    app.get("/liveness", ctx -> ctx.json(Map.of("state", "running")));
+    app.get("/primary", ctx -> answer(ctx, isPrimary(w, ctx.queryParam("group")), "primary"));
+    app.get("/replica", ctx -> answer(ctx, isHealthyReplica(w, ctx.queryParam("group")), "replica"));
+    app.get("/read-only", ctx -> {
+      String g = ctx.queryParam("group");
+      answer(ctx, isPrimary(w, g) || isHealthyReplica(w, g), "read-only");
+    });
+    app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator())));
+    app.get("/api/v1/events", ctx -> events(ctx, w));
+    app.before("/api/v1/groups/*", ctx -> authorize(ctx, w));
+    app.before("/api/v1/invite", ctx -> authorize(ctx, w));
+    app.post("/api/v1/groups/{group}/switchover", ctx ->
+        result(ctx, w.actions().switchover(ctx.pathParam("group"), required(ctx, "to"))));
+    app.post("/api/v1/groups/{group}/failover", ctx -> result(ctx, w.actions().failover(ctx.pathParam("group"),
+        required(ctx, "to"), "true".equals(ctx.queryParam("force")))));
+    app.post("/api/v1/groups/{group}/pause", ctx -> result(ctx, w.actions().pause(ctx.pathParam("group"), true)));
+    app.post("/api/v1/groups/{group}/resume", ctx -> result(ctx, w.actions().pause(ctx.pathParam("group"), false)));
+    app.post("/api/v1/invite", ctx -> {
+      String ttl = ctx.queryParam("ttl");
+      ctx.json(Map.of("token", w.actions().invite(ttl == null ? Duration.ofHours(1) : Durations.parse(ttl))));
+    });
+    app.exception(IllegalArgumentException.class, (e, ctx) ->
+        ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
+    app.exception(Exception.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error",
+        "the cluster did not answer: " + e + "; is a majority of nodes running? see `tandem status`")));
+  }
+
+  private static void authorize(Context ctx, Wiring w) {
+    String want = "Bearer " + w.token().get();
+    if (!want.equals(ctx.header("Authorization"))) {
+      ctx.status(HttpStatus.UNAUTHORIZED).json(Map.of("error",
+          "this call needs the node's API token: send 'Authorization: Bearer <token>' (the token is in <data-dir>/api.token;"
+              + " `tandem` on the node reads it for you)"));
+      ctx.skipRemainingHandlers();
+    }
+  }
+
+  private static String required(Context ctx, String param) {
+    String v = ctx.queryParam(param);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("missing query parameter '" + param + "'");
+    }
+    return v;
+  }
+
+  private static void result(Context ctx, CommandResult r) {
+    ctx.status(r.ok() ? HttpStatus.OK : HttpStatus.CONFLICT).json(r);
+  }
+
+  private static void answer(Context ctx, boolean yes, String what) {
+    ctx.status(yes ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("role", what, "match", yes));
+  }
+
+  private static void events(Context ctx, Wiring w) throws InterruptedException {
+    long after = Long.parseLong(ctx.queryParamAsClass("after", String.class).getOrDefault("0"));
+    String wait = ctx.queryParam("wait");
+    ctx.json(w.events().after(after, wait == null ? Duration.ZERO : Durations.parse(wait)));
+  }
+
+  static boolean isPrimary(Wiring w, String group) {
+    ClusterState s = w.cluster().state();
+    return s.groups().values().stream()
+        .filter(g -> group == null || g.name().equals(group))
+        .anyMatch(g -> w.self().equals(g.primary()) && running(s, g, w.self()));
+  }
+
+  private static boolean running(ClusterState s, GroupState g, String node) {
+    NodeReport r = s.report(node, g.name());
+    return r != null && r.running() && r.runningEpoch() == g.epoch();
+  }
+
+  static boolean isHealthyReplica(Wiring w, String group) {
+    ClusterState s = w.cluster().state();
+    var mine = s.groups().values().stream()
+        .filter(g -> group == null || g.name().equals(group))
+        .filter(g -> !"off".equals(g.modeOf(w.self())))
+        .toList();
+    if (mine.isEmpty() || w.cluster().leader() == null) {
+      return false;
+    }
+    return mine.stream().allMatch(g -> {
+      NodeReport r = s.report(w.self(), g.name());
+      return !w.self().equals(g.primary()) && r != null && r.passing();
+    });
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

@@ -1,0 +1,28 @@
+package tandem.api;
+
+import java.util.List;
+
+/**
+ * The cluster as one node sees it: what GET /api/v1/status returns and `tandem status` prints.
+ *
+ * @param cluster the cluster's name
+ * @param node the node answering
+ * @param leader the Raft leader, or null when there is none (no quorum)
+ * @param generation the voting generation
+ * @param automaticFailover a sentence on whether automatic failover is possible, and why not
+ * @param nodes one row per member
+ * @param groups one entry per group
+ */
+public record Status(String cluster, String node, String leader, long generation, String automaticFailover,
+    List<NodeRow> nodes, List<GroupRow> groups) {
+
+  /** A member of the cluster. */
+  public record NodeRow(String name, String id, String listen, String api, boolean witness, boolean voter) {}
+
+  /** A group with its primary and one row per node. */
+  public record GroupRow(String group, String primary, long epoch, boolean paused, String switchoverTo,
+      String failback, String why, String lastChange, String definedBy, List<MemberRow> members) {}
+
+  /** One node's part in a group. */
+  public record MemberRow(String node, String mode, String role, String state, String health, int weight, String lease) {}
+}

@@ -1,0 +1,68 @@
+package tandem.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tandem.cluster.Cluster;
+import tandem.cluster.ClusterState;
+import tandem.cluster.GroupState;
+import tandem.cluster.Member;
+import tandem.cluster.NodeReport;
+import tandem.failover.FailoverCoordinator;
+
+/** Builds {@link Status} from the agreed state and this node's own knowledge. */
+final class StatusBuilder {
+  private StatusBuilder() {}
+
+  static Status build(String self, Cluster cluster, FailoverCoordinator coordinator) {
+    ClusterState s = cluster.state();
+    List<Status.NodeRow> nodes = s.members().values().stream()
+        .map(m -> new Status.NodeRow(m.name(), m.nodeId(), m.listen(), m.api(), m.witness(), s.voters().contains(m.name())))
+        .toList();
+    Map<String, String> decisions = coordinator == null ? Map.of() : coordinator.decisions();
+    List<Status.GroupRow> groups = new ArrayList<>();
+    for (GroupState g : s.groups().values()) {
+      groups.add(group(self, s, g, decisions.getOrDefault(g.name(), ""), coordinator));
+    }
+    return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups);
+  }
+
+  static String quorumNote(ClusterState s) {
+    int voters = s.voters().size();
+    boolean witness = s.voters().stream().map(s.members()::get).anyMatch(m -> m != null && m.witness());
+    if (voters < 2) {
+      return "impossible: a single node has nowhere to fail over to; join a second node and a witness";
+    }
+    if (voters == 2) {
+      return "impossible: 2 voting nodes" + (witness ? "" : " and no witness")
+          + " have no majority when one is lost; add a witness (`tandem init --witness` on a small third box, then `tandem join`),"
+          + " or use `tandem failover <group> --to <node> --force` once you know the other node is down";
+    }
+    return "possible: " + voters + " voters" + (witness ? " incl. a witness" : "") + ", " + (voters / 2 + 1) + " make a majority";
+  }
+
+  private static Status.GroupRow group(String self, ClusterState s, GroupState g, String why, FailoverCoordinator c) {
+    List<Status.MemberRow> rows = new ArrayList<>();
+    for (Member m : s.members().values()) {
+      if (m.witness()) {
+        continue;
+      }
+      String mode = g.modeOf(m.name());
+      NodeReport r = s.report(m.name(), g.name());
+      boolean primary = m.name().equals(g.primary());
+      String state = r == null ? "unknown" : r.running() && r.runningEpoch() == g.epoch() ? "running" : primary ? "starting" : "stopped";
+      String lease = "";
+      if (primary && m.name().equals(self) && c != null) {
+        Duration left = c.leaseRemaining(g.name());
+        lease = left == null ? "" : left.toMillis() + "ms";
+      }
+      rows.add(new Status.MemberRow(m.name(), mode, primary ? "primary" : "off".equals(mode) ? "-" : "replica", state,
+          r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease));
+    }
+    String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
+    return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,
+        g.definedBy(), rows);
+  }
+}

@@ -1,0 +1,76 @@
+package tandem.cluster;
+
+import java.util.Map;
+
+/**
+ * The cluster's record of one group: its definition, who is primary under which epoch, the lease
+ * renewal counter, pause flag and a pending planned switchover.
+ *
+ * @param name the group's name
+ * @param modes node name to mode word ("primary", "active", "passive", "off")
+ * @param failback "manual" or "auto"
+ * @param failbackAfterMillis how long the preferred node must be healthy before automatic failback
+ * @param definedBy the node whose tandem.yaml last defined the group
+ * @param definitionHash a hash of that definition, to notice nodes whose file differs
+ * @param primary the primary's name, or null when the group has none
+ * @param epoch the fencing token; grows at every change of primary
+ * @param renewals how many lease renewals the current primary made; a promotion must name the
+ *     count it saw, so a renewal that lands between a decision and its commit cancels it
+ * @param paused true while automatic failover is off (maintenance)
+ * @param switchoverTo the target of a planned switchover in progress, or null
+ * @param lastChange a sentence about the last change of primary, with its reason
+ * @param lastChangeMillis when that happened
+ */
+public record GroupState(
+    String name,
+    Map<String, String> modes,
+    String failback,
+    long failbackAfterMillis,
+    String definedBy,
+    String definitionHash,
+    String primary,
+    long epoch,
+    long renewals,
+    boolean paused,
+    String switchoverTo,
+    String lastChange,
+    long lastChangeMillis) {
+
+  public GroupState {
+    modes = Map.copyOf(modes);
+  }
+
+  /** The mode word of a node, "off" when not listed. */
+  public String modeOf(String node) {
+    return modes.getOrDefault(node, "off");
+  }
+
+  public boolean hasPrimary() {
+    return primary != null;
+  }
+
+  GroupState withPrimary(String node, long newEpoch, String why, long atMillis) {
+    return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
+        node, newEpoch, 0, paused, null, why, atMillis);
+  }
+
+  GroupState withRenewal() {
+    return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
+        primary, epoch, renewals + 1, paused, switchoverTo, lastChange, lastChangeMillis);
+  }
+
+  GroupState withPaused(boolean p) {
+    return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
+        primary, epoch, renewals, p, switchoverTo, lastChange, lastChangeMillis);
+  }
+
+  GroupState withSwitchoverTo(String target) {
+    return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
+        primary, epoch, renewals, paused, target, lastChange, lastChangeMillis);
+  }
+
+  GroupState withDefinition(Map<String, String> m, String fb, long fbAfter, String by, String hash) {
+    return new GroupState(name, m, fb, fbAfter, by, hash,
+        primary, epoch, renewals, paused, switchoverTo, lastChange, lastChangeMillis);
+  }
+}

@@ -1,0 +1,26 @@
+package tandem.cluster;
+
+/**
+ * What one node last said about itself for one group: its health and whether the group's
+ * resources run there. Written through Raft when it changes, so every node sees the same facts.
+ *
+ * @param node the reporting node
+ * @param group the group
+ * @param passing true when no critical check fails and the agent can run the group
+ * @param criticalFailing true when a critical check fails
+ * @param weight the sum of check weights in force (keepalived semantics)
+ * @param summary one line for `tandem status`
+ * @param running true when the group's resources run on this node as primary
+ * @param runningEpoch the epoch under which they were started (0 when not running)
+ * @param atMillis wall-clock time of the report
+ */
+public record NodeReport(
+    String node,
+    String group,
+    boolean passing,
+    boolean criticalFailing,
+    int weight,
+    String summary,
+    boolean running,
+    long runningEpoch,
+    long atMillis) {}

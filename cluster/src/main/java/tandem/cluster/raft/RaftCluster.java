@@ -1,0 +1,291 @@
+package tandem.cluster.raft;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tandem.cluster.Cluster;
+import tandem.cluster.ClusterCodec;
+import tandem.cluster.ClusterCommand;
+import tandem.cluster.ClusterListener;
+import tandem.cluster.ClusterState;
+import tandem.cluster.CommandResult;
+import tandem.cluster.LocalMembership;
+import tandem.cluster.Member;
+
+/**
+ * This node's member of the cluster's Raft group, run by Apache Ratis over gRPC with mutual TLS
+ * pinned to the members' certificates. It is the only class that talks to Ratis.
+ *
+ * <p>Membership: the agreed state lists the voters; on the leader a reconcile loop makes Ratis'
+ * configuration follow it (a joined node is added once it runs). A voters list changed by a
+ * forced failover starts a new Raft group (a new generation), so a node left out cannot form a
+ * majority in the old one.
+ */
+public final class RaftCluster implements Cluster, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftCluster.class);
+
+  private final RaftSettings settings;
+  private final RaftGroup group;
+  private final RaftServer server;
+  private final RaftClient client;
+  private final TandemStateMachine machine;
+  private final ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "raft-reconcile");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean reconfiguring = new AtomicBoolean();
+
+  private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m) {
+    this.settings = settings;
+    this.group = group;
+    this.server = server;
+    this.client = client;
+    this.machine = m;
+  }
+
+  /** The Raft group ID of a cluster generation: the same on every node, derived from the name. */
+  public static RaftGroupId groupId(String cluster, long generation) {
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("tandem:" + cluster + ":" + generation).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Starts the Raft member; returns once the server runs (not necessarily with a leader). */
+  public static RaftCluster start(RaftSettings s) throws IOException {
+    LocalMembership lm = s.membership();
+    RaftGroup group = RaftGroup.valueOf(groupId(lm.cluster(), lm.generation()), peers(lm.members(), lm.voters()));
+    RaftProperties props = properties(s);
+    Parameters params = tls(s);
+    boolean exists = Files.isDirectory(s.storageDir().resolve(group.getGroupId().getUuid().toString()));
+    TandemStateMachine[] holder = new TandemStateMachine[1];
+    RaftCluster[] self = new RaftCluster[1];
+    TandemStateMachine m = new TandemStateMachine(() -> {
+      if (self[0] != null) {
+        self[0].reconcileSoon();
+      }
+    });
+    holder[0] = m;
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(s.self()))
+        .setGroup(group)
+        .setStateMachine(m)
+        .setProperties(props)
+        .setParameters(params)
+        .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+        .build();
+    server.start();
+    RaftClient client = RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(props)
+        .setParameters(params)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build();
+    RaftCluster rc = new RaftCluster(s, group, server, client, m);
+    self[0] = rc;
+    rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
+    return rc;
+  }
+
+  private static List<RaftPeer> peers(List<Member> members, List<String> voters) {
+    Set<String> v = Set.copyOf(voters);
+    return members.stream().filter(m -> v.contains(m.name())).map(RaftCluster::peer).toList();
+  }
+
+  private static RaftPeer peer(Member m) {
+    // A witness leads by preference, so losing a data node rarely costs an election as well.
+    return RaftPeer.newBuilder().setId(m.name()).setAddress(m.raft()).setPriority(m.witness() ? 1 : 0).build();
+  }
+
+  private static RaftProperties properties(RaftSettings s) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(s.storageDir().toFile()));
+    GrpcConfigKeys.Server.setHost(p, s.bindHost());
+    GrpcConfigKeys.Server.setPort(p, s.bindPort());
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, td(s.electionTimeoutMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, td(s.electionTimeoutMax()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(1, TimeUnit.SECONDS));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(1, TimeUnit.SECONDS));
+    // Lease renewals are written to the log; snapshots keep it short.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 5000);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("4MB"));
+    return p;
+  }
+
+  private static TimeDuration td(Duration d) {
+    return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static Parameters tls(RaftSettings s) {
+    GrpcTlsConfig conf = new GrpcTlsConfig(s.keyManager(), s.trustManager(), true);
+    Parameters params = new Parameters();
+    GrpcConfigKeys.Server.setTlsConf(params, conf);
+    GrpcConfigKeys.Client.setTlsConf(params, conf);
+    GrpcConfigKeys.Admin.setTlsConf(params, conf);
+    return params;
+  }
+
+  @Override
+  public ClusterState state() {
+    return machine.state();
+  }
+
+  @Override
+  public CompletableFuture<CommandResult> submit(ClusterCommand command, Duration timeout) {
+    Message msg = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(ClusterCodec.encode(command)));
+    return client.async().send(msg)
+        .thenApply(RaftCluster::result)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static CommandResult result(RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      throw new IllegalStateException("consensus refused the command: " + reply.getException());
+    }
+    try {
+      return ClusterCodec.decode(reply.getMessage().getContent().toByteArray(), CommandResult.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("unreadable reply: " + e.getMessage(), e);
+    }
+  }
+
+  private DivisionInfo info() throws IOException {
+    return server.getDivision(group.getGroupId()).getInfo();
+  }
+
+  @Override
+  public boolean isLeaderReady() {
+    try {
+      DivisionInfo i = info();
+      return i.isLeader() && i.isLeaderReady();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String leader() {
+    try {
+      RaftPeerId id = info().getLeaderId();
+      return id == null ? null : id.toString();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Map<String, Duration> peerSilence() {
+    try {
+      RaftProtos.RoleInfoProto role = info().getRoleInfoProto();
+      if (!role.hasLeaderInfo()) {
+        return Map.of();
+      }
+      Map<String, Duration> out = new HashMap<>();
+      for (RaftProtos.ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+        out.put(f.getId().getId().toStringUtf8(), Duration.ofMillis(f.getLastRpcElapsedTimeMs()));
+      }
+      return out;
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  @Override
+  public void addListener(ClusterListener listener) {
+    machine.addListener(listener);
+  }
+
+  /** The Raft group this node serves. */
+  public RaftGroupId groupId() {
+    return group.getGroupId();
+  }
+
+  private void reconcileSoon() {
+    reconciler.execute(this::reconcile);
+  }
+
+  /** On the leader, makes Ratis' voting configuration equal to the agreed voters. */
+  private void reconcile() {
+    try {
+      if (!isLeaderReady() || reconfiguring.get()) {
+        return;
+      }
+      ClusterState s = state();
+      if (!s.bootstrapped() || s.generation() != settings.membership().generation()) {
+        return;
+      }
+      Set<String> want = Set.copyOf(s.voters());
+      Set<String> have = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
+          .map(p -> p.getId().toString()).collect(Collectors.toSet());
+      if (want.equals(have)) {
+        return;
+      }
+      List<RaftPeer> peers = s.voters().stream().map(s.members()::get).filter(Objects::nonNull).map(RaftCluster::peer).toList();
+      reconfiguring.set(true);
+      Thread.ofVirtual().start(() -> setConfiguration(peers, have));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("membership reconcile failed: {}", e.toString());
+    }
+  }
+
+  private void setConfiguration(List<RaftPeer> peers, Set<String> had) {
+    try {
+      RaftClientReply r = client.admin().setConfiguration(peers);
+      if (r.isSuccess()) {
+        LOG.info("raft voters changed from {} to {}", had, peers.stream().map(p -> p.getId().toString()).toList());
+      } else {
+        LOG.info("raft voters not changed yet ({}); will retry", r.getException() == null ? "?" : r.getException().getMessage());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.info("raft voters not changed yet ({}); will retry", e.getMessage());
+    } finally {
+      reconfiguring.set(false);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    reconciler.shutdownNow();
+    try {
+      client.close();
+    } finally {
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package tandem.config;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import tandem.core.Durations;
+import tandem.core.Mode;
+import tandem.core.NodeName;
+
+/**
+ * The rules that relate several settings (ports, lease timing, modes in a group, check timing), each problem named with
+ * its key path. {@link ConfigLoader} applies them while reading; {@link #validate} applies them to a config built in
+ * code.
+ */
+public final class ConfigValidator {
+  private ConfigValidator() {}
+
+  /** Every cross-field problem in {@code config}; empty when it is fine. */
+  public static List<ConfigProblem> validate(TandemConfig config) {
+    Problems problems = new Problems();
+    node(config.node(), problems);
+    failover(config.failover(), problems);
+    config.groups().forEach((name, group) -> {
+      String path = Problems.child("groups", name);
+      group(group, path, problems);
+      String checks = path + ".checks";
+      for (int i = 0; i < group.checks().size(); i++) {
+        check(group.checks().get(i), Problems.item(checks, i), problems);
+      }
+      checkNames(group.checks(), checks, problems);
+    });
+    witness(config.node(), config.groups(), problems);
+    return problems.list();
+  }
+
+  /** listen, raft and api need three different ports when they share an interface. */
+  static void node(NodeConfig node, Problems problems) {
+    if (clash(node.raft(), node.listen())) {
+      problems.add("node.raft-port", "port " + node.raft().port() + " is already used by node.listen; "
+          + "give each its own port");
+    }
+    if (clash(node.api(), node.listen())) {
+      problems.add("node.api", "port " + node.api().port() + " is already used by node.listen; give each its own port");
+    } else if (clash(node.api(), node.raft())) {
+      problems.add("node.api", "port " + node.api().port() + " is already used by the raft port (node.raft-port, "
+          + "by default the node.listen port + 1); give each its own port");
+    }
+  }
+
+  // A wildcard host (0.0.0.0) binds every interface, so it clashes with any host on the same port.
+  private static boolean clash(HostPort a, HostPort b) {
+    return a.port() == b.port() && a.sharesInterfaceWith(b);
+  }
+
+  /** The lease must survive two lost renewals, and the promote margin must be a small part of it. */
+  static void failover(FailoverSettings f, Problems problems) {
+    Duration least = f.renewInterval().multipliedBy(3);
+    if (f.lease().compareTo(least) < 0) {
+      problems.add("failover.lease", text(f.lease()) + " is shorter than 3 x renew-interval ("
+          + text(f.renewInterval()) + "), so a primary could lose its lease after two slow renewals; make lease at "
+          + "least " + text(least) + " or renew-interval at most " + text(f.lease().dividedBy(3)));
+    }
+    if (f.promoteMargin().compareTo(f.lease()) >= 0) {
+      problems.add("failover.promote-margin", text(f.promoteMargin()) + " must be shorter than lease ("
+          + text(f.lease()) + "): it is the allowance for clock drift added after a lease lapses, e.g. 300ms");
+    }
+  }
+
+  /** A group needs a node that may run it, and at most one preferred (primary-mode) node. */
+  static void group(GroupConfig group, String path, Problems problems) {
+    if (group.nodes().values().stream().noneMatch(Mode::eligible)) {
+      problems.add(path + ".nodes", "no node may run this group (all are off); "
+          + "give at least one node mode primary, active or passive");
+    }
+    List<String> primaries = group.nodes().entrySet().stream()
+        .filter(e -> e.getValue() == Mode.PRIMARY).map(e -> e.getKey().value()).toList();
+    if (primaries.size() > 1) {
+      problems.add(path + ".nodes", andList(primaries) + (primaries.size() == 2 ? " are both" : " are all")
+          + " primary; at most one node may be primary (the preferred one): make the others active or passive");
+    }
+  }
+
+  /** A check's timing and its weight, critical and fix settings must agree. */
+  static void check(CheckConfig check, String path, Problems problems) {
+    if (check.timeout().compareTo(check.interval()) > 0) {
+      problems.add(path + ".timeout", text(check.timeout()) + " is longer than interval (" + text(check.interval())
+          + "); a run must end before the next starts: make timeout at most the interval or raise interval");
+    }
+    if (check.critical() && check.weight() != 0) {
+      problems.add(path + ".critical", "a critical check makes the node ineligible on its own, so weight "
+          + check.weight() + " would never count; remove weight or critical");
+    }
+    if (check.fix().isEmpty() && check.fixAttempts() != 0) {
+      problems.add(path + ".fix-attempts", "is set but there is no fix; add fix: <command that repairs it> "
+          + "or remove fix-attempts");
+    } else if (check.fix().isPresent() && check.fixAttempts() == 0) {
+      problems.add(path + ".fix-attempts", "must be from 1 to " + CheckConfig.MAX_FIX_ATTEMPTS + " when fix is set");
+    }
+  }
+
+  /** Check names are unique in a group; {@code checks} may hold nulls for items that failed to read. */
+  static void checkNames(List<CheckConfig> checks, String path, Problems problems) {
+    Map<String, Integer> first = new HashMap<>();
+    for (int i = 0; i < checks.size(); i++) {
+      CheckConfig c = checks.get(i);
+      Integer earlier = c == null ? null : first.putIfAbsent(c.name(), i);
+      if (earlier != null) {
+        problems.add(Problems.item(path, i) + ".name", "'" + c.name() + "' is already the name of checks["
+            + earlier + "]; set name: on one of them so that each check has its own");
+      }
+    }
+  }
+
+  /** A witness only votes: no group may name it. */
+  static void witness(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    if (!node.witness()) {
+      return;
+    }
+    NodeName me = node.name();
+    groups.forEach((name, group) -> {
+      if (group.nodes().containsKey(me)) {
+        problems.add("groups." + name + ".nodes." + me, me + " is a witness (node.witness: true): a witness "
+            + "only votes and holds no group; remove it from this group or set witness: false");
+      }
+    });
+  }
+
+  private static String andList(List<String> words) {
+    return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.getLast();
+  }
+
+  // Durations.format rounds to a tenth of a second, which could turn "at most 1666ms" into a wrong "1.7s".
+  private static String text(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 || (ms < 60_000 && ms % 100 == 0) ? Durations.format(d) : ms + "ms";
+  }
+}

@@ -1,0 +1,31 @@
+package tandem.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import tandem.core.NodeName;
+
+/**
+ * The whole of one node's tandem.yaml: the cluster it belongs to, this node, cluster timing and the groups.
+ *
+ * @param cluster the cluster name, same pattern as a node name
+ * @param node this node's identity and addresses
+ * @param failover lease timing, the same on every node of the cluster
+ * @param groups the groups by name, in file order; unmodifiable
+ * @param file the absolute path this config was loaded from
+ */
+public record TandemConfig(
+    String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file) {
+
+  public TandemConfig {
+    if (!NodeName.isValid(cluster)) {
+      throw new IllegalArgumentException(Names.invalid("cluster", cluster));
+    }
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(failover, "failover");
+    Objects.requireNonNull(file, "file");
+    groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+  }
+}

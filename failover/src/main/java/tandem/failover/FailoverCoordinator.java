@@ -1,0 +1,357 @@
+package tandem.failover;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tandem.cluster.Cluster;
+import tandem.cluster.ClusterCommand;
+import tandem.cluster.ClusterState;
+import tandem.cluster.CommandResult;
+import tandem.cluster.GroupState;
+import tandem.cluster.Member;
+import tandem.cluster.NodeReport;
+import tandem.core.Event;
+import tandem.core.EventSink;
+import tandem.core.Level;
+import tandem.core.Mode;
+import tandem.core.Ticker;
+import tandem.failover.fencing.Watchdog;
+import tandem.health.HealthReport;
+
+/**
+ * Carries out failover on one node. Every tick (and after every applied command) it does two
+ * jobs:
+ *
+ * <ul>
+ *   <li>As the group's primary: renew the lease through Raft, start the resources once the lease
+ *       is held, re-arm the watchdog, hand over on a switchover, and stop everything if the lease
+ *       lapses (when the other voters could elect someone else without this node).
+ *   <li>As Raft leader: observe every group and carry out {@link FailoverPolicy#decide}. The
+ *       leader measures the primary's silence on its own monotonic clock from the moment it saw
+ *       the last renewal applied, or from when it became leader, whichever is later; a promotion
+ *       names the renewal count it saw, so one that lands in between cancels it.
+ * </ul>
+ *
+ * Decisions are pure ({@link FailoverPolicy}); this class only observes and acts.
+ */
+public final class FailoverCoordinator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
+  private final String self;
+  private final Cluster cluster;
+  private final LeaseTiming timing;
+  private final Map<String, LocalGroup> groups;
+  private final Ticker ticker;
+  private final EventSink events;
+  private final Watchdog watchdog;
+  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "failover-loop");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** Leader-side: when the current leader saw each group's last renewal or change. */
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  /** Leader-side: since when each node has been alive and passing, per group. */
+  private final Map<String, Long> healthySince = new ConcurrentHashMap<>();
+  private final Map<String, String> lastDecision = new ConcurrentHashMap<>();
+  private final Set<String> inflight = ConcurrentHashMap.newKeySet();
+  private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+  private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
+  private volatile boolean wasLeader;
+
+  private record Seen(long epoch, long renewals, long atNanos) {}
+
+  /** This node's lease on a group: valid until {@code untilNanos}; renewal in flight or not. */
+  private record Lease(long epoch, long untilNanos, long lastSentNanos, boolean renewing) {}
+
+  public FailoverCoordinator(String self, Cluster cluster, LeaseTiming timing, Map<String, LocalGroup> groups,
+      Ticker ticker, EventSink events, Watchdog watchdog) {
+    this.self = self;
+    this.cluster = cluster;
+    this.timing = timing;
+    this.groups = Map.copyOf(groups);
+    this.ticker = ticker;
+    this.events = events;
+    this.watchdog = watchdog;
+  }
+
+  public void start() {
+    cluster.addListener((before, cmd, result, after) -> {
+      noteChange(after);
+      loop.execute(this::tick);
+    });
+    loop.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /** The leader's last decision sentence per group (empty on followers). */
+  public Map<String, String> decisions() {
+    return Map.copyOf(lastDecision);
+  }
+
+  /** This node's lease on a group: remaining time, or null when it holds none. */
+  public Duration leaseRemaining(String group) {
+    Lease l = leases.get(group);
+    if (l == null) {
+      return null;
+    }
+    long left = l.untilNanos - ticker.nanos();
+    return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+  }
+
+  private void tick() {
+    try {
+      ClusterState s = cluster.state();
+      if (!s.bootstrapped()) {
+        return;
+      }
+      boolean leader = cluster.isLeaderReady();
+      if (leader && !wasLeader) {
+        // A new leader cannot know when the last renewal happened: it waits a whole lease.
+        seen.clear();
+        healthySince.clear();
+      }
+      wasLeader = leader;
+      if (leader) {
+        leaderDuties(s);
+      } else {
+        lastDecision.clear();
+      }
+      for (LocalGroup g : groups.values()) {
+        primaryDuties(s, g);
+        report(s, g);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("failover tick failed; please report it as a bug", e);
+    }
+  }
+
+  // ---- leader side -------------------------------------------------------------------------
+
+  private void noteChange(ClusterState s) {
+    long now = ticker.nanos();
+    for (GroupState g : s.groups().values()) {
+      seen.compute(g.name(), (k, old) -> old != null && old.epoch == g.epoch() && old.renewals == g.renewals()
+          ? old : new Seen(g.epoch(), g.renewals(), now));
+    }
+  }
+
+  private void leaderDuties(ClusterState s) {
+    noteChange(s);
+    Map<String, Duration> silence = cluster.peerSilence();
+    for (GroupState g : s.groups().values()) {
+      Observation o = observe(s, g, silence);
+      Decision d = FailoverPolicy.decide(o);
+      String previous = lastDecision.put(g.name(), d.why());
+      if (!d.why().equals(previous) && !(d instanceof Decision.Stay && previous == null)) {
+        LOG.info("group {}: {}", g.name(), d.why());
+      }
+      act(g, d, previous);
+    }
+  }
+
+  Observation observe(ClusterState s, GroupState g, Map<String, Duration> silence) {
+    long now = ticker.nanos();
+    Seen seenAt = seen.get(g.name());
+    Duration since = seenAt == null ? Duration.ZERO : Duration.ofNanos(now - seenAt.atNanos);
+    List<Candidate> candidates = new ArrayList<>();
+    for (Member m : s.dataVoters()) {
+      Mode mode = Objects.requireNonNullElse(Mode.parse(g.modeOf(m.name())), Mode.OFF);
+      boolean alive = m.name().equals(self) || silence.getOrDefault(m.name(), Duration.ofDays(1)).compareTo(timing.lease().dividedBy(2)) < 0;
+      NodeReport r = s.report(m.name(), g.name());
+      boolean fit = alive && r != null && r.passing();
+      String key = g.name() + "/" + m.name();
+      if (fit) {
+        healthySince.putIfAbsent(key, now);
+      } else {
+        healthySince.remove(key);
+      }
+      Duration healthy = fit ? Duration.ofNanos(now - healthySince.get(key)) : Duration.ZERO;
+      candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy));
+    }
+    NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
+    boolean critical = pr != null && pr.criticalFailing() && pr.runningEpoch() == g.epoch();
+    return new Observation(g.name(), g.primary(), g.paused(), g.switchoverTo(), candidates, since, critical,
+        "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing);
+  }
+
+  private void act(GroupState g, Decision d, String previous) {
+    switch (d) {
+      case Decision.Promote p -> submitOnce(g.name(), new ClusterCommand.Promote(g.name(), p.node(), g.epoch(),
+          g.renewals(), p.why(), System.currentTimeMillis()));
+      case Decision.Switchover sw -> submitOnce(g.name(), new ClusterCommand.RequestSwitchover(g.name(), sw.node(),
+          sw.why(), System.currentTimeMillis()));
+      case Decision.Stuck st -> {
+        if (!st.why().equals(previous)) {
+          emit(Level.CRITICAL, "failover-impossible", g.name(), st.why());
+        }
+      }
+      case Decision.Wait w -> { }
+      case Decision.Stay st -> { }
+    }
+  }
+
+  private void submitOnce(String group, ClusterCommand c) {
+    if (!inflight.add(group)) {
+      return;
+    }
+    cluster.submit(c, COMMAND_TIMEOUT).whenComplete((r, e) -> {
+      inflight.remove(group);
+      if (e != null) {
+        LOG.warn("group {}: {} not committed: {}", group, c.getClass().getSimpleName(), e.toString());
+      } else if (r.ok()) {
+        emit(Level.WARNING, c instanceof ClusterCommand.Promote ? "failover" : "switchover-requested", group, r.message());
+      } else {
+        LOG.info("group {}: {}", group, r.message());
+      }
+      loop.execute(this::tick);
+    });
+  }
+
+  // ---- primary side ------------------------------------------------------------------------
+
+  private void primaryDuties(ClusterState s, LocalGroup lg) {
+    GroupState g = s.groups().get(lg.name());
+    boolean primary = g != null && self.equals(g.primary());
+    if (!primary) {
+      leases.remove(lg.name());
+      if (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING) {
+        String who = g == null || g.primary() == null ? "no node" : g.primary();
+        lg.demote("no longer primary: " + who + " is primary under epoch " + (g == null ? 0 : g.epoch()), Level.WARNING, () -> { });
+      }
+      lg.resetFailure();
+      return;
+    }
+    if (g.switchoverTo() != null) {
+      handOver(g, lg);
+      return;
+    }
+    boolean fenceNeeded = s.othersHaveMajority(self);
+    renewIfDue(g, lg, fenceNeeded);
+    Lease l = leases.get(lg.name());
+    long now = ticker.nanos();
+    boolean held = l != null && l.epoch == g.epoch() && now - (l.untilNanos - timing.fenceLead().toNanos()) < 0;
+    if (held || (!fenceNeeded && l != null && l.epoch == g.epoch())) {
+      if (lg.phase() == Phase.STOPPED) {
+        lg.promote(g.epoch());
+      }
+    } else if (fenceNeeded && (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING)) {
+      lg.demote("lease lapsed: no renewal committed for " + timing.lease().minus(timing.fenceLead()).toMillis()
+          + " ms (no quorum reachable); fencing myself before anyone else may be promoted", Level.CRITICAL, () -> { });
+    }
+  }
+
+  private void renewIfDue(GroupState g, LocalGroup lg, boolean fenceNeeded) {
+    long now = ticker.nanos();
+    Lease l = leases.get(lg.name());
+    if (l != null && l.epoch == g.epoch() && (l.renewing || now - l.lastSentNanos < timing.renewInterval().toNanos())) {
+      return;
+    }
+    Lease sending = new Lease(g.epoch(), l != null && l.epoch == g.epoch() ? l.untilNanos : now, now, true);
+    leases.put(lg.name(), sending);
+    cluster.submit(new ClusterCommand.Renew(g.name(), self, g.epoch()), timing.lease()).whenComplete((r, e) -> {
+      Lease cur = leases.get(lg.name());
+      boolean ok = e == null && r.ok();
+      long until = ok ? now + timing.lease().toNanos() : (cur == null ? now : cur.untilNanos);
+      leases.computeIfPresent(lg.name(), (k, c) -> new Lease(c.epoch, Math.max(until, c.untilNanos), c.lastSentNanos, false));
+      if (ok && fenceNeeded) {
+        arm(lg.name(), until - timing.watchdogLead().toNanos());
+      } else if (ok) {
+        disarm(lg.name());
+      }
+      if (ok && (lg.phase() == Phase.STOPPED)) {
+        loop.execute(this::tick);
+      }
+    });
+  }
+
+  private void handOver(GroupState g, LocalGroup lg) {
+    if (!inflight.add("release/" + g.name())) {
+      return;
+    }
+    lg.demote("switchover to " + g.switchoverTo(), Level.WARNING, () ->
+        cluster.submit(new ClusterCommand.Release(g.name(), self, g.epoch(), System.currentTimeMillis()), COMMAND_TIMEOUT)
+            .whenComplete((r, e) -> {
+              inflight.remove("release/" + g.name());
+              leases.remove(g.name());
+              if (e != null) {
+                LOG.warn("release of {} not committed: {}", g.name(), e.toString());
+              }
+              loop.execute(this::tick);
+            }));
+  }
+
+  private void arm(String group, long deadline) {
+    try {
+      watchdog.arm(group, deadline);
+    } catch (IOException e) {
+      emit(Level.CRITICAL, "watchdog-down", group, "cannot arm the fencing watchdog: " + e.getMessage());
+    }
+  }
+
+  private void disarm(String group) {
+    try {
+      watchdog.disarm(group);
+    } catch (IOException e) {
+      LOG.warn("cannot disarm the watchdog for {}: {}", group, e.getMessage());
+    }
+  }
+
+  // ---- reports -----------------------------------------------------------------------------
+
+  private void report(ClusterState s, LocalGroup lg) {
+    HealthReport h = lg.health();
+    boolean failed = lg.phase() == Phase.FAILED;
+    boolean running = lg.phase() == Phase.RUNNING;
+    String summary = failed ? "start failed: " + lg.failure() : h.summary();
+    NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
+        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis());
+    NodeReport agreed = s.report(self, lg.name());
+    if (agreed != null && sameFacts(agreed, r)) {
+      return;
+    }
+    NodeReport last = lastReport.get(lg.name());
+    if (last != null && sameFacts(last, r) && inflight.contains("report/" + lg.name())) {
+      return;
+    }
+    if (!inflight.add("report/" + lg.name())) {
+      return;
+    }
+    lastReport.put(lg.name(), r);
+    cluster.submit(new ClusterCommand.Report(r), COMMAND_TIMEOUT)
+        .whenComplete((res, e) -> inflight.remove("report/" + lg.name()));
+  }
+
+  private static boolean sameFacts(NodeReport a, NodeReport b) {
+    return a.passing() == b.passing() && a.criticalFailing() == b.criticalFailing() && a.weight() == b.weight()
+        && a.running() == b.running() && a.runningEpoch() == b.runningEpoch() && a.summary().equals(b.summary());
+  }
+
+  private void emit(Level level, String kind, String group, String message) {
+    events.emit(new Event(Instant.now(), level, kind, self, group, message));
+  }
+
+  /** Stops the loop; the caller then stops the local groups. */
+  @Override
+  public void close() throws InterruptedException {
+    loop.shutdownNow();
+    loop.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** Submits a command and waits for its result (for the API's mutating calls). */
+  public CommandResult submitAndWait(ClusterCommand c) throws Exception {
+    return cluster.submit(c, COMMAND_TIMEOUT).get();
+  }
+}

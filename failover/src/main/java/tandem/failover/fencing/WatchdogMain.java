@@ -1,0 +1,96 @@
+package tandem.failover.fencing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import tandem.core.Shell;
+import tandem.resource.FenceStep;
+
+/**
+ * The fencing watchdog: a small process started beside the agent, outside its JVM, that holds
+ * each group's lease deadline. The agent re-arms it at every renewal; when a deadline passes
+ * without one (the agent hangs in a GC pause or SIGSTOP, or died with kill -9), the watchdog runs
+ * the group's stop steps so the service is down before the lease ends and another node starts it.
+ *
+ * <p>Protocol on stdin, one line each: {@code PLAN <group> <plan>}, {@code ARM <group>
+ * <deadline-nanos>}, {@code DISARM <group>}. Deadlines are {@link System#nanoTime()} values, which
+ * on Linux read CLOCK_MONOTONIC and so agree between processes. It writes {@code FENCED <group>
+ * <summary>} on stdout. At end of input (the agent is gone) it waits for the armed deadlines,
+ * fences, and exits.
+ */
+public final class WatchdogMain {
+  private final Map<String, FencePlan> plans = new HashMap<>();
+  private final Map<String, Long> deadlines = new HashMap<>();
+  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private volatile boolean eof;
+
+  public static void main(String[] args) throws Exception {
+    new WatchdogMain().run();
+  }
+
+  private void run() throws InterruptedException {
+    Thread reader = new Thread(this::readInput, "watchdog-stdin");
+    reader.setDaemon(true);
+    reader.start();
+    while (!(eof && deadlines.isEmpty() && lines.isEmpty())) {
+      String line = lines.poll(10, TimeUnit.MILLISECONDS);
+      if (line != null) {
+        handle(line);
+      }
+      fireDue();
+    }
+  }
+
+  private void readInput() {
+    try (var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      System.err.println("watchdog: agent pipe broken: " + e.getMessage());
+    }
+    eof = true;
+  }
+
+  private void handle(String line) {
+    String[] p = line.split("\t", 3);
+    try {
+      switch (p[0]) {
+        case "PLAN" -> plans.put(p[1], FencePlan.decode(p[2]));
+        case "ARM" -> deadlines.put(p[1], Long.parseLong(p[2]));
+        case "DISARM" -> deadlines.remove(p[1]);
+        default -> System.err.println("watchdog: ignoring unknown line: " + line);
+      }
+    } catch (IOException | RuntimeException e) {
+      System.err.println("watchdog: ignoring bad line (" + e + "): " + line);
+    }
+  }
+
+  private void fireDue() throws InterruptedException {
+    long now = System.nanoTime();
+    for (var e : Map.copyOf(deadlines).entrySet()) {
+      if (now - e.getValue() >= 0) {
+        deadlines.remove(e.getKey());
+        fence(e.getKey());
+      }
+    }
+  }
+
+  private void fence(String group) throws InterruptedException {
+    FencePlan plan = plans.getOrDefault(group, new FencePlan(java.util.List.of()));
+    StringBuilder summary = new StringBuilder();
+    for (FenceStep s : plan.steps()) {
+      Shell.Result r = Shell.run(s.command(), s.env(), Duration.ofMillis(s.timeoutMillis()));
+      summary.append("'").append(s.command()).append("' ").append(r.summary()).append("; ");
+    }
+    System.out.println("FENCED\t" + group + "\t" + summary.toString().replace('\n', ' '));
+    System.out.flush();
+  }
+}

@@ -1,0 +1,29 @@
+package tandem.health;
+
+import java.util.Objects;
+
+/**
+ * The debounced status of one configured check, as shown in a {@link HealthReport}.
+ *
+ * @param name the check's name from the configuration
+ * @param kind the check's kind: tcp, http, command, process or disk
+ * @param state the debounced verdict
+ * @param weight how much the check moves this node's priority (keepalived semantics)
+ * @param critical whether a failing check makes the whole group unhealthy
+ * @param detail what the latest run saw, or "" before the first run
+ * @param fixAttemptsUsed fix commands run in the current failure episode
+ */
+public record CheckStatus(
+    String name, String kind, CheckState state, int weight, boolean critical, String detail, int fixAttemptsUsed) {
+  public CheckStatus {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(detail, "detail");
+  }
+
+  /** The name used in messages, e.g. "http:web". */
+  public String label() {
+    return kind + ":" + name;
+  }
+}

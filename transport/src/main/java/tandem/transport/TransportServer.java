@@ -1,0 +1,83 @@
+package tandem.transport;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * The agent-to-agent gRPC server of one node: mutual TLS 1.3 with this node's identity, any
+ * client certificate accepted at the TLS layer, and each call authorized by the caller's node ID
+ * (see {@link CallerInterceptor}). Join and Hello go to the {@link JoinHandler}.
+ */
+public final class TransportServer implements AutoCloseable {
+  static final String TLS_VERSION = "TLSv1.3";
+  private static final long CLOSE_GRACE_SECONDS = 5;
+
+  private final Server server;
+  private final String host;
+
+  private TransportServer(Server server, String host) {
+    this.server = server;
+    this.host = host;
+  }
+
+  /**
+   * Starts listening on {@code host:port}; port 0 picks a free port (see {@link #port()}).
+   *
+   * @param pinned the cluster's members; consulted per call for every method other than Join and Hello
+   * @throws IOException if the address cannot be bound, naming it
+   */
+  public static TransportServer start(String host, int port, NodeIdentity identity, PinnedPeers pinned,
+      JoinHandler handler) throws IOException {
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .sslContext(sslContext(identity))
+        .addService(ServerInterceptors.intercept(new TandemService(handler, identity.id()), new CallerInterceptor(pinned)))
+        .build();
+    try {
+      return new TransportServer(server.start(), host);
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + host + ":" + port + " for tandem peers: " + e.getMessage()
+          + "; make sure no other process uses that port and the address belongs to this host", e);
+    }
+  }
+
+  /** The port the server listens on; the chosen one when started with port 0. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops accepting calls, gives running calls a few seconds, then cuts them off. */
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(CLOSE_GRACE_SECONDS, TimeUnit.SECONDS)) {
+        server.shutdownNow().awaitTermination(CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TransportServer[" + host + ":" + port() + "]";
+  }
+
+  private static SslContext sslContext(NodeIdentity identity) throws SSLException {
+    return GrpcSslContexts.configure(SslContextBuilder.forServer(identity.keyManager()))
+        .trustManager(PinnedPeers.acceptAny())
+        .clientAuth(ClientAuth.REQUIRE)
+        .protocols(TLS_VERSION)
+        .build();
+  }
+}
