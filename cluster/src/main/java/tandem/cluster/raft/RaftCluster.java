@@ -59,6 +59,8 @@ import tandem.cluster.Member;
 public final class RaftCluster implements Cluster, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftCluster.class);
 
+  private static final java.util.concurrent.ExecutorService SENDERS = Executors.newVirtualThreadPerTaskExecutor();
+
   private final RaftSettings settings;
   private final RaftGroup group;
   private final RaftServer server;
@@ -112,7 +114,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         .setRaftGroup(group)
         .setProperties(props)
         .setParameters(params)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(30, TimeDuration.valueOf(30, TimeUnit.MILLISECONDS)))
         .build();
     RaftCluster rc = new RaftCluster(s, group, server, client, m);
     self[0] = rc;
@@ -169,7 +171,15 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   @Override
   public CompletableFuture<CommandResult> submit(ClusterCommand command, Duration timeout) {
     Message msg = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(ClusterCodec.encode(command)));
-    return client.async().send(msg)
+    // The blocking API on a virtual thread, not the async one: Ratis' ordered async client closes
+    // for good after one request runs out of retries, and a node without quorum must keep trying.
+    return CompletableFuture.supplyAsync(() -> {
+          try {
+            return client.io().send(msg);
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        }, SENDERS)
         .thenApply(RaftCluster::result)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
