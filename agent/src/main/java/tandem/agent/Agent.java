@@ -108,6 +108,8 @@ public final class Agent implements AutoCloseable {
     }
     checkSameCluster(cfg, lm);
     PinnedPeers pinned = new PinnedPeers(ids(lm.members()));
+    RefusalEvents refusals = new RefusalEvents(events, cfg.node().name().value());
+    pinned.onRefusal(m -> refusals.refused("peer-refused", m));
     ClusterHandle cluster = new ClusterHandle(RaftCluster.start(raftSettings(cfg, identity, pinned, lm)));
     Agent a = new Agent(cfg, identity, events, pinned, cluster);
     a.startRest(bootstrap);
@@ -141,7 +143,8 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
-        new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString()));
+        new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
+            m -> new RefusalEvents(events, self).refused("join-refused", m)));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     groups = localGroups();
@@ -149,7 +152,8 @@ public final class Agent implements AutoCloseable {
     coordinator = new FailoverCoordinator(self, cluster, new LeaseTiming(f.lease(), f.renewInterval(), f.promoteMargin()),
         groups, Ticker.system(), events, watchdog);
     coordinator.start();
-    generations = new Generations(cfg, identity, cluster, this::adoptGeneration);
+    generations = new Generations(cfg, identity, cluster, this::adoptGeneration,
+        m -> new RefusalEvents(events, self).refused("refused-by-peer", m));
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
