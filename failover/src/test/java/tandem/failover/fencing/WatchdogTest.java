@@ -52,10 +52,11 @@ class WatchdogTest {
       fencedAtNanos.putIfAbsent(group, System.nanoTime());
       fenced.add(group + "\t" + summary);
     });
-    assertThat(ProcessHandle.of(watchdog.pid()).flatMap(h -> h.info().command()))
-        .as("the pid we will kill at the end is the watchdog JVM itself").hasValueSatisfying(c -> assertThat(c).endsWith("/java"));
     // A JVM takes longer to start than a lease deadline: wait until it answers before arming anything.
     barrier();
+    // setsid execs java under the same pid, so the pid killed at the end is the watchdog JVM itself.
+    assertThat(ProcessHandle.of(watchdog.pid()).flatMap(h -> h.info().command()))
+        .hasValueSatisfying(c -> assertThat(c).endsWith("/java"));
     fenced.clear();
     fencedAtNanos.clear();
   }
