@@ -24,6 +24,18 @@ class DurationsTest {
         .hasMessageContaining("500ms, 2s, 1m30s");
   }
 
+  /**
+   * A typo such as an extra row of 9s in tandem.yaml must become a config problem, not an unexpected exception:
+   * the config reader catches IllegalArgumentException only.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"9999999999999999d", "99999999999999999999s"})
+  void durationTooLargeForJava_isRejectedShowingTheAcceptedForms(String text) {
+    assertThatThrownBy(() -> Durations.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("500ms, 2s, 1m30s");
+  }
+
   @ParameterizedTest
   @CsvSource({"0, 0ms", "800, 800ms", "1000, 1s", "1500, 1.5s", "90000, 1m30s", "120000, 2m", "3600000, 1h",
       "5400000, 1h30m"})
