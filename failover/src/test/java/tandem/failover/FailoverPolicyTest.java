@@ -48,7 +48,10 @@ class FailoverPolicyTest {
     return new Candidate(name, mode, true, true, true, 0, healthy);
   }
 
-  /** Group "web", primary n1, 3 voters, lease just renewed, failback manual; override what a test is about. */
+  /**
+   * Group "web", primary n1 (also the preferred node), 3 voters, lease just renewed, failback manual; override what a
+   * test is about.
+   */
   static final class Obs {
     String group = "web";
     String primary = "n1";
@@ -61,12 +64,15 @@ class FailoverPolicyTest {
     boolean failbackAuto;
     Duration failbackAfter = ofSeconds(30);
     int voters = 3;
+    boolean neverHadPrimary;
+    String preferred = "n1";
 
     Obs primary(String p) {
       primary = p;
       return this;
     }
 
+    /** No primary now, but the group ran before (a release without target). */
     Obs noPrimary() {
       primary = null;
       return this;
@@ -113,9 +119,21 @@ class FailoverPolicyTest {
       return this;
     }
 
+    /** The group has never run anywhere (epoch 0). */
+    Obs firstStart() {
+      primary = null;
+      neverHadPrimary = true;
+      return this;
+    }
+
+    Obs preferred(String node) {
+      preferred = node;
+      return this;
+    }
+
     Decision decide() {
       return FailoverPolicy.decide(new Observation(group, primary, paused, switchoverTo, candidates, sinceRenewal,
-          primaryCriticalFailing, failbackAuto, failbackAfter, voters, TIMING));
+          primaryCriticalFailing, failbackAuto, failbackAfter, voters, TIMING, neverHadPrimary, preferred));
     }
   }
 
@@ -348,6 +366,62 @@ class FailoverPolicyTest {
   }
 
   @Nested
+  class FirstStart {
+    @Test
+    void groupThatNeverRan_startsOnItsPreferredNodeEvenIfAnotherScoresHigher() {
+      Decision d = obs().firstStart()
+          .candidates(fit("n1", Mode.PRIMARY), weighted("n2", Mode.ACTIVE, 50), fit("n3", Mode.PASSIVE)).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> {
+        assertThat(p.node()).isEqualTo("n1");
+        assertThat(p.why()).contains("first start").contains("preferred node n1");
+      });
+    }
+
+    @Test
+    void groupThatNeverRan_preferredNodeUnfit_waitsForItInsteadOfStartingElsewhere() {
+      Decision d = obs().firstStart()
+          .candidates(unreachable("n1", Mode.PRIMARY), fit("n2", Mode.ACTIVE), fit("n3", Mode.PASSIVE)).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Stuck.class, s -> assertThat(s.why())
+          .contains("web has never run")
+          .contains("n1 is unreachable")
+          .contains("tandem failover web --to <node> --force"));
+    }
+
+    @Test
+    void groupThatNeverRan_preferredNodeNotInThisCluster_isStuckSayingSo() {
+      // A node that bootstrapped a cluster of its own by mistake must not start the group.
+      Decision d = obs().firstStart().preferred("n1").candidates(fit("n2", Mode.ACTIVE)).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Stuck.class,
+          s -> assertThat(s.why()).contains("n1 has not joined this cluster").contains("--force"));
+    }
+
+    @Test
+    void groupThatNeverRanWithoutPreferredNode_startsOnTheBestNode() {
+      Decision d = obs().firstStart().preferred(null)
+          .candidates(fit("n1", Mode.PASSIVE), fit("n2", Mode.ACTIVE)).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> assertThat(p.node()).isEqualTo("n2"));
+    }
+
+    @Test
+    void groupReleasedWithoutTarget_preferredNodeUnfit_promotesTheBestOtherNode() {
+      // Not a first start: the group ran before, so any fit node may take it.
+      Decision d = obs().noPrimary()
+          .candidates(unreachable("n1", Mode.PRIMARY), fit("n2", Mode.ACTIVE)).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> assertThat(p.node()).isEqualTo("n2"));
+    }
+
+    @Test
+    void pausedGroupThatNeverRan_staysStopped() {
+      assertThat(obs().paused().firstStart().decide()).isInstanceOf(Decision.Stay.class);
+    }
+  }
+
+  @Nested
   class CriticalCheckOnPrimary {
     @Test
     void criticalCheckFailsOnLivePrimary_switchesOverToTheBestOtherNode() {
@@ -489,9 +563,9 @@ class FailoverPolicyTest {
     }
 
     @Test
-    void defaultTiming_agentFencesAt1400ms_watchdogAt1600ms_promotionAt2300ms() {
-      assertThat(TIMING.lease().minus(TIMING.fenceLead())).isEqualTo(ofMillis(1400));
-      assertThat(TIMING.lease().minus(TIMING.watchdogLead())).isEqualTo(ofMillis(1600));
+    void defaultTiming_agentFencesAt1500ms_watchdogAt1700ms_promotionAt2300ms() {
+      assertThat(TIMING.lease().minus(TIMING.fenceLead())).isEqualTo(ofMillis(1500));
+      assertThat(TIMING.lease().minus(TIMING.watchdogLead())).isEqualTo(ofMillis(1700));
       assertThat(TIMING.promoteAfter()).isEqualTo(ofMillis(2300));
     }
 
