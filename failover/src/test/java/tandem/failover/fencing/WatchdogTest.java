@@ -32,6 +32,12 @@ class WatchdogTest {
   /** Scales every timing for slow machines: -Dtiming-multiple=3 (Curator's Timing). */
   static final long MULTIPLE = Long.getLong("timing-multiple", 1);
   static final Duration PATIENCE = Duration.ofSeconds(10 * MULTIPLE);
+  /**
+   * How far ahead a deadline is set when a test disarms or re-arms it before it passes. Generous, so that a pause of
+   * the test JVM between two writes on a loaded machine cannot let the deadline pass first (a 300 ms margin once
+   * did, see the stalled-watchdog test for the watchdog's part in that).
+   */
+  static final long MARGIN_MILLIS = 1000;
 
   @TempDir
   Path dir;
@@ -134,10 +140,10 @@ class WatchdogTest {
     long lastDeadline = 0;
     long end = System.nanoTime() + ms(1000);
 
-    // The agent's renewals: every 100 ms, each pushing the deadline 300 ms ahead. The sleep paces the renewals;
+    // The agent's renewals: every 100 ms, each pushing the deadline 500 ms ahead. The sleep paces the renewals;
     // it does not wait for the watchdog.
     while (System.nanoTime() - end < 0) {
-      lastDeadline = System.nanoTime() + ms(300);
+      lastDeadline = System.nanoTime() + ms(500);
       watchdog.arm("web", lastDeadline);
       Thread.sleep(100 * MULTIPLE);
     }
@@ -152,11 +158,12 @@ class WatchdogTest {
   @Test
   void disarmedBeforeTheDeadline_neverFires() throws Exception {
     watchdog.plan("web", List.of(step("stop")));
-    long deadline = System.nanoTime() + ms(300);
+    long deadline = System.nanoTime() + ms(MARGIN_MILLIS);
     watchdog.arm("web", deadline);
 
     watchdog.disarm("web");
 
+    assertThat(System.nanoTime()).as("this test JVM sent DISARM before the deadline").isLessThan(deadline);
     awaitWatchdogPast(deadline);
     assertThat(fencedGroups()).isEmpty();
     assertThat(stoppedLines()).isEmpty();
@@ -166,12 +173,13 @@ class WatchdogTest {
   void disarmingOneGroup_leavesTheOtherArmed() throws Exception {
     watchdog.plan("web", List.of(step("stop")));
     watchdog.plan("db", List.of(new FenceStep("echo db >> '" + stopped + "'", Map.of(), 5_000)));
-    long deadline = System.nanoTime() + ms(300);
+    long deadline = System.nanoTime() + ms(MARGIN_MILLIS);
     watchdog.arm("web", deadline);
     watchdog.arm("db", deadline);
 
     watchdog.disarm("db");
 
+    assertThat(System.nanoTime()).as("this test JVM sent DISARM before the deadline").isLessThan(deadline);
     awaitWatchdogPast(deadline);
     assertThat(fencedGroups()).containsExactly("web");
     assertThat(stoppedLines()).containsExactly("stop web");
