@@ -188,7 +188,8 @@ public final class FailoverCoordinator implements AutoCloseable {
       candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy));
     }
     NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
-    boolean critical = pr != null && pr.criticalFailing() && pr.runningEpoch() == g.epoch();
+    // Critical: a failing critical check, or a start that failed (the node then reports itself unfit).
+    boolean critical = pr != null && pr.criticalFailing();
     return new Observation(g.name(), g.primary(), g.paused(), g.switchoverTo(), candidates, since, critical,
         "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing,
         g.epoch() == 0, g.modes().entrySet().stream().filter(e -> e.getValue().equals("primary"))
@@ -219,9 +220,7 @@ public final class FailoverCoordinator implements AutoCloseable {
       inflight.remove(group);
       if (e != null) {
         LOG.warn("group {}: {} not committed: {}", group, c.getClass().getSimpleName(), e.toString());
-      } else if (r.ok()) {
-        emit(Level.WARNING, c instanceof ClusterCommand.Promote ? "failover" : "switchover-requested", group, r.message());
-      } else {
+      } else if (!r.ok()) {
         LOG.info("group {}: {}", group, r.message());
       }
       loop.execute(this::tick);
