@@ -67,6 +67,7 @@ public final class Agent implements AutoCloseable {
   private final String self;
   private final NodeIdentity identity;
   private final EventLog events;
+  private final long startedAtMillis = System.currentTimeMillis();
   private final PinnedPeers pinned;
   private final ClusterHandle cluster;
   private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -267,7 +268,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn("cannot update {}: {}", LocalMembership.FILE, e.getMessage());
       }
     }
-    if (!result.ok()) {
+    if (!result.ok() || replayed(cmd)) {
       return;
     }
     switch (cmd) {
@@ -279,6 +280,19 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
       default -> { }
     }
+  }
+
+  /** True for a command from before this agent started: the log replayed at start is history, not news. */
+  private boolean replayed(ClusterCommand cmd) {
+    long at = switch (cmd) {
+      case ClusterCommand.Promote p -> p.atMillis();
+      case ClusterCommand.Release r -> r.atMillis();
+      case ClusterCommand.RequestSwitchover r -> r.atMillis();
+      case ClusterCommand.Reform r -> r.atMillis();
+      case ClusterCommand.Join j -> j.nowMillis();
+      default -> Long.MAX_VALUE;
+    };
+    return at < startedAtMillis - 1000;
   }
 
   /** A forced failover elsewhere made a newer generation that still counts this node as a member. */
