@@ -17,7 +17,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.concurrent.CompletableFuture;
+import tandem.cluster.Cluster;
 import tandem.cluster.ClusterCommand;
+import tandem.cluster.ClusterListener;
+import tandem.cluster.ClusterState;
+import tandem.cluster.CommandResult;
 import tandem.cluster.ClusterCommand.Promote;
 import tandem.cluster.ClusterCommand.Release;
 import tandem.cluster.ClusterCommand.Renew;
@@ -60,6 +65,7 @@ class FailoverCoordinatorTest {
   final List<Seen> events = new CopyOnWriteArrayList<>();
   final List<String> fenced = new CopyOnWriteArrayList<>();
   final AtomicInteger probes = new AtomicInteger();
+  String startCommand;
 
   /** An event and the {@link System#nanoTime()} at which it was emitted. */
   record Seen(Event event, long atNanos) {}
@@ -212,6 +218,38 @@ class FailoverCoordinatorTest {
     assertThat(cluster.submitted(Release.class)).hasSize(1);
   }
 
+  /**
+   * A primary whose start command fails reports "start failed" (critical, not passing) but, as it stays the primary,
+   * keeps renewing its lease. The leader must then move the group, as for a failing critical check; otherwise the
+   * group runs nowhere while every status says the primary "holds its lease".
+   */
+  @Test
+  void primaryWhoseStartFails_isReplacedByTheLeader() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    cluster.apply(new ClusterCommand.Report(report("n3", true)));
+    cluster.setPeerSilence(Map.of("n2", Duration.ofMillis(50), "n3", Duration.ofMillis(50)));
+    startCommand = "echo cannot start >&2; exit 3";
+    startPrimarySide("n2");
+    await().atMost(PATIENCE).until(() -> {
+      NodeReport r = cluster.state().report("n2", "web");
+      return r != null && r.criticalFailing() && r.summary().startsWith("start failed");
+    });
+    assertThat(event("start-failed").event().message()).contains("exit 3");
+
+    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
+        e -> events.add(new Seen(e, System.nanoTime())), null);
+    try {
+      leader.start();
+      await().atMost(Duration.ofSeconds(10 * MULTIPLE)).untilAsserted(() -> assertThat(group().primary())
+          .as("primary of web, whose start failed on n2; the leader decided: %s", leader.decisions().get("web"))
+          .isEqualTo("n3"));
+    } finally {
+      leader.close();
+    }
+    assertThat(group().epoch()).isEqualTo(2);
+  }
+
   // ---- leader side -------------------------------------------------------------------------
 
   @Test
@@ -339,11 +377,47 @@ class FailoverCoordinatorTest {
     // A JVM takes longer to start than a lease deadline: wait until it answers before anything is armed.
     probeAt(System.nanoTime());
     EventSink sink = e -> events.add(new Seen(e, System.nanoTime()));
-    var chain = new ResourceChain(List.of(new ServiceResource(line("start"), line("stop"), Duration.ofSeconds(10))));
+    String start = startCommand != null ? startCommand : line("start");
+    var chain = new ResourceChain(List.of(new ServiceResource(start, line("stop"), Duration.ofSeconds(10))));
     web = new LocalGroup(self, "web", chain, Optional.empty(), Optional.empty(), monitor(self, sink), monitor(self, sink),
         watchdog, sink);
     coordinator = new FailoverCoordinator(self, cluster, TIMING, Map.of("web", web), Ticker.system(), sink, watchdog);
     coordinator.start();
+  }
+
+  /** n1's view of the same log: it is the ready leader (the primary's coordinator reads {@link #cluster}: a follower). */
+  Cluster leaderView() {
+    return new Cluster() {
+      @Override
+      public ClusterState state() {
+        return cluster.state();
+      }
+
+      @Override
+      public CompletableFuture<CommandResult> submit(ClusterCommand command, Duration timeout) {
+        return cluster.submit(command, timeout);
+      }
+
+      @Override
+      public boolean isLeaderReady() {
+        return true;
+      }
+
+      @Override
+      public String leader() {
+        return "n1";
+      }
+
+      @Override
+      public Map<String, Duration> peerSilence() {
+        return cluster.peerSilence();
+      }
+
+      @Override
+      public void addListener(ClusterListener listener) {
+        cluster.addListener(listener);
+      }
+    };
   }
 
   /** The coordinator of {@code self} with no local group (so no watchdog), on the fake ticker. */
