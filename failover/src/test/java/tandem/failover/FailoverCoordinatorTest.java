@@ -143,6 +143,23 @@ class FailoverCoordinatorTest {
   }
 
   @Test
+  void quorumBackBeforeAnyoneElseWasPromoted_primaryStartsAgainUnderTheSameEpoch() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    startPrimarySide("n2");
+    await().atMost(PATIENCE).until(() -> serviceRunning() && cluster.applied(Renew.class).size() >= 1);
+    cluster.loseQuorum();
+    await().atMost(PATIENCE).until(() -> event("demoted") != null && web.phase() == Phase.STOPPED);
+
+    cluster.regainQuorum();
+
+    await().atMost(PATIENCE).until(this::serviceRunning);
+    assertThat(serviceLog().getLast()).startsWith("start 1 ");
+    assertThat(group().primary()).isEqualTo("n2");
+    assertThat(group().epoch()).isEqualTo(1);
+  }
+
+  @Test
   void primaryLosesQuorumInTwoVoterCluster_keepsRunning() throws Exception {
     cluster = FakeCluster.withDataNodes("n1", "n2");
     defineWeb(Map.of("n1", "primary", "n2", "passive"));
@@ -326,6 +343,28 @@ class FailoverCoordinatorTest {
     await().atMost(PATIENCE).until(() -> !leaderPromotions().isEmpty());
     assertThat(leaderPromotions().getFirst().node()).isEqualTo("n3");
     assertThat(leaderPromotions().getFirst().expectedRenewals()).isEqualTo(1);
+  }
+
+  @Test
+  void leaderOfTwoVoters_doesNotPromote_andSaysWhyOnce() {
+    cluster = FakeCluster.withDataNodes("n1", "n2");
+    defineWeb(Map.of("n1", "active", "n2", "primary"));
+    makePrimary("n2");
+    cluster.apply(new ClusterCommand.Report(report("n1", true)));
+    cluster.setLeaderReady(true, "n1");
+    startLeaderSide("n1");
+    awaitDecision("n2 is primary and holds its lease");
+
+    ticker.advance(PROMOTE_AFTER.plusSeconds(10));
+
+    awaitDecision("a cluster of 2 voting nodes cannot fail over by itself");
+    await().atMost(PATIENCE).until(() -> event("failover-impossible") != null);
+    assertThat(event("failover-impossible").event().level()).isEqualTo(Level.CRITICAL);
+    assertThat(event("failover-impossible").event().message()).contains("tandem failover web --to <node> --force");
+    ticker.advance(Duration.ofSeconds(1));
+    awaitDecision("has not renewed its lease for 13.3s"); // a later tick: still one event
+    assertThat(events.stream().filter(e -> e.event().kind().equals("failover-impossible"))).hasSize(1);
+    assertThat(leaderPromotions()).isEmpty();
   }
 
   // ---- scenario parts ----------------------------------------------------------------------
