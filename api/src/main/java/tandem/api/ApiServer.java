@@ -86,7 +86,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void unavailable(Context ctx, Throwable cause) {
-    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", "the cluster did not decide in time ("
+    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", "the cluster did not answer in time ("
         + cause + "); is a majority of its nodes running? see `tandem status`"));
   }
 
