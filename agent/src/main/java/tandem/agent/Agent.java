@@ -166,7 +166,10 @@ public final class Agent implements AutoCloseable {
     for (int i = 0; i < 100 && !cluster.state().bootstrapped(); i++) {
       try {
         CommandResult r = cluster.submit(new ClusterCommand.Bootstrap(cfg.cluster(), me), Duration.ofSeconds(5)).get();
-        emit(Level.INFO, "bootstrapped", "", r.message() + "; other nodes join with `tandem invite` here and `tandem join` there");
+        emit(Level.WARNING, "bootstrapped", "", r.message() + " as a NEW cluster with this node as its only member;"
+            + " other nodes join with `tandem invite` here and `tandem join` there. If this node was meant to join an"
+            + " existing cluster, stop it, delete " + cfg.node().dataDir().resolve("raft") + " and "
+            + cfg.node().dataDir().resolve(LocalMembership.FILE) + ", then run `tandem join`");
         return;
       } catch (Exception e) {
         LOG.info("waiting for the new cluster to elect this node: {}", e.getMessage());

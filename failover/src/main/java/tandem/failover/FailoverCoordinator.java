@@ -67,6 +67,7 @@ public final class FailoverCoordinator implements AutoCloseable {
   /** Leader-side: since when each node has been alive and passing, per group. */
   private final Map<String, Long> healthySince = new ConcurrentHashMap<>();
   private final Map<String, String> lastDecision = new ConcurrentHashMap<>();
+  private final Map<String, Class<?>> lastKind = new ConcurrentHashMap<>();
   private final Set<String> inflight = ConcurrentHashMap.newKeySet();
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
@@ -155,7 +156,8 @@ public final class FailoverCoordinator implements AutoCloseable {
       Observation o = observe(s, g, silence);
       Decision d = FailoverPolicy.decide(o);
       String previous = lastDecision.put(g.name(), d.why());
-      if (!d.why().equals(previous) && !(d instanceof Decision.Stay && previous == null)) {
+      Class<?> previousKind = lastKind.put(g.name(), d.getClass());
+      if (d.getClass() != previousKind || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
       }
       act(g, d, previous);
@@ -184,7 +186,9 @@ public final class FailoverCoordinator implements AutoCloseable {
     NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
     boolean critical = pr != null && pr.criticalFailing() && pr.runningEpoch() == g.epoch();
     return new Observation(g.name(), g.primary(), g.paused(), g.switchoverTo(), candidates, since, critical,
-        "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing);
+        "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing,
+        g.epoch() == 0, g.modes().entrySet().stream().filter(e -> e.getValue().equals("primary"))
+            .map(Map.Entry::getKey).findFirst().orElse(null));
   }
 
   private void act(GroupState g, Decision d, String previous) {
@@ -266,7 +270,7 @@ public final class FailoverCoordinator implements AutoCloseable {
       boolean ok = e == null && r.ok();
       long until = ok ? now + timing.lease().toNanos() : (cur == null ? now : cur.untilNanos);
       leases.computeIfPresent(lg.name(), (k, c) -> new Lease(c.epoch, Math.max(until, c.untilNanos), c.lastSentNanos, false));
-      if (ok && fenceNeeded) {
+      if (ok && fenceNeeded && until - timing.watchdogLead().toNanos() - ticker.nanos() > 0) {
         arm(lg.name(), until - timing.watchdogLead().toNanos());
       } else if (ok) {
         disarm(lg.name());
