@@ -14,7 +14,9 @@
 # Every line of the shared log is checked: a "start" of one node while the other has started and
 # not stopped is a safety violation (two primaries); the script reports it and exits 3.
 #
-# Environment: RUNS (20), LEADER_MODE (natural | alternate: see lead_on_primary), IDLE_S (60), CPU_WINDOW_S (30), PORT_BASE (random free in 20000-39000),
+# Then WITNESS_RESTARTS (3) graceful restarts of the witness (SIGTERM, start again): no failover
+# is due, so any stop/start of the service meanwhile is counted as a false positive.
+# Environment: RUNS (20), WITNESS_RESTARTS (3), IDLE_S (60), CPU_WINDOW_S (30), PORT_BASE (random free in 20000-39000),
 # FAILOVER_TIMEOUT_S (30), READY_TIMEOUT_S (60), SKIP_BUILD=1 (use the jar as is),
 # BENCH_OUT=file (append the machine-readable JSON line there), KEEP_DIR=1 (keep the temp dir).
 # Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON).
@@ -49,13 +51,15 @@ is_ours() { # pid pattern: true when pid is alive and its command line contains 
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
+  exec 3>&2 2>/dev/null # no "Killed" job notices for the agents killed here
   for p in "${all_agent_pids[@]}"; do
     if is_ours "$p" "$tmp"; then kill -9 "$p" 2>/dev/null || true; fi
   done
   for p in "${watchdog_pids[@]}"; do
     if is_ours "$p" WatchdogMain; then kill -9 "$p" 2>/dev/null || true; fi
   done
-  { for p in "${all_agent_pids[@]}"; do wait "$p" || true; done; } 2>/dev/null
+  for p in "${all_agent_pids[@]}"; do wait "$p" || true; done
+  exec 2>&3 3>&-
   if [ "${KEEP_DIR:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
     [ "$rc" -ne 0 ] && [ -d "$tmp" ] && echo "failover.sh: exit $rc; logs kept in $tmp" >&2
   else
@@ -106,6 +110,13 @@ svc_log="$tmp/service.log"
 cfg() { echo "$tmp/$1/tandem.yaml"; }
 
 tandem() { "$java" "${jvm_opts[@]}" -jar "$jar" "$@"; }
+
+# ---------------------------------------------------------------------------------------------
+# /proc readings.
+clk_tck="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime (fields 14, 15)
+cpu_secs() { awk -v t="$(cpu_ticks "$1")" -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # ---------------------------------------------------------------------------------------------
 # Status helpers (the REST API; jq parses).
@@ -232,10 +243,8 @@ ensure_watchdogs() { # phase
   done
 }
 
-# LEADER_MODE=alternate: before even runs, move the Raft leadership onto the group's primary (by
-# restarting whichever node leads, SIGTERM, until the primary leads), so that half the kills take
-# out the Raft leader too. Without it the witness tends to keep the leadership after run 1.
-restart_node() { # node (SIGTERM, wait, start, wait ready)
+# Restarts a node gracefully (SIGTERM, wait, start, wait until ready).
+restart_node() { # node
   local n=$1 p="${agent_pid[$1]}" i
   kill -TERM "$p"
   for i in $(seq 1 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
@@ -243,19 +252,6 @@ restart_node() { # node (SIGTERM, wait, start, wait ready)
   { wait "$p" || true; } 2>/dev/null
   start_agent "$n"; wait_ready "$n" "$(now)" >/dev/null; remember_watchdog "$n"
 }
-lead_on_primary() { # primary
-  local i l
-  for i in $(seq 1 8); do
-    l="$(leader_of n3)"
-    [ "$l" = "$1" ] && return 0
-    [ -n "$l" ] || { sleep 0.2; continue; }
-    log "moving the Raft leadership off $l (restart) so that $1 may lead"
-    restart_node "$l"
-    wait_steady >/dev/null
-  done
-  log "could not put the Raft leadership on $1 in 8 restarts; the run goes ahead with leader $(leader_of n3)"
-}
-
 # ---------------------------------------------------------------------------------------------
 # Setup.
 log "temp dir $tmp, ports $base..$((base + 22)), jar $jar, JDK $TANDEM_JDK"
@@ -281,16 +277,18 @@ EOF
   fi
 done
 
-declare -A first_ready=()
-t="$(now)"; start_agent n1; first_ready[n1]="$(wait_ready n1 "$t")"; remember_watchdog n1
-log "n1 ready in ${first_ready[n1]} s (pid ${agent_pid[n1]}, watchdog ${wd_pid[n1]})"
+declare -A first_ready=() first_cpu=()
+t="$(now)"; start_agent n1; first_ready[n1]="$(wait_ready n1 "$t")"; first_cpu[n1]="$(cpu_secs "${agent_pid[n1]}")"
+remember_watchdog n1
+log "n1 ready in ${first_ready[n1]} s, ${first_cpu[n1]} s of CPU (pid ${agent_pid[n1]}, watchdog ${wd_pid[n1]})"
 for n in n2 n3; do
   token="$(tandem invite -c "$(cfg n1)" | sed -n 's/^token:[[:space:]]*//p')"
   [ -n "$token" ] || die "no token from tandem invite"
   tandem join "127.0.0.1:${listen[n1]}" --token "$token" -c "$(cfg "$n")" >"$tmp/$n/join.out" 2>&1 \
     || { cat "$tmp/$n/join.out" >&2; die "join $n failed"; }
-  t="$(now)"; start_agent "$n"; first_ready[$n]="$(wait_ready "$n" "$t")"; remember_watchdog "$n"
-  log "$n ready in ${first_ready[$n]} s (pid ${agent_pid[$n]}, watchdog ${wd_pid[$n]})"
+  t="$(now)"; start_agent "$n"; first_ready[$n]="$(wait_ready "$n" "$t")"
+  first_cpu[$n]="$(cpu_secs "${agent_pid[$n]}")"; remember_watchdog "$n"
+  log "$n ready in ${first_ready[$n]} s, ${first_cpu[$n]} s of CPU (pid ${agent_pid[$n]}, watchdog ${wd_pid[$n]})"
 done
 primary="$(wait_steady)"
 log "steady: web runs on $primary"
@@ -298,9 +296,6 @@ mark_log
 
 # ---------------------------------------------------------------------------------------------
 # Idle footprint.
-clk_tck="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime (fields 14, 15)
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 log "idle for ${IDLE_S}s, then CPU over ${CPU_WINDOW_S}s"
 sleep "$IDLE_S"
 declare -A idle_pids=() tick0=() rss=() cpu=()
@@ -327,16 +322,11 @@ check_spurious "idle"
 
 # ---------------------------------------------------------------------------------------------
 # Failovers.
-gaps=(); fences=(); restarts=(); leaders_killed=0; run_rows=()
+gaps=(); fences=(); restarts=(); restart_cpu=(); leaders_killed=0; run_rows=()
 for run in $(seq 1 "$RUNS"); do
   ensure_watchdogs "run $run"
   primary="$(wait_steady)"
   other=n2; [ "$primary" = n2 ] && other=n1
-  if [ "${LEADER_MODE:-natural}" = alternate ] && [ $((run % 2)) = 0 ]; then
-    lead_on_primary "$primary"
-    check_spurious "the leader move before run $run"
-    primary="$(wait_steady)"; other=n2; [ "$primary" = n2 ] && other=n1
-  fi
   check_spurious "the wait before run $run"
   raft_leader="$(leader_of "$other")"
   before="$(wc -l <"$svc_log")"
@@ -379,7 +369,7 @@ for run in $(seq 1 "$RUNS"); do
   wd_state="exited"; is_ours "$victim_wd" WatchdogMain && wd_state="still running"
   # Restart the killed node and wait until it is back.
   t="$(now)"; start_agent "$primary"
-  r="$(wait_ready "$primary" "$t")"; restarts+=("$r")
+  r="$(wait_ready "$primary" "$t")"; restarts+=("$r"); restart_cpu+=("$(cpu_secs "${agent_pid[$primary]}")")
   remember_watchdog "$primary"
   wait_steady >/dev/null
   mark_log
@@ -387,6 +377,22 @@ for run in $(seq 1 "$RUNS"); do
     "$run" "$primary" "$other" "${raft_leader:--}" "$ld" "$fence" "$gap" "$wd_state" "$r")"
   run_rows+=("$row")
   log "$row"
+done
+
+# False positives: graceful restarts of the witness (often the Raft leader) must not move or bounce the group.
+mark_log
+witness_rows=()
+for i in $(seq 1 "${WITNESS_RESTARTS:-3}"); do
+  ensure_watchdogs "witness restart $i"
+  wl="$(leader_of n1)"
+  spurious_before=${#spurious[@]}
+  restart_node n3
+  wait_steady >/dev/null
+  sleep 3 # a lease (2 s) and more, so that a late demotion would show in the log
+  check_spurious "witness restart $i"
+  witness_rows+=("$(printf '  witness restart %d (raft leader before: %s): %d unexpected service-log lines' "$i" "${wl:--}" \
+    $((${#spurious[@]} - spurious_before)))")
+  log "${witness_rows[-1]}"
 done
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -407,8 +413,10 @@ echo "jdk:     $("$java" -version 2>&1 | head -1)"
 echo "load:    start $load_start; end $load_end (1/5/15 min)"
 echo
 echo "Start to ready (launch of 'tandem run' -> /health 200 and a Raft leader in /api/v1/status):"
-for n in "${nodes[@]}"; do echo "  first start $n: ${first_ready[$n]} s"; done
+for n in "${nodes[@]}"; do echo "  first start $n: ${first_ready[$n]} s (the agent used ${first_cpu[$n]} s of CPU until then)"; done
 echo "  restarts after kill -9 ($RUNS): min $rmin  p50 $rp50  p90 $rp90  max $rmax s"
+read -r cmin cp50 cp90 cmax cmean <<<"$(stats "${restart_cpu[@]}")"
+echo "  CPU used by a restarting agent until ready: min $cmin  p50 $cp50  max $cmax s (a lower bound of its start-up time on an idle box)"
 echo
 echo "Idle after ${IDLE_S}s (CPU over ${CPU_WINDOW_S}s; load1 $idle_load0 -> $idle_load1):"
 printf '  %-14s %8s %10s %8s\n' process pid "RSS MiB" "CPU %"
@@ -421,6 +429,8 @@ echo "failover (s), $RUNS runs: min $gmin  p50 $gp50  p90 $gp90  max $gmax  mean
 echo "  all: ${gaps[*]}"
 echo "old primary's service stopped by its watchdog after (s): min $fmin  p50 $fp50  p90 $fp90  max $fmax (${#fence_vals[@]} of $RUNS)"
 echo "  the killed node was also the Raft leader in $leaders_killed of $RUNS runs"
+echo "graceful restarts of the witness (no failover due):"
+printf '%s\n' "${witness_rows[@]}"
 echo "unexpected service stops/starts outside the kills: ${#spurious[@]}"
 for l in "${spurious[@]}"; do echo "  $l"; done
 echo "watchdogs that died without this script killing them (agent restarted, run not counted as tandem's fault): ${#interference[@]}"
@@ -438,10 +448,10 @@ echo "         idle agent RSS <= 150 MiB: max $max_rss MiB $(awk -v v="$max_rss"
 
 json_num_list() { local IFS=,; echo "[$*]"; }
 idle_json="$(for k in "${procs[@]}"; do printf '{"process":"%s","rss_mib":%s,"cpu_pct":%s},' "$k" "${rss[$k]}" "${cpu[$k]}"; done)"
-json="$(printf '{"bench":"failover","date":"%s","nproc":%s,"load_start":"%s","load_end":"%s","runs":%s,"failover_s":{"min":%s,"p50":%s,"p90":%s,"max":%s,"mean":%s,"all":%s},"fence_s":{"p50":"%s","max":"%s"},"raft_leader_killed":%s,"spurious_lines":%s,"watchdogs_killed_externally":%s,"ready_first_s":{"n1":%s,"n2":%s,"n3":%s},"ready_restart_s":{"p50":%s,"max":%s,"all":%s},"idle":[%s]}' \
+json="$(printf '{"bench":"failover","date":"%s","nproc":%s,"load_start":"%s","load_end":"%s","runs":%s,"failover_s":{"min":%s,"p50":%s,"p90":%s,"max":%s,"mean":%s,"all":%s},"fence_s":{"p50":"%s","max":"%s"},"raft_leader_killed":%s,"spurious_lines":%s,"watchdogs_killed_externally":%s,"ready_first_s":{"n1":%s,"n2":%s,"n3":%s},"ready_restart_s":{"p50":%s,"max":%s,"all":%s},"ready_cpu_s":{"first":[%s,%s,%s],"restart_p50":%s},"idle":[%s]}' \
   "$bench_start_utc" "$(nproc)" "$load_start" "$load_end" "$RUNS" "$gmin" "$gp50" "$gp90" "$gmax" "$gmean" \
   "$(json_num_list "${gaps[@]}")" "$fp50" "$fmax" "$leaders_killed" "${#spurious[@]}" "${#interference[@]}" "${first_ready[n1]}" "${first_ready[n2]}" \
-  "${first_ready[n3]}" "$rp50" "$rmax" "$(json_num_list "${restarts[@]}")" "${idle_json%,}")"
+  "${first_ready[n3]}" "$rp50" "$rmax" "$(json_num_list "${restarts[@]}")" "${first_cpu[n1]}" "${first_cpu[n2]}" "${first_cpu[n3]}" "$cp50" "${idle_json%,}")"
 echo "BENCH_JSON $json"
 [ -n "${BENCH_OUT:-}" ] && echo "$json" >>"$BENCH_OUT"
 exit 0
