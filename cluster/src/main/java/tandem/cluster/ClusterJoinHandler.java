@@ -114,7 +114,7 @@ public final class ClusterJoinHandler implements JoinHandler {
     String why = named == null
         ? "certificate " + caller.shortForm() + " is not a member of cluster " + s.cluster()
         : "node " + request.getName() + " is a member of cluster " + s.cluster() + " with certificate "
-            + named.nodeId().substring(0, 12) + ", but you presented " + caller.shortForm()
+            + new NodeId(named.nodeId()).shortForm() + ", but you presented " + caller.shortForm()
             + " (was it re-initialised?)";
     LOG.warn("refused hello from {}: {}", caller.shortForm(), why);
     refusals.accept("refused a node that says it is " + request.getName() + ": " + why);

@@ -65,6 +65,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private final RaftProperties props;
   private final Parameters params;
   private final Map<String, RaftClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile RaftClient adminClient;
   private final RaftGroup group;
   private final RaftServer server;
   private final RaftClient client;
@@ -121,6 +122,10 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     server.start();
     RaftClient client = newClient(group, props, params, null);
     RaftCluster rc = new RaftCluster(s, group, server, client, m, props, params);
+    // Membership changes are retried by the reconcile loop, once a second; Ratis' own retries of a
+    // change that waits for a new node to run would log a stack trace every few milliseconds.
+    rc.adminClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(params)
+        .setLeaderId(RaftPeerId.valueOf(s.self())).setRetryPolicy(RetryPolicies.noRetry()).build();
     self[0] = rc;
     rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
     return rc;
@@ -305,7 +310,14 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         preferLeader(s);
         return;
       }
-      List<RaftPeer> peers = s.voters().stream().map(s.members()::get).filter(Objects::nonNull).map(RaftCluster::peer).toList();
+      // One voter at a time: Ratis refuses a change that replaces a majority of the current
+      // configuration (e.g. [n1] to [n1, n2, n3] when two nodes joined before either ran).
+      List<String> next = new java.util.ArrayList<>(s.voters().stream().filter(have::contains).toList());
+      s.voters().stream().filter(v -> !have.contains(v)).findFirst().ifPresent(next::add);
+      if (next.size() == have.size() && next.containsAll(have)) {
+        next = s.voters(); // only removals left
+      }
+      List<RaftPeer> peers = next.stream().map(s.members()::get).filter(Objects::nonNull).map(RaftCluster::peer).toList();
       reconfiguring.set(true);
       Thread.ofVirtual().start(() -> setConfiguration(peers, have));
     } catch (IOException | RuntimeException e) {
@@ -347,7 +359,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     Thread.ofVirtual().start(() -> {
       try {
         // Short: a leader in transfer refuses writes, and the primaries' renewals must not stall.
-        client.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
+        adminClient.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
         LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
       } catch (IOException | RuntimeException e) {
         LOG.info("raft leadership not handed to {}: {}", to, e.getMessage());
@@ -364,7 +376,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         .max(java.util.Comparator.comparingInt(e -> leaderScore(state(), e.getKey())))
         .ifPresent(e -> {
           try {
-            client.admin().transferLeadership(RaftPeerId.valueOf(e.getKey()), 1000);
+            adminClient.admin().transferLeadership(RaftPeerId.valueOf(e.getKey()), 1000);
             LOG.info("raft leadership handed to {} before stopping", e.getKey());
           } catch (IOException | RuntimeException ex) {
             LOG.info("could not hand the raft leadership to {} before stopping: {}", e.getKey(), ex.getMessage());
@@ -385,7 +397,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
 
   private void setConfiguration(List<RaftPeer> peers, Set<String> had) {
     try {
-      RaftClientReply r = client.admin().setConfiguration(peers);
+      RaftClientReply r = adminClient.admin().setConfiguration(peers);
       if (r.isSuccess()) {
         LOG.info("raft voters changed from {} to {}", had, peers.stream().map(p -> p.getId().toString()).toList());
       } else {
@@ -409,6 +421,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     for (RaftClient c : clients.values()) {
       c.close();
     }
+    adminClient.close();
     try {
       client.close();
     } finally {
