@@ -396,7 +396,20 @@ public final class TestCluster implements AutoCloseable {
   /** The pids of the node's fencing watchdogs seen so far (alive or not). */
   public List<ProcessHandle> watchdogs() {
     nodes.values().forEach(this::adoptDescendants);
-    return owned.stream().filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains("WatchdogMain")).orElse(false)).toList();
+    return owned.stream().filter(h -> commandLine(h).contains("WatchdogMain")).toList();
+  }
+
+  /**
+   * The whole command line of a process from /proc (ProcessHandle.Info can come back empty for
+   * the very long class paths of these JVMs); "" when it is gone.
+   */
+  static String commandLine(ProcessHandle h) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline"));
+      return h.isAlive() ? new String(raw, StandardCharsets.UTF_8).replace('\0', ' ') : "";
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   // ---- talking to nodes ----------------------------------------------------------------------
@@ -554,7 +567,7 @@ public final class TestCluster implements AutoCloseable {
       return java.util.Optional.empty();
     }
     return n.agent.toHandle().children()
-        .filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains("WatchdogMain")).orElse(false))
+        .filter(h -> commandLine(h).contains("WatchdogMain"))
         .findFirst();
   }
 
