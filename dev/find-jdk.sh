@@ -12,4 +12,5 @@ if [ -z "$TANDEM_JDK" ]; then
   echo "Install one (e.g. apt-get install openjdk-21-jdk, or Temurin 21+) or set JAVA_HOME." >&2
   exit 1
 fi
-export TANDEM_JDK
+TANDEM_JDK_VERSION="$(jdk_version "$TANDEM_JDK")"
+export TANDEM_JDK TANDEM_JDK_VERSION

@@ -67,6 +67,7 @@ public final class Agent implements AutoCloseable {
   private final String self;
   private final NodeIdentity identity;
   private final EventLog events;
+  private final long startedAtMillis = System.currentTimeMillis();
   private final PinnedPeers pinned;
   private final ClusterHandle cluster;
   private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -108,6 +109,8 @@ public final class Agent implements AutoCloseable {
     }
     checkSameCluster(cfg, lm);
     PinnedPeers pinned = new PinnedPeers(ids(lm.members()));
+    RefusalEvents refusals = new RefusalEvents(events, cfg.node().name().value());
+    pinned.onRefusal(m -> refusals.refused("peer-refused", m));
     ClusterHandle cluster = new ClusterHandle(RaftCluster.start(raftSettings(cfg, identity, pinned, lm)));
     Agent a = new Agent(cfg, identity, events, pinned, cluster);
     a.startRest(bootstrap);
@@ -141,7 +144,8 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
-        new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString()));
+        new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
+            m -> new RefusalEvents(events, self).refused("join-refused", m)));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     groups = localGroups();
@@ -149,7 +153,8 @@ public final class Agent implements AutoCloseable {
     coordinator = new FailoverCoordinator(self, cluster, new LeaseTiming(f.lease(), f.renewInterval(), f.promoteMargin()),
         groups, Ticker.system(), events, watchdog);
     coordinator.start();
-    generations = new Generations(cfg, identity, cluster, this::adoptGeneration);
+    generations = new Generations(cfg, identity, cluster, this::adoptGeneration,
+        m -> new RefusalEvents(events, self).refused("refused-by-peer", m));
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
@@ -166,7 +171,10 @@ public final class Agent implements AutoCloseable {
     for (int i = 0; i < 100 && !cluster.state().bootstrapped(); i++) {
       try {
         CommandResult r = cluster.submit(new ClusterCommand.Bootstrap(cfg.cluster(), me), Duration.ofSeconds(5)).get();
-        emit(Level.INFO, "bootstrapped", "", r.message() + "; other nodes join with `tandem invite` here and `tandem join` there");
+        emit(Level.WARNING, "bootstrapped", "", r.message() + " as a NEW cluster with this node as its only member;"
+            + " other nodes join with `tandem invite` here and `tandem join` there. If this node was meant to join an"
+            + " existing cluster, stop it, delete " + cfg.node().dataDir().resolve("raft") + " and "
+            + cfg.node().dataDir().resolve(LocalMembership.FILE) + ", then run `tandem join`");
         return;
       } catch (Exception e) {
         LOG.info("waiting for the new cluster to elect this node: {}", e.getMessage());
@@ -260,7 +268,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn("cannot update {}: {}", LocalMembership.FILE, e.getMessage());
       }
     }
-    if (!result.ok()) {
+    if (!result.ok() || replayed(cmd)) {
       return;
     }
     switch (cmd) {
@@ -272,6 +280,19 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
       default -> { }
     }
+  }
+
+  /** True for a command from before this agent started: the log replayed at start is history, not news. */
+  private boolean replayed(ClusterCommand cmd) {
+    long at = switch (cmd) {
+      case ClusterCommand.Promote p -> p.atMillis();
+      case ClusterCommand.Release r -> r.atMillis();
+      case ClusterCommand.RequestSwitchover r -> r.atMillis();
+      case ClusterCommand.Reform r -> r.atMillis();
+      case ClusterCommand.Join j -> j.nowMillis();
+      default -> Long.MAX_VALUE;
+    };
+    return at < startedAtMillis - 1000;
   }
 
   /** A forced failover elsewhere made a newer generation that still counts this node as a member. */

@@ -34,11 +34,14 @@ final class Generations {
   private final NodeIdentity identity;
   private final ClusterHandle cluster;
   private final Consumer<LocalMembership> adopt;
+  private final Consumer<String> refusedBy;
   private long leaderlessSince = -1;
   private long lastProbe = System.nanoTime() - PROBE_EVERY_NANOS;
   private String lastRefusal = "";
 
-  Generations(TandemConfig cfg, NodeIdentity identity, ClusterHandle cluster, Consumer<LocalMembership> adopt) {
+  Generations(TandemConfig cfg, NodeIdentity identity, ClusterHandle cluster, Consumer<LocalMembership> adopt,
+      Consumer<String> refusedBy) {
+    this.refusedBy = refusedBy;
     this.cfg = cfg;
     this.identity = identity;
     this.cluster = cluster;
@@ -120,6 +123,7 @@ final class Generations {
     }
     lastRefusal = message;
     LOG.error("{} refuses this node: {}", m.name(), message);
+    refusedBy.accept(m.name() + " refuses this node: " + message);
   }
 
   private LocalMembership newer(HelloReply r) {

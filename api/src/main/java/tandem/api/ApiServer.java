@@ -35,6 +35,10 @@ public final class ApiServer implements AutoCloseable {
     Javalin app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.useVirtualThreads = true;
+      config.jsonMapper(new io.javalin.json.JavalinJackson(com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+          .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build(), true));
     });
     routes(app, w);
     try {
@@ -75,8 +79,15 @@ public final class ApiServer implements AutoCloseable {
     });
     app.exception(IllegalArgumentException.class, (e, ctx) ->
         ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
-    app.exception(Exception.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error",
-        "the cluster did not answer: " + e + "; is a majority of nodes running? see `tandem status`")));
+    app.exception(java.util.concurrent.ExecutionException.class, (e, ctx) -> unavailable(ctx, e.getCause()));
+    app.exception(java.util.concurrent.TimeoutException.class, (e, ctx) -> unavailable(ctx, e));
+    app.exception(Exception.class, (e, ctx) -> ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error",
+        "internal error in the agent: " + e + "; please report it as a bug, with `tandem events`")));
+  }
+
+  private static void unavailable(Context ctx, Throwable cause) {
+    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", "the cluster did not decide in time ("
+        + cause + "); is a majority of its nodes running? see `tandem status`"));
   }
 
   private static void authorize(Context ctx, Wiring w) {

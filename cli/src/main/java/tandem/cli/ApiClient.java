@@ -54,7 +54,8 @@ final class ApiClient {
       }
       return body;
     } catch (IOException e) {
-      throw new CliException(3, "cannot reach the agent at " + base + " (" + e.getMessage() + "); is `tandem run` running on this node?");
+      String why = e.getMessage() != null ? e.getMessage() : e instanceof java.net.ConnectException ? "connection refused" : e.toString();
+      throw new CliException(3, "cannot reach the agent at " + base + " (" + why + "); is `tandem run` running on this node?");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(1, "interrupted");

@@ -28,10 +28,13 @@ public final class ClusterJoinHandler implements JoinHandler {
 
   private final Cluster cluster;
   private final Supplier<String> raftGroupId;
+  private final java.util.function.Consumer<String> refusals;
 
-  public ClusterJoinHandler(Cluster cluster, Supplier<String> raftGroupId) {
+  /** {@code refusals} hears each refused join or hello, with its reason (the agent makes events of them). */
+  public ClusterJoinHandler(Cluster cluster, Supplier<String> raftGroupId, java.util.function.Consumer<String> refusals) {
     this.cluster = cluster;
     this.raftGroupId = raftGroupId;
+    this.refusals = refusals;
   }
 
   @Override
@@ -55,6 +58,7 @@ public final class ClusterJoinHandler implements JoinHandler {
       CommandResult r = cluster.submit(cmd, TIMEOUT).get();
       if (!r.ok()) {
         LOG.warn("refused join of {} ({}): {}", m.name(), caller.shortForm(), r.message());
+        refusals.accept("refused the join of " + m.name() + " (" + caller.shortForm() + "): " + r.message());
         return refuse(r.message());
       }
       LOG.info("{} ({}) joined the cluster", m.name(), caller.shortForm());
@@ -113,6 +117,7 @@ public final class ClusterJoinHandler implements JoinHandler {
             + named.nodeId().substring(0, 12) + ", but you presented " + caller.shortForm()
             + " (was it re-initialised?)";
     LOG.warn("refused hello from {}: {}", caller.shortForm(), why);
+    refusals.accept("refused a node that says it is " + request.getName() + ": " + why);
     return b.setMessage(why + "; remove the old member and join again with a token from `tandem invite`").build();
   }
 

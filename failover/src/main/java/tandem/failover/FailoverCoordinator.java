@@ -67,15 +67,20 @@ public final class FailoverCoordinator implements AutoCloseable {
   /** Leader-side: since when each node has been alive and passing, per group. */
   private final Map<String, Long> healthySince = new ConcurrentHashMap<>();
   private final Map<String, String> lastDecision = new ConcurrentHashMap<>();
+  private final Map<String, Class<?>> lastKind = new ConcurrentHashMap<>();
   private final Set<String> inflight = ConcurrentHashMap.newKeySet();
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
+  private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
   private volatile boolean wasLeader;
 
   private record Seen(long epoch, long renewals, long atNanos) {}
 
-  /** This node's lease on a group: valid until {@code untilNanos}; renewal in flight or not. */
-  private record Lease(long epoch, long untilNanos, long lastSentNanos, boolean renewing) {}
+  /**
+   * This node's lease on a group: valid until {@code untilNanos}; renewal in flight or not;
+   * {@code confirmed} once a renewal under this epoch committed in this agent's lifetime.
+   */
+  private record Lease(long epoch, long untilNanos, long lastSentNanos, boolean renewing, boolean confirmed) {}
 
   public FailoverCoordinator(String self, Cluster cluster, LeaseTiming timing, Map<String, LocalGroup> groups,
       Ticker ticker, EventSink events, Watchdog watchdog) {
@@ -155,7 +160,8 @@ public final class FailoverCoordinator implements AutoCloseable {
       Observation o = observe(s, g, silence);
       Decision d = FailoverPolicy.decide(o);
       String previous = lastDecision.put(g.name(), d.why());
-      if (!d.why().equals(previous) && !(d instanceof Decision.Stay && previous == null)) {
+      Class<?> previousKind = lastKind.put(g.name(), d.getClass());
+      if (d.getClass() != previousKind || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
       }
       act(g, d, previous);
@@ -182,9 +188,12 @@ public final class FailoverCoordinator implements AutoCloseable {
       candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy));
     }
     NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
-    boolean critical = pr != null && pr.criticalFailing() && pr.runningEpoch() == g.epoch();
+    // Critical: a failing critical check, or a start that failed (the node then reports itself unfit).
+    boolean critical = pr != null && pr.criticalFailing();
     return new Observation(g.name(), g.primary(), g.paused(), g.switchoverTo(), candidates, since, critical,
-        "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing);
+        "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing,
+        g.epoch() == 0, g.modes().entrySet().stream().filter(e -> e.getValue().equals("primary"))
+            .map(Map.Entry::getKey).findFirst().orElse(null));
   }
 
   private void act(GroupState g, Decision d, String previous) {
@@ -211,9 +220,7 @@ public final class FailoverCoordinator implements AutoCloseable {
       inflight.remove(group);
       if (e != null) {
         LOG.warn("group {}: {} not committed: {}", group, c.getClass().getSimpleName(), e.toString());
-      } else if (r.ok()) {
-        emit(Level.WARNING, c instanceof ClusterCommand.Promote ? "failover" : "switchover-requested", group, r.message());
-      } else {
+      } else if (!r.ok()) {
         LOG.info("group {}: {}", group, r.message());
       }
       loop.execute(this::tick);
@@ -243,9 +250,17 @@ public final class FailoverCoordinator implements AutoCloseable {
     Lease l = leases.get(lg.name());
     long now = ticker.nanos();
     boolean held = l != null && l.epoch == g.epoch() && now - (l.untilNanos - timing.fenceLead().toNanos()) < 0;
-    if (held || (!fenceNeeded && l != null && l.epoch == g.epoch())) {
+    // Without fencing (no other voters could elect anyone without this node) a primary keeps
+    // serving when renewals fail, but it starts only after one renewal committed in this run:
+    // a node restarted with an old view must first hear that it is still the primary.
+    boolean confirmed = l != null && l.epoch == g.epoch() && l.confirmed;
+    if (held || (!fenceNeeded && confirmed)) {
       if (lg.phase() == Phase.STOPPED) {
         lg.promote(g.epoch());
+      }
+      if (!fenceNeeded && lg.phase() != Phase.STOPPED) {
+        // The watchdog still stops the group if this agent dies or hangs.
+        armHeartbeat(lg.name(), now);
       }
     } else if (fenceNeeded && (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING)) {
       lg.demote("lease lapsed: no renewal committed for " + timing.lease().minus(timing.fenceLead()).toMillis()
@@ -259,22 +274,31 @@ public final class FailoverCoordinator implements AutoCloseable {
     if (l != null && l.epoch == g.epoch() && (l.renewing || now - l.lastSentNanos < timing.renewInterval().toNanos())) {
       return;
     }
-    Lease sending = new Lease(g.epoch(), l != null && l.epoch == g.epoch() ? l.untilNanos : now, now, true);
+    boolean same = l != null && l.epoch == g.epoch();
+    Lease sending = new Lease(g.epoch(), same ? l.untilNanos : now, now, true, same && l.confirmed);
     leases.put(lg.name(), sending);
     cluster.submit(new ClusterCommand.Renew(g.name(), self, g.epoch()), timing.lease()).whenComplete((r, e) -> {
       Lease cur = leases.get(lg.name());
       boolean ok = e == null && r.ok();
       long until = ok ? now + timing.lease().toNanos() : (cur == null ? now : cur.untilNanos);
-      leases.computeIfPresent(lg.name(), (k, c) -> new Lease(c.epoch, Math.max(until, c.untilNanos), c.lastSentNanos, false));
-      if (ok && fenceNeeded) {
+      leases.computeIfPresent(lg.name(), (k, c) ->
+          new Lease(c.epoch, Math.max(until, c.untilNanos), c.lastSentNanos, false, c.confirmed || ok));
+      if (ok && fenceNeeded && until - timing.watchdogLead().toNanos() - ticker.nanos() > 0) {
         arm(lg.name(), until - timing.watchdogLead().toNanos());
-      } else if (ok) {
-        disarm(lg.name());
       }
       if (ok && (lg.phase() == Phase.STOPPED)) {
         loop.execute(this::tick);
       }
     });
+  }
+
+  private void armHeartbeat(String group, long now) {
+    Long last = heartbeats.get(group);
+    if (last != null && now - last < timing.renewInterval().toNanos()) {
+      return;
+    }
+    heartbeats.put(group, now);
+    arm(group, now + timing.lease().minus(timing.watchdogLead()).toNanos());
   }
 
   private void handOver(GroupState g, LocalGroup lg) {

@@ -21,7 +21,12 @@ public final class FailoverPolicy {
     if (o.paused()) {
       return new Decision.Stay("paused: automatic failover is off (tandem resume " + o.group() + ")");
     }
-    // No primary at all (new group, or a release without target): elect the best candidate.
+    // First start: only on the preferred node. A node that bootstrapped a cluster of its own by
+    // mistake (it was meant to join one) must not start a group another cluster may be running.
+    if (o.primary() == null && o.neverHadPrimary() && o.preferred() != null) {
+      return firstStart(o);
+    }
+    // No primary at all (a release without target): elect the best candidate.
     if (o.primary() == null) {
       return best(o, null).<Decision>map(c -> new Decision.Promote(c.name(), "group has no primary; "
           + c.name() + " is the best candidate (" + describe(c) + ")"))
@@ -48,6 +53,16 @@ public final class FailoverPolicy {
               + " but no other node can take over: " + unfit(o, o.primary())));
     }
     return failback(o).orElseGet(() -> new Decision.Stay(o.primary() + " is primary and holds its lease"));
+  }
+
+  private static Decision firstStart(Observation o) {
+    Optional<Candidate> p = o.candidates().stream().filter(c -> c.name().equals(o.preferred())).findFirst();
+    if (p.isPresent() && p.get().unfitReason() == null) {
+      return new Decision.Promote(o.preferred(), "first start of " + o.group() + " on its preferred node " + o.preferred());
+    }
+    String why = p.map(Candidate::unfitReason).orElse(o.preferred() + " has not joined this cluster");
+    return new Decision.Stuck(o.group() + " has never run; it waits for its preferred node (" + why
+        + "); to start it elsewhere: tandem failover " + o.group() + " --to <node> --force");
   }
 
   private static Decision primaryLost(Observation o) {

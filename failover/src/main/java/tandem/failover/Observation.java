@@ -19,6 +19,8 @@ import java.util.List;
  * @param failbackAfter how long the preferred node must be healthy before failback
  * @param voters how many nodes vote (a 2-voter cluster cannot fail over on its own)
  * @param settings the lease timing
+ * @param neverHadPrimary the group has never had a primary (epoch 0): its first start
+ * @param preferred the node whose mode is primary, or null
  */
 public record Observation(
     String group,
@@ -31,4 +33,6 @@ public record Observation(
     boolean failbackAuto,
     Duration failbackAfter,
     int voters,
-    LeaseTiming settings) {}
+    LeaseTiming settings,
+    boolean neverHadPrimary,
+    String preferred) {}

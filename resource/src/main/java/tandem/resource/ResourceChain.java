@@ -14,16 +14,20 @@ public final class ResourceChain {
     this.resources = List.copyOf(resources);
   }
 
-  /** Starts every resource in order; on a failure, stops the started ones and rethrows. */
+  /**
+   * Starts every resource in order; on a failure, stops the failed one (a start can fail half way:
+   * stop is idempotent) and those started before it, in reverse, then rethrows.
+   */
   public void start(RoleChange change) throws ResourceException, InterruptedException {
-    List<Resource> started = new ArrayList<>();
+    List<Resource> touched = new ArrayList<>();
     for (Resource r : resources) {
+      touched.add(r);
       try {
         r.start(change);
-        started.add(r);
       } catch (ResourceException e) {
-        stopAll(started.reversed(), change);
-        throw e;
+        ResourceException stopFailure = stopAll(touched.reversed(), change);
+        throw stopFailure == null ? e : new ResourceException(e.getMessage() + "; stopping again also failed: "
+            + stopFailure.getMessage());
       }
     }
   }

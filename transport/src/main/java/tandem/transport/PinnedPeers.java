@@ -12,6 +12,7 @@ import tandem.core.NodeId;
  */
 public final class PinnedPeers {
   private final AtomicReference<Set<NodeId>> ids;
+  private volatile java.util.function.Consumer<String> onRefusal = m -> { };
 
   public PinnedPeers(Set<NodeId> initial) {
     this.ids = new AtomicReference<>(Set.copyOf(initial));
@@ -28,6 +29,19 @@ public final class PinnedPeers {
       next.add(id);
       return Set.copyOf(next);
     });
+  }
+
+  /** Hears every refused handshake (the message names the offered ID): the agent makes it an event. */
+  public void onRefusal(java.util.function.Consumer<String> listener) {
+    this.onRefusal = listener;
+  }
+
+  void refused(String message) {
+    try {
+      onRefusal.accept(message);
+    } catch (RuntimeException e) {
+      // a listener must not break a TLS handshake
+    }
   }
 
   public boolean contains(NodeId id) {

@@ -90,8 +90,9 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
   }
 
   /** Logged here too: the TLS peer sees at most an alert, and the local caller may only see "handshake failed". */
-  private static CertificateException refuse(String message) {
+  private CertificateException refuse(String message) {
     LOG.warn("TLS peer refused: {}", message);
+    pinned.refused(message);
     return new CertificateException(message);
   }
 }

@@ -62,6 +62,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private static final java.util.concurrent.ExecutorService SENDERS = Executors.newVirtualThreadPerTaskExecutor();
 
   private final RaftSettings settings;
+  private final RaftProperties props;
+  private final Parameters params;
+  private final Map<String, RaftClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
   private final RaftGroup group;
   private final RaftServer server;
   private final RaftClient client;
@@ -72,9 +75,13 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     return t;
   });
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
+  private volatile long lastTransfer = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
 
-  private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m) {
+  private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m,
+      RaftProperties props, Parameters params) {
     this.settings = settings;
+    this.props = props;
+    this.params = params;
     this.group = group;
     this.server = server;
     this.client = client;
@@ -110,16 +117,45 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     server.start();
-    RaftClient client = RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(props)
-        .setParameters(params)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(30, TimeDuration.valueOf(30, TimeUnit.MILLISECONDS)))
-        .build();
-    RaftCluster rc = new RaftCluster(s, group, server, client, m);
+    RaftClient client = newClient(group, props, params, null);
+    RaftCluster rc = new RaftCluster(s, group, server, client, m, props, params);
     self[0] = rc;
     rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
     return rc;
+  }
+
+  private static RaftClient newClient(RaftGroup group, RaftProperties props, Parameters params, RaftPeerId leader) {
+    var b = RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(props)
+        .setParameters(params)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(30, TimeDuration.valueOf(30, TimeUnit.MILLISECONDS)));
+    if (leader != null) {
+      b.setLeaderId(leader);
+    }
+    return b.build();
+  }
+
+  /**
+   * A client that starts at the leader this server knows. A Ratis client keeps its own guess of
+   * the leader and, when that peer hangs (SIGSTOP) rather than dies, waits a request timeout per
+   * try; asking the current leader first saves those seconds in a failover.
+   */
+  private RaftClient clientFor() {
+    String leader = leader();
+    if (leader == null) {
+      return client;
+    }
+    try {
+      // The peers of the current configuration: the group this node started with may predate
+      // the leader's own membership.
+      var peers = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers();
+      String key = leader + "@" + peers.stream().map(p -> p.getId() + "=" + p.getAddress()).sorted().toList();
+      return clients.computeIfAbsent(key, k ->
+          newClient(RaftGroup.valueOf(group.getGroupId(), peers), props, params, RaftPeerId.valueOf(leader)));
+    } catch (IOException e) {
+      return client;
+    }
   }
 
   private static List<RaftPeer> peers(List<Member> members, List<String> voters) {
@@ -128,8 +164,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   }
 
   private static RaftPeer peer(Member m) {
-    // A witness leads by preference, so losing a data node rarely costs an election as well.
-    return RaftPeer.newBuilder().setId(m.name()).setAddress(m.raft()).setPriority(m.witness() ? 1 : 0).build();
+    // Equal priorities: where the leader should be is decided by preferLeader(), not by Ratis.
+    return RaftPeer.newBuilder().setId(m.name()).setAddress(m.raft()).build();
   }
 
   private static RaftProperties properties(RaftSettings s) {
@@ -175,7 +211,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     // for good after one request runs out of retries, and a node without quorum must keep trying.
     return CompletableFuture.supplyAsync(() -> {
           try {
-            return client.io().send(msg);
+            return clientFor().io().send(msg);
           } catch (IOException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
@@ -264,6 +300,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
       Set<String> have = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
           .map(p -> p.getId().toString()).collect(Collectors.toSet());
       if (want.equals(have)) {
+        preferLeader(s);
         return;
       }
       List<RaftPeer> peers = s.voters().stream().map(s.members()::get).filter(Objects::nonNull).map(RaftCluster::peer).toList();
@@ -272,6 +309,52 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("membership reconcile failed: {}", e.toString());
     }
+  }
+
+  /**
+   * Hands Raft leadership to a better-placed voter: a witness first, then a data node that is
+   * primary of no group. A leader that is also a group's primary dies with it, and the new leader
+   * must then wait a whole lease from its election; a witness leader has seen the last renewal.
+   */
+  private void preferLeader(ClusterState s) {
+    long now = System.nanoTime();
+    if (now - lastTransfer < TimeUnit.SECONDS.toNanos(10)) {
+      return;
+    }
+    Map<String, Duration> silence = peerSilence();
+    String best = null;
+    int bestScore = leaderScore(s, settings.self());
+    for (String v : s.voters()) {
+      Duration quiet = silence.get(v);
+      if (!v.equals(settings.self()) && quiet != null && quiet.toMillis() < 500 && leaderScore(s, v) > bestScore) {
+        best = v;
+        bestScore = leaderScore(s, v);
+      }
+    }
+    if (best == null) {
+      return;
+    }
+    lastTransfer = now;
+    String to = best;
+    Thread.ofVirtual().start(() -> {
+      try {
+        client.admin().transferLeadership(RaftPeerId.valueOf(to), 3000);
+        LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
+      } catch (IOException | RuntimeException e) {
+        LOG.info("raft leadership not handed to {}: {}", to, e.getMessage());
+      }
+    });
+  }
+
+  private static int leaderScore(ClusterState s, String node) {
+    Member m = s.members().get(node);
+    if (m == null) {
+      return -1;
+    }
+    if (m.witness()) {
+      return 2;
+    }
+    return s.groups().values().stream().anyMatch(g -> node.equals(g.primary())) ? 0 : 1;
   }
 
   private void setConfiguration(List<RaftPeer> peers, Set<String> had) {
@@ -292,6 +375,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   @Override
   public void close() throws IOException {
     reconciler.shutdownNow();
+    for (RaftClient c : clients.values()) {
+      c.close();
+    }
     try {
       client.close();
     } finally {

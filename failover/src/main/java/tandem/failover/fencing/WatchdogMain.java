@@ -40,8 +40,11 @@ public final class WatchdogMain {
     reader.start();
     while (!(eof && deadlines.isEmpty() && lines.isEmpty())) {
       String line = lines.poll(10, TimeUnit.MILLISECONDS);
-      if (line != null) {
+      // Read everything that is waiting before firing: after a stall of this process, the newest
+      // ARM or DISARM counts, not an older deadline that has passed meanwhile.
+      while (line != null) {
         handle(line);
+        line = lines.poll();
       }
       fireDue();
     }
