@@ -49,6 +49,8 @@ class JoinTest {
     assertThat(late.exitCode()).as("expired token: %s", late).isNotZero();
     assertThat(late.output()).contains("expired");
 
+    assertThat(c.hasEvent("n1", "join-refused", "already used by n2")).as("the inviter's events tell of the reused token").isTrue();
+    assertThat(c.hasEvent("n1", "join-refused", "expired")).as("the inviter's events tell of the expired token").isTrue();
     assertThat(c.node("n3").dataDir().resolve("cluster.json")).as("a refused join leaves no membership behind").doesNotExist();
     var fresh = c.join("n3", "n1", c.invite("n1"));
     assertThat(fresh.exitCode()).as("a fresh token after the refusals: %s", fresh).isZero();
@@ -77,8 +79,10 @@ class JoinTest {
         c.log("n1").contains("not pinned") && c.log("n2").contains("refuses this node"));
     assertThat(c.log("n1")).as("n1's log says why").contains("was it re-initialised?");
     assertThat(c.log("n2")).as("n2's log says who refuses it").contains("n1 refuses this node");
+    await("the refusal is an event on both sides").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        c.hasEvent("n2", "refused-by-peer", "was it re-initialised?") && c.hasEvent("n1", "peer-refused", "not pinned"));
 
-    await("the re-initialised n2 never gets in").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+    await("the re-initialised n2 never gets in").during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10))
         .ignoreExceptions().until(() -> {
           JsonNode byN1 = c.status("n1");
           JsonNode byN2 = c.status("n2");
@@ -104,7 +108,7 @@ class JoinTest {
     c.startAgent("n3");
 
     for (String n : List.of("n2", "n3")) {
-      c.awaitStatus(n, n + " follows a leader", Duration.ofSeconds(45),
+      c.awaitStatus(n, n + " follows a leader", Duration.ofSeconds(30),
           s -> !s.path("leader").isNull() && TestCluster.memberNames(s).containsAll(List.of("n1", "n2", "n3")));
     }
     assertThat(c.status("n1").path("automaticFailover").asText()).startsWith("possible");

@@ -104,6 +104,43 @@ class PrimaryFailureTest {
     service.assertNoOverlap();
   }
 
+  /**
+   * The watchdog is the only thing that can stop a hung primary's service. When it dies (the OOM
+   * killer, a stray `pkill`), the agent must start a new one or step down; otherwise the next hang
+   * of the agent leaves the service running while the standby starts it.
+   */
+  @Test
+  void watchdogKilled_thenPrimaryHangs_serviceStillStopsBeforeStandbyStarts(TestCluster c) throws Exception {
+    ServiceLog service = c.service();
+    TestCluster.Roles r = c.roles("web");
+    String old = r.primary();
+    ProcessHandle watchdog = c.watchdogOf(old).orElseThrow(() -> new AssertionError(old + " runs no watchdog"));
+    int firstNewLine = service.size() + 1;
+
+    watchdog.destroyForcibly();
+    await("watchdog of " + old + " gone").atMost(Duration.ofSeconds(5)).until(() -> !watchdog.isAlive());
+    // The agent renews (and re-arms its watchdog) every 400 ms: within a few renewals it knows.
+    boolean reacted;
+    try {
+      await(old + " replaces its watchdog or gives up the group").atMost(Duration.ofSeconds(5)).ignoreExceptions()
+          .until(() -> c.watchdogOf(old).isPresent() || !old.equals(c.primaryOf("web", r.witness())));
+      reacted = true;
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      reacted = false;
+    }
+    String next = r.standby();
+    if (old.equals(c.primaryOf("web", r.witness()))) {
+      c.stop(old);
+      c.awaitRunning("web", next);
+      System.out.println("after its watchdog was killed and its agent stopped, " + old + "'s service "
+          + (service.isRunning(old) ? "STILL RUNS" : "is stopped") + " while " + next + " runs web");
+    }
+    service.assertNoOverlap();
+    assertThat(reacted).as("%s neither started a new watchdog nor gave up web within 5 s of losing its watchdog; events: %s",
+        old, c.log(old).lines().filter(l -> l.contains("watchdog")).limit(3).toList()).isTrue();
+    assertThat(service.find("start", next, firstNewLine)).isPresent();
+  }
+
   private static long millisBetween(Instant from, ServiceLog.Entry to) {
     return (to.nanos() - (from.getEpochSecond() * 1_000_000_000L + from.getNano())) / 1_000_000;
   }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * One cluster of two data nodes and a witness running group "web", shared by every test that
  * needs exactly that (starting one costs most of a minute on a busy 2-core box). Before each test
- * it is healed back to normal ({@link TestCluster#heal}); when healing fails it is thrown away
- * and built again. It is closed, with every process it started, when the test run ends (JUnit
+ * it is healed back to normal ({@link TestCluster#heal}), also after a failed test; when healing
+ * fails it is thrown away and built again. It is closed, with every process it started, when the test run ends (JUnit
  * closes what the root store holds) or, failing that, when the test JVM exits.
  *
  * <p>Tests get it as a {@link TestCluster} parameter and ask it for the current
@@ -24,6 +24,7 @@ public final class SharedWebCluster implements BeforeEachCallback, AfterTestExec
     Holder h = holder(ctx);
     h.prepare();
     h.cluster.mark("test " + ctx.getRequiredTestClass().getSimpleName() + "." + ctx.getDisplayName());
+    h.cluster.service().startTest();
   }
 
   @Override
@@ -33,12 +34,10 @@ public final class SharedWebCluster implements BeforeEachCallback, AfterTestExec
       return;
     }
     System.out.println("---- after " + ctx.getRequiredTestClass().getSimpleName() + "." + ctx.getDisplayName()
-        + (ctx.getExecutionException().isPresent() ? " (FAILED)" : ""));
+        + (ctx.getExecutionException().isPresent() ? " (FAILED)" : "") + " at " + java.time.Instant.now());
     System.out.println(h.cluster.describe());
-    if (ctx.getExecutionException().isPresent()) {
-      // A failed test may leave the cluster in any state: start the next one from scratch.
-      h.close();
-    }
+    // A failed test may leave the cluster in any state: the next test's heal sets it right, or
+    // throws it away and builds a new one.
   }
 
   @Override

@@ -44,6 +44,7 @@ public final class TestCluster implements AutoCloseable {
   public static final Duration STARTUP = Duration.ofSeconds(60);
   private static final List<String> AGENT_JVM = List.of("-XX:+UseSerialGC", "-Xmx192m", "-XX:TieredStopAtLevel=1");
   private static final List<String> CLI_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+  private static final String WATCHDOG_MAIN = "tandem.failover.fencing.WatchdogMain";
   private static final Pattern TOKEN = Pattern.compile("token:\\s+(\\S+)");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -396,7 +397,12 @@ public final class TestCluster implements AutoCloseable {
   /** The pids of the node's fencing watchdogs seen so far (alive or not). */
   public List<ProcessHandle> watchdogs() {
     nodes.values().forEach(this::adoptDescendants);
-    return owned.stream().filter(h -> commandLine(h).contains("WatchdogMain")).toList();
+    return owned.stream().filter(TestCluster::isWatchdog).toList();
+  }
+
+  /** A JVM whose main class is the fencing watchdog (not, say, a shell whose script mentions it). */
+  static boolean isWatchdog(ProcessHandle h) {
+    return List.of(commandLine(h).split(" ")).contains(WATCHDOG_MAIN);
   }
 
   /**
@@ -464,6 +470,27 @@ public final class TestCluster implements AutoCloseable {
       throw new IOException("status of " + name + ": HTTP " + r.statusCode() + " " + r.body());
     }
     return JSON.readTree(r.body());
+  }
+
+  /** The node's events (GET /api/v1/events), oldest first: objects with seq and event{time, level, kind, node, group, message}. */
+  public JsonNode events(String name) throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, "/api/v1/events?after=0")).timeout(Duration.ofSeconds(2)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("events of " + name + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  /** True when one of the node's events has that kind and its message contains {@code text}. */
+  public boolean hasEvent(String name, String kind, String text) throws IOException, InterruptedException {
+    for (JsonNode e : events(name)) {
+      JsonNode ev = e.path("event");
+      if (ev.path("kind").asText().equals(kind) && ev.path("message").asText().contains(text)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** HTTP status code of GET {@code path} on the node's API (e.g. /primary?group=web). */
@@ -567,7 +594,7 @@ public final class TestCluster implements AutoCloseable {
       return java.util.Optional.empty();
     }
     return n.agent.toHandle().children()
-        .filter(h -> commandLine(h).contains("WatchdogMain"))
+        .filter(TestCluster::isWatchdog)
         .findFirst();
   }
 
@@ -584,7 +611,7 @@ public final class TestCluster implements AutoCloseable {
       }
       boolean watchdogGone = !n.witness && n.agent != null && n.agent.isAlive() && watchdogOf(n.name).isEmpty();
       if (watchdogGone) {
-        System.out.println("heal: the watchdog of " + n.name + " is gone (killed from outside the test?); restarting " + n.name);
+        System.out.println("heal: the watchdog of " + n.name + " is gone; restarting " + n.name);
         terminate(n.name);
       }
       if (n.agent == null || !n.agent.isAlive()) {
@@ -599,8 +626,21 @@ public final class TestCluster implements AutoCloseable {
         throw new IllegalStateException("heal: resume " + group + " failed: " + r);
       }
     }
-    await("heal: " + group + " runs on exactly one node and the standby has reported").atMost(STARTUP).ignoreExceptions()
+    String witness = nodes.values().stream().filter(n -> n.witness).map(n -> n.name).findFirst().orElse(null);
+    if (witness != null) {
+      // The agents hand Raft leadership to the witness; a hand-over during a test costs the
+      // primary a renewal or two, so let it happen now.
+      await("heal: the witness leads").atMost(STARTUP).ignoreExceptions()
+          .until(() -> witness.equals(status(witness).path("leader").asText()));
+    }
+    int[] lines = {service.size()};
+    await("heal: " + group + " runs on exactly one node, the standby has reported, and the service log is quiet")
+        .atMost(STARTUP).during(Duration.ofSeconds(1)).ignoreExceptions()
         .until(() -> {
+          if (service.size() != lines[0]) {
+            lines[0] = service.size();
+            return false;
+          }
           Roles r = roles(group);
           if (r.primary() == null) {
             return false;
