@@ -34,6 +34,7 @@ class NodeLossTest {
       default -> r.witness();
     };
     String runner = lost.equals("primary") ? r.standby() : r.primary();
+    int firstNewLine = c.service().size() + 1;
 
     c.kill9(victim);
     if (lost.equals("primary")) {
@@ -44,6 +45,8 @@ class NodeLossTest {
           .ignoreExceptions()
           .until(() -> c.runsOn("web", runner, runner) && c.service().isRunning(runner)
               && group(c.status(runner), "web").path("epoch").asLong() == epoch);
+      assertThat(c.service().entries()).filteredOn(e -> e.line() >= firstNewLine)
+          .as("service log after losing %s: %s's service must not even restart", victim, runner).isEmpty();
     }
     assertThat(c.get(runner, "/primary?group=web")).as("/primary on %s", runner).isEqualTo(200);
     String otherData = runner.equals(r.primary()) ? r.standby() : r.primary();

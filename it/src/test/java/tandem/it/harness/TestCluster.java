@@ -122,7 +122,7 @@ public final class TestCluster implements AutoCloseable {
    */
   public static TestCluster create(Path dir, List<String> dataNodes, String witness) throws IOException {
     wipe(dir);
-    TestCluster c = new TestCluster(dir, "it-" + Long.toString(System.nanoTime() % 1_000_000, 36));
+    TestCluster c = new TestCluster(dir, "it-" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36));
     Set<Integer> taken = new java.util.HashSet<>();
     for (String n : dataNodes) {
       c.addNode(n, false, taken);
@@ -392,12 +392,6 @@ public final class TestCluster implements AutoCloseable {
     if (n.agent != null) {
       n.agent.toHandle().descendants().forEach(owned::add);
     }
-  }
-
-  /** The pids of the node's fencing watchdogs seen so far (alive or not). */
-  public List<ProcessHandle> watchdogs() {
-    nodes.values().forEach(this::adoptDescendants);
-    return owned.stream().filter(TestCluster::isWatchdog).toList();
   }
 
   /** A JVM whose main class is the fencing watchdog (not, say, a shell whose script mentions it). */
@@ -713,7 +707,7 @@ public final class TestCluster implements AutoCloseable {
     for (Node n : nodes.values()) {
       if (log(n.name).contains("watchdog-down")) {
         sb.append("NOTE: ").append(n.name).append("'s agent reported its fencing watchdog dead (watchdog-down in its log);"
-            + " exit code 143 means something outside the test sent it SIGTERM\n");
+            + " its exit code there says how: 143 = SIGTERM (not sent by this harness), 137 = SIGKILL\n");
       }
     }
     return sb.toString();
