@@ -158,7 +158,7 @@ public final class Agent implements AutoCloseable {
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
-        events, new Actions(this), () -> token, () -> !groups.isEmpty()));
+        events, new Actions(this), () -> token));
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }

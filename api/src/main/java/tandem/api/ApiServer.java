@@ -29,7 +29,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** The parts of the agent the API reads and drives. */
   public record Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events,
-      AgentActions actions, Supplier<String> token, Supplier<Boolean> servesGroup) {}
+      AgentActions actions, Supplier<String> token) {}
 
   public static ApiServer start(String host, int port, Wiring w) {
     Javalin app = Javalin.create(config -> {
@@ -86,13 +86,14 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void unavailable(Context ctx, Throwable cause) {
-    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", "the cluster did not decide in time ("
+    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", "the cluster did not answer in time ("
         + cause + "); is a majority of its nodes running? see `tandem status`"));
   }
 
   private static void authorize(Context ctx, Wiring w) {
-    String want = "Bearer " + w.token().get();
-    if (!want.equals(ctx.header("Authorization"))) {
+    byte[] want = ("Bearer " + w.token().get()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String got = ctx.header("Authorization");
+    if (got == null || !java.security.MessageDigest.isEqual(want, got.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
       ctx.status(HttpStatus.UNAUTHORIZED).json(Map.of("error",
           "this call needs the node's API token: send 'Authorization: Bearer <token>' (the token is in <data-dir>/api.token;"
               + " `tandem` on the node reads it for you)"));
@@ -117,7 +118,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void events(Context ctx, Wiring w) throws InterruptedException {
-    long after = Long.parseLong(ctx.queryParamAsClass("after", String.class).getOrDefault("0"));
+    long after;
+    try {
+      after = Long.parseLong(ctx.queryParamAsClass("after", String.class).getOrDefault("0"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("after must be an event sequence number, e.g. after=42");
+    }
     String wait = ctx.queryParam("wait");
     ctx.json(w.events().after(after, wait == null ? Duration.ZERO : Durations.parse(wait)));
   }

@@ -161,10 +161,11 @@ public final class FailoverCoordinator implements AutoCloseable {
       Decision d = FailoverPolicy.decide(o);
       String previous = lastDecision.put(g.name(), d.why());
       Class<?> previousKind = lastKind.put(g.name(), d.getClass());
-      if (d.getClass() != previousKind || d instanceof Decision.Stay && !d.why().equals(previous)) {
+      boolean kindChanged = d.getClass() != previousKind;
+      if (kindChanged || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
       }
-      act(g, d, previous);
+      act(g, d, kindChanged);
     }
   }
 
@@ -196,14 +197,15 @@ public final class FailoverCoordinator implements AutoCloseable {
             .map(Map.Entry::getKey).findFirst().orElse(null));
   }
 
-  private void act(GroupState g, Decision d, String previous) {
+  private void act(GroupState g, Decision d, boolean kindChanged) {
     switch (d) {
       case Decision.Promote p -> submitOnce(g.name(), new ClusterCommand.Promote(g.name(), p.node(), g.epoch(),
           g.renewals(), p.why(), System.currentTimeMillis()));
       case Decision.Switchover sw -> submitOnce(g.name(), new ClusterCommand.RequestSwitchover(g.name(), sw.node(),
           sw.why(), System.currentTimeMillis()));
       case Decision.Stuck st -> {
-        if (!st.why().equals(previous)) {
+        // Once per episode: the sentence itself changes every tick (it counts the silence).
+        if (kindChanged) {
           emit(Level.CRITICAL, "failover-impossible", g.name(), st.why());
         }
       }

@@ -76,6 +76,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   });
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   private volatile long lastTransfer = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+  /** When this leader first heard from each voter: a node that just (re)joined is not handed the lead. */
+  private final Map<String, Long> firstHeard = new java.util.concurrent.ConcurrentHashMap<>();
 
   private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m,
       RaftProperties props, Parameters params) {
@@ -326,7 +328,13 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     int bestScore = leaderScore(s, settings.self());
     for (String v : s.voters()) {
       Duration quiet = silence.get(v);
-      if (!v.equals(settings.self()) && quiet != null && quiet.toMillis() < 500 && leaderScore(s, v) > bestScore) {
+      if (quiet == null || quiet.toMillis() > 1000) {
+        firstHeard.remove(v);
+        continue;
+      }
+      boolean settled = now - firstHeard.computeIfAbsent(v, k -> now) > TimeUnit.SECONDS.toNanos(5);
+      if (!v.equals(settings.self()) && quiet != null && quiet.toMillis() < 300 && settled
+          && leaderScore(s, v) > bestScore) {
         best = v;
         bestScore = leaderScore(s, v);
       }
@@ -338,7 +346,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     String to = best;
     Thread.ofVirtual().start(() -> {
       try {
-        client.admin().transferLeadership(RaftPeerId.valueOf(to), 3000);
+        // Short: a leader in transfer refuses writes, and the primaries' renewals must not stall.
+        client.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
         LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
       } catch (IOException | RuntimeException e) {
         LOG.info("raft leadership not handed to {}: {}", to, e.getMessage());

@@ -87,7 +87,10 @@ public final class WatchdogMain {
   }
 
   private void fence(String group) throws InterruptedException {
-    FencePlan plan = plans.getOrDefault(group, new FencePlan(java.util.List.of()));
+    FencePlan plan = plans.get(group);
+    if (plan == null) {
+      return; // armed before anything was started here: nothing to stop, nothing to report
+    }
     StringBuilder summary = new StringBuilder();
     for (FenceStep s : plan.steps()) {
       Shell.Result r = Shell.run(s.command(), s.env(), Duration.ofMillis(s.timeoutMillis()));

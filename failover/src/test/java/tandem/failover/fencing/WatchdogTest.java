@@ -91,9 +91,10 @@ class WatchdogTest {
     return fenced.stream().map(f -> f.substring(0, f.indexOf('\t'))).filter(g -> !g.startsWith("probe-")).toList();
   }
 
-  /** Arms a step-less probe group due at {@code deadline} and waits until the watchdog reports it fenced. */
+  /** Arms a probe group with an empty plan due at {@code deadline} and waits until the watchdog reports it fenced. */
   void probeAt(long deadline) throws IOException {
     String probe = "probe-" + probes.incrementAndGet();
+    watchdog.plan(probe, List.of()); // a group with no plan is armed-but-never-started: the watchdog stays silent
     watchdog.arm(probe, deadline);
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5)).until(() -> fencedAtNanos.containsKey(probe));
   }

@@ -1,0 +1,510 @@
+package tandem.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tandem.cluster.ClusterCommand;
+import tandem.cluster.CommandResult;
+import tandem.cluster.GroupState;
+import tandem.cluster.NodeReport;
+import tandem.core.Event;
+import tandem.core.EventLog;
+import tandem.core.Level;
+import tandem.failover.FailoverCoordinator;
+import tandem.failover.LeaseTiming;
+
+/**
+ * The REST API on a real socket (127.0.0.1, a free port), read with the JDK's HTTP client. The cluster is a
+ * {@link FakeCluster}: three data nodes n1, n2, n3; group "web" (n1 primary, n2 active, n3 passive) has n1 as primary
+ * and group "db" (n1 off, n2 primary, n3 active) has n2, both under epoch 1. Each test says which node answers.
+ */
+class ApiServerTest {
+  static final String TOKEN = "s3cret-token";
+  static final Duration PATIENCE = Duration.ofSeconds(20 * Long.getLong("timing-multiple", 1));
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  FakeCluster cluster;
+  EventLog events;
+  final RecordingActions actions = new RecordingActions();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final List<AutoCloseable> closing = new ArrayList<>();
+  ApiServer server;
+
+  @BeforeEach
+  void cluster() throws Exception {
+    cluster = FakeCluster.withDataNodes("n1", "n2", "n3");
+    define("web", Map.of("n1", "primary", "n2", "active", "n3", "passive"));
+    define("db", Map.of("n1", "off", "n2", "primary", "n3", "active"));
+    promote("web", "n1");
+    promote("db", "n2");
+    events = new EventLog(dir.resolve("events/events.jsonl"));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+    events.close();
+    http.close();
+  }
+
+  // ---- load balancer endpoints -------------------------------------------------------------
+
+  @Test
+  void health_is200WithTheNodeName() throws Exception {
+    start("n2");
+
+    HttpResponse<String> r = get("/health");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).path("state").asText()).isEqualTo("running");
+    assertThat(json(r).path("node").asText()).isEqualTo("n2");
+  }
+
+  @Test
+  void primary_is200OnThePrimaryThatReportsRunningUnderTheCurrentEpoch() throws Exception {
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    assertThat(get("/primary").statusCode()).isEqualTo(200);
+    assertThat(get("/primary?group=web").statusCode()).isEqualTo(200);
+    assertThat(json(get("/primary")).path("match").asBoolean()).isTrue();
+  }
+
+  @Test
+  void primary_is503WhileThePrimaryHasNotReportedRunningYet() throws Exception {
+    report("n1", "web", true, false, 0);
+    start("n1");
+
+    assertThat(get("/primary").statusCode()).isEqualTo(503);
+    assertThat(get("/primary?group=web").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void primary_is503WhenItRunsUnderAnEarlierEpoch() throws Exception {
+    report("n1", "web", true, true, 1);
+    promote("web", "n1"); // n1 again, under epoch 2: what runs was started under epoch 1
+    start("n1");
+
+    assertThat(group("web").epoch()).isEqualTo(2);
+    assertThat(get("/primary?group=web").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void primary_is503OnANodeThatIsNotThePrimary() throws Exception {
+    report("n1", "web", true, true, 1);
+    report("n3", "web", true, false, 0);
+    start("n3");
+
+    assertThat(get("/primary").statusCode()).isEqualTo(503);
+    assertThat(get("/primary?group=web").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void primary_withGroup_answersForThatGroupOnly() throws Exception {
+    report("n2", "db", true, true, 1);
+    report("n2", "web", true, false, 0);
+    start("n2");
+
+    assertThat(get("/primary?group=db").statusCode()).isEqualTo(200);
+    assertThat(get("/primary?group=web").statusCode()).isEqualTo(503);
+    assertThat(get("/primary?group=nosuch").statusCode()).isEqualTo(503);
+    assertThat(get("/primary").statusCode()).as("primary of some group").isEqualTo(200);
+  }
+
+  @Test
+  void replica_is200OnAHealthyNodeThatIsNotPrimary() throws Exception {
+    report("n3", "web", true, false, 0);
+    report("n3", "db", true, false, 0);
+    start("n3");
+
+    assertThat(get("/replica").statusCode()).isEqualTo(200);
+    assertThat(get("/replica?group=web").statusCode()).isEqualTo(200);
+    assertThat(get("/read-only?group=web").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void replica_is503OnThePrimary() throws Exception {
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    assertThat(get("/replica").statusCode()).isEqualTo(503);
+    assertThat(get("/replica?group=web").statusCode()).isEqualTo(503);
+    assertThat(get("/read-only?group=web").statusCode()).as("the primary serves reads too").isEqualTo(200);
+  }
+
+  @Test
+  void replica_is503WhenNoLeaderIsKnown() throws Exception {
+    report("n3", "web", true, false, 0);
+    report("n3", "db", true, false, 0);
+    cluster.setLeader(null);
+    start("n3");
+
+    assertThat(get("/replica").statusCode()).isEqualTo(503);
+    assertThat(get("/replica?group=web").statusCode()).isEqualTo(503);
+    assertThat(get("/read-only?group=web").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void replica_is503WhenACriticalCheckFailsOrNothingWasReported() throws Exception {
+    report("n3", "web", false, false, 0);
+    start("n3");
+
+    assertThat(get("/replica?group=web").statusCode()).as("critical check failing").isEqualTo(503);
+    assertThat(get("/replica?group=db").statusCode()).as("no report").isEqualTo(503);
+  }
+
+  @Test
+  void replica_is503ForAGroupWhoseModeIsOffHere() throws Exception {
+    report("n1", "db", true, false, 0);
+    start("n1");
+
+    assertThat(get("/replica?group=db").statusCode()).isEqualTo(503);
+  }
+
+  // ---- status ------------------------------------------------------------------------------
+
+  @Test
+  void status_hasTheFieldsTheCliReads() throws Exception {
+    report("n1", "web", true, true, 1);
+    report("n2", "web", true, false, 0);
+    start("n1");
+
+    HttpResponse<String> r = get("/api/v1/status");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode s = json(r);
+    assertThat(s.path("cluster").asText()).isEqualTo("shop");
+    assertThat(s.path("node").asText()).isEqualTo("n1");
+    assertThat(s.path("leader").asText()).isEqualTo("n1");
+    assertThat(s.path("generation").asLong()).isEqualTo(1);
+    assertThat(s.path("automaticFailover").asText()).isEqualTo("possible: 3 voters, 2 make a majority");
+    assertThat(s.path("nodes")).hasSize(3);
+    JsonNode n2 = s.path("nodes").get(1);
+    assertThat(n2.path("name").asText()).isEqualTo("n2");
+    assertThat(n2.path("id").asText()).hasSize(52);
+    assertThat(n2.path("listen").asText()).isEqualTo("127.0.0.1:7400");
+    assertThat(n2.path("api").asText()).isEqualTo("127.0.0.1:8400");
+    assertThat(n2.path("witness").asBoolean()).isFalse();
+    assertThat(n2.path("voter").asBoolean()).isTrue();
+
+    JsonNode web = groupRow(s, "web");
+    assertThat(web.path("primary").asText()).isEqualTo("n1");
+    assertThat(web.path("epoch").asLong()).isEqualTo(1);
+    assertThat(web.path("paused").asBoolean()).isFalse();
+    assertThat(web.path("switchoverTo").isNull()).isTrue();
+    assertThat(web.path("failback").asText()).isEqualTo("manual");
+    assertThat(web.path("lastChange").asText()).startsWith("test setup at ");
+    assertThat(web.path("why").asText()).as("no coordinator: no decision").isEmpty();
+    assertThat(web.path("members")).hasSize(3);
+    assertMember(web, "n1", "primary", "primary", "running", "no checks");
+    assertMember(web, "n2", "active", "replica", "stopped", "no checks");
+    assertMember(web, "n3", "passive", "replica", "unknown", "no report");
+    assertThat(groupRow(s, "db").path("members").get(0).path("role").asText()).as("n1 is off for db").isEqualTo("-");
+  }
+
+  @Test
+  void status_withoutQuorum_hasNoLeader() throws Exception {
+    cluster.setLeader(null);
+    start("n2");
+
+    JsonNode s = json(get("/api/v1/status"));
+
+    assertThat(s.has("leader")).isTrue();
+    assertThat(s.path("leader").isNull()).isTrue();
+  }
+
+  @Test
+  void status_onTheLeader_saysWhyForEachGroup() throws Exception {
+    report("n1", "web", true, true, 1);
+    cluster.setLeaderReady(true);
+    // Time stands still for this coordinator, so it never finds a lease over and never acts.
+    FailoverCoordinator coordinator = new FailoverCoordinator("n1", cluster,
+        new LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L,
+        events, null);
+    closing.add(coordinator);
+    coordinator.start();
+    await().atMost(PATIENCE).until(() -> coordinator.decisions().size() == 2);
+    start("n1", coordinator);
+
+    JsonNode s = json(get("/api/v1/status"));
+
+    assertThat(groupRow(s, "web").path("why").asText()).isEqualTo("n1 is primary and holds its lease");
+    assertThat(groupRow(s, "db").path("why").asText()).isEqualTo("n2 is primary and holds its lease");
+  }
+
+  // ---- mutating calls ----------------------------------------------------------------------
+
+  @Test
+  void post_withoutToken_is401NamingTheTokenFile_andDoesNothing() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/switchover?to=n2", null);
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(json(r).path("error").asText()).contains("api.token").contains("Authorization: Bearer");
+    assertThat(post("/api/v1/invite", null).statusCode()).isEqualTo(401);
+    assertThat(actions.calls).isEmpty();
+  }
+
+  @Test
+  void post_withAWrongToken_is401_andDoesNothing() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/pause", "not-" + TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(json(r).path("error").asText()).contains("api.token");
+    assertThat(post("/api/v1/invite?ttl=1h", TOKEN + "x").statusCode()).isEqualTo(401);
+    assertThat(actions.calls).isEmpty();
+  }
+
+  @Test
+  void post_withTheToken_reachesTheAgent() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/switchover?to=n2", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).path("ok").asBoolean()).isTrue();
+    assertThat(json(r).path("message").asText()).isEqualTo("done");
+    assertThat(json(r).path("epoch").asLong()).isEqualTo(2);
+    assertThat(post("/api/v1/groups/web/failover?to=n3&force=true", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(post("/api/v1/groups/db/failover?to=n3", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(post("/api/v1/groups/web/pause", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(post("/api/v1/groups/web/resume", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(actions.calls).containsExactly("switchover web n2", "failover web n3 force=true",
+        "failover db n3 force=false", "pause web true", "pause web false");
+  }
+
+  @Test
+  void post_refusedByTheCluster_is409WithTheReason() throws Exception {
+    actions.answer = CommandResult.refused("n9 is not a data node of cluster shop; members: [n1, n2, n3]");
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/switchover?to=n9", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(409);
+    assertThat(json(r).path("ok").asBoolean()).isFalse();
+    assertThat(json(r).path("message").asText()).isEqualTo("n9 is not a data node of cluster shop; members: [n1, n2, n3]");
+  }
+
+  @Test
+  void post_withoutTarget_is400NamingTheParameter() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/switchover", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("error").asText()).isEqualTo("missing query parameter 'to'");
+    assertThat(actions.calls).isEmpty();
+  }
+
+  @Test
+  void post_whenTheClusterDoesNotAnswer_is503() throws Exception {
+    actions.failure = new java.util.concurrent.TimeoutException("no quorum within 5s");
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/groups/web/pause", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(json(r).path("error").asText()).contains("the cluster did not answer").contains("no quorum within 5s");
+  }
+
+  @Test
+  void invite_withTheToken_returnsAToken_validForTheTtlAsked() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/invite?ttl=30m", TOKEN);
+    HttpResponse<String> byDefault = post("/api/v1/invite", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).path("token").asText()).isEqualTo("join-token");
+    assertThat(byDefault.statusCode()).isEqualTo(200);
+    assertThat(actions.calls).containsExactly("invite PT30M", "invite PT1H");
+  }
+
+  @Test
+  void invite_withABadTtl_is400SayingWhatADurationLooksLike() throws Exception {
+    start("n1");
+
+    HttpResponse<String> r = post("/api/v1/invite?ttl=soon", TOKEN);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("error").asText()).isEqualTo("'soon' is not a duration: write e.g. 500ms, 2s, 1m30s, 1h, 14d");
+    assertThat(actions.calls).isEmpty();
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  @Test
+  void events_returnsThoseAfterTheGivenNumber() throws Exception {
+    emit("first");
+    emit("second");
+    start("n1");
+
+    HttpResponse<String> r = get("/api/v1/events?after=1");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode list = json(r);
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).path("seq").asLong()).isEqualTo(2);
+    assertThat(list.get(0).path("event").path("message").asText()).isEqualTo("second");
+    assertThat(list.get(0).path("event").path("kind").asText()).isEqualTo("test");
+  }
+
+  @Test
+  void events_longPoll_returnsAnEventEmittedWhileWaiting() throws Exception {
+    emit("before");
+    start("n1");
+    long sent = System.nanoTime();
+
+    CompletableFuture<HttpResponse<String>> poll = http.sendAsync(
+        request("/api/v1/events?after=1&wait=20s").GET().build(), HttpResponse.BodyHandlers.ofString());
+    await().during(Duration.ofMillis(300)).atMost(PATIENCE).until(() -> !poll.isDone());
+    emit("while waiting");
+
+    HttpResponse<String> r = poll.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).findValuesAsText("message")).containsExactly("while waiting");
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("answered when the event came, not at the end of the wait")
+        .isLessThan(Duration.ofSeconds(15));
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  void start(String self) {
+    start(self, null);
+  }
+
+  void start(String self, FailoverCoordinator coordinator) {
+    server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
+        () -> TOKEN));
+  }
+
+  void define(String group, Map<String, String> modes) {
+    assertThat(cluster.apply(new ClusterCommand.DefineGroup(group, modes, "manual", 0, "n1", "hash")).ok()).isTrue();
+  }
+
+  void promote(String group, String node) {
+    GroupState g = group(group);
+    CommandResult r = cluster.apply(new ClusterCommand.Promote(group, node, g.epoch(), g.renewals(), "test setup",
+        System.currentTimeMillis()));
+    assertThat(r.ok()).as(r.message()).isTrue();
+  }
+
+  GroupState group(String name) {
+    return cluster.state().groups().get(name);
+  }
+
+  void report(String node, String group, boolean passing, boolean running, long runningEpoch) {
+    cluster.apply(new ClusterCommand.Report(new NodeReport(node, group, passing, !passing, 0,
+        passing ? "no checks" : "cmd:probe failing (exit 1)", running, runningEpoch, System.currentTimeMillis())));
+  }
+
+  void emit(String message) {
+    events.emit(new Event(Instant.now(), Level.WARNING, "test", "n1", "web", message));
+  }
+
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(PATIENCE);
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path, String token) throws Exception {
+    HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  static JsonNode groupRow(JsonNode status, String group) {
+    for (JsonNode g : status.path("groups")) {
+      if (g.path("group").asText().equals(group)) {
+        return g;
+      }
+    }
+    throw new AssertionError("no group " + group + " in " + status);
+  }
+
+  static void assertMember(JsonNode group, String node, String mode, String role, String state, String health) {
+    for (JsonNode m : group.path("members")) {
+      if (m.path("node").asText().equals(node)) {
+        assertThat(List.of(m.path("mode").asText(), m.path("role").asText(), m.path("state").asText(),
+            m.path("health").asText())).as("member %s of %s", node, group.path("group").asText())
+            .containsExactly(mode, role, state, health);
+        assertThat(m.has("weight")).isTrue();
+        assertThat(m.has("lease")).isTrue();
+        return;
+      }
+    }
+    throw new AssertionError("no member " + node + " in " + group);
+  }
+
+  /** Records each call as one line and answers with {@link #answer}, or throws {@link #failure}. */
+  static final class RecordingActions implements AgentActions {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile CommandResult answer = CommandResult.ok("done", 2);
+    volatile Exception failure;
+
+    @Override
+    public CommandResult switchover(String group, String to) throws Exception {
+      return record("switchover " + group + " " + to);
+    }
+
+    @Override
+    public CommandResult failover(String group, String to, boolean force) throws Exception {
+      return record("failover " + group + " " + to + " force=" + force);
+    }
+
+    @Override
+    public CommandResult pause(String group, boolean paused) throws Exception {
+      return record("pause " + group + " " + paused);
+    }
+
+    @Override
+    public String invite(Duration ttl) throws Exception {
+      record("invite " + ttl);
+      return "join-token";
+    }
+
+    private CommandResult record(String call) throws Exception {
+      calls.add(call);
+      if (failure != null) {
+        throw failure;
+      }
+      return answer;
+    }
+  }
+}
