@@ -138,7 +138,10 @@ class PrimaryFailureTest {
     service.assertNoOverlap();
     assertThat(reacted).as("%s neither started a new watchdog nor gave up web within 5 s of losing its watchdog; events: %s",
         old, c.log(old).lines().filter(l -> l.contains("watchdog")).limit(3).toList()).isTrue();
-    assertThat(service.find("start", next, firstNewLine)).isPresent();
+    ServiceLog.Entry startNew = service.find("start", next, firstNewLine).orElseThrow();
+    ServiceLog.Entry stopOld = service.find("stop", old, firstNewLine).orElseThrow();
+    assertThat(stopOld.by()).as("who stopped %s's service (its agent hangs)", old).isEqualTo("watchdog");
+    assertThat(stopOld.line()).as("old primary stopped before the new one started").isLessThan(startNew.line());
   }
 
   private static long millisBetween(Instant from, ServiceLog.Entry to) {
