@@ -355,6 +355,23 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     });
   }
 
+  private void handOffLeadership() {
+    if (!isLeaderReady()) {
+      return;
+    }
+    peerSilence().entrySet().stream()
+        .filter(e -> e.getValue().toMillis() < 300 && state().voters().contains(e.getKey()))
+        .max(java.util.Comparator.comparingInt(e -> leaderScore(state(), e.getKey())))
+        .ifPresent(e -> {
+          try {
+            client.admin().transferLeadership(RaftPeerId.valueOf(e.getKey()), 1000);
+            LOG.info("raft leadership handed to {} before stopping", e.getKey());
+          } catch (IOException | RuntimeException ex) {
+            LOG.info("could not hand the raft leadership to {} before stopping: {}", e.getKey(), ex.getMessage());
+          }
+        });
+  }
+
   private static int leaderScore(ClusterState s, String node) {
     Member m = s.members().get(node);
     if (m == null) {
@@ -381,9 +398,14 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     }
   }
 
+  /**
+   * Stops this Raft member. A leader first hands the lead to a live voter: without that, the
+   * others wait an election timeout, and the primaries' renewals stall meanwhile.
+   */
   @Override
   public void close() throws IOException {
     reconciler.shutdownNow();
+    handOffLeadership();
     for (RaftClient c : clients.values()) {
       c.close();
     }

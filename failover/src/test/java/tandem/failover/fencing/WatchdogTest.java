@@ -233,15 +233,19 @@ class WatchdogTest {
   }
 
   @Test
-  void sendingToAWatchdogThatDied_failsSayingItIsNotRunning() throws Exception {
-    ProcessHandle.of(watchdog.pid()).ifPresent(ProcessHandle::destroyForcibly);
+  void watchdogThatDied_isReplacedOnTheNextCall_andTheReplacementFencesWithThePlanItWasGiven() throws Exception {
+    watchdog.plan("web", List.of(step("stop-after-restart")));
+    long oldPid = watchdog.pid();
+    ProcessHandle.of(oldPid).ifPresent(ProcessHandle::destroyForcibly);
     await().atMost(PATIENCE).until(() -> !watchdog.alive());
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> watchdog.arm("web", System.nanoTime()))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("not running")
-        .hasMessageContaining("pid " + watchdog.pid());
+    watchdog.arm("web", System.nanoTime() + ms(1500)); // the new JVM needs time to start before the deadline
+
+    assertThat(watchdog.pid()).as("a new watchdog process").isNotEqualTo(oldPid);
+    await().atMost(PATIENCE).until(() -> fencedGroups().contains("web"));
+    assertThat(stoppedLines()).containsExactly("stop-after-restart web");
   }
+
 
   /**
    * The watchdog process is descheduled (swapped out, SIGSTOP, a long pause) while the agent keeps renewing. When it
