@@ -1,0 +1,53 @@
+package tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static tandem.it.harness.TestCluster.group;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tandem.it.harness.ServiceLog;
+import tandem.it.harness.TestCluster;
+
+/** Growing a cluster under a running group: the nodes that join must not disturb its primary. */
+class ClusterFormationTest {
+  private TestCluster cluster;
+
+  @AfterEach
+  void tearDown() {
+    if (cluster != null) {
+      System.out.println(cluster.describe());
+      cluster.close();
+    }
+  }
+
+  /**
+   * n1 runs web alone; then the standby n2 and the witness n3 join, one after the other, as the
+   * README says. The Raft configuration grows and leadership moves to the witness, but n1's lease
+   * must hold throughout: its service is started once and never stopped.
+   */
+  @Test
+  void standbyAndWitnessJoining_doNotInterruptThePrimary() throws Exception {
+    cluster = TestCluster.create(TestCluster.runDir(getClass(), "joinUnderLoad"), List.of("n1", "n2"), "n3");
+    TestCluster c = cluster;
+    ServiceLog service = c.service();
+    c.initAll();
+    c.addGroup("web", "n1: primary, n2: passive", "n1", "n2");
+    c.startFirst("n1");
+    c.awaitRunning("web", "n1");
+
+    c.joinAndStart("n1", "n2");
+    c.joinAndStart("n1", "n3");
+    c.awaitSettled();
+    c.awaitStatus("n3", "the witness leads", TestCluster.STARTUP, s -> "n3".equals(s.path("leader").asText()));
+    await("n1 keeps web while the cluster settles").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .ignoreExceptions().until(() -> c.runsOn("web", "n1", "n3"));
+
+    assertThat(service.entries()).map(e -> e.kind() + " " + e.node() + (e.isStart() ? "" : " (by " + e.by() + ")"))
+        .as("the service log while n2 and n3 joined").containsExactly("start n1");
+    assertThat(group(c.status("n3"), "web").path("epoch").asLong()).isEqualTo(1);
+    service.assertNoOverlap();
+  }
+}
