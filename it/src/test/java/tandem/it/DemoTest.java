@@ -23,8 +23,8 @@ class DemoTest {
   @Test
   void demo_startsThreeNodesAndTheService_andStopsEverythingOnSigterm() throws Exception {
     Path data = dir.resolve("demo-data");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    demo = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "tandem.cli.Main", "demo",
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    demo = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "tandem.cli.Main", "demo",
         "--dir", data.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile()).start();
 
