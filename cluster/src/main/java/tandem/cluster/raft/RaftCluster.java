@@ -99,10 +99,21 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   /** Starts the Raft member; returns once the server runs (not necessarily with a leader). */
   public static RaftCluster start(RaftSettings s) throws IOException {
     LocalMembership lm = s.membership();
-    RaftGroup group = RaftGroup.valueOf(groupId(lm.cluster(), lm.generation()), peers(lm.members(), lm.voters()));
+    RaftGroupId gid = groupId(lm.cluster(), lm.generation());
+    boolean exists = Files.isDirectory(s.storageDir().resolve(gid.getUuid().toString()));
+    RaftGroup serverGroup = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
+    if (!exists && !lm.voters().equals(List.of(s.self()))) {
+      // A node that joined starts as a listener of its own configuration and waits for the leader
+      // to add it. Were it to start as a voter, it would ask for votes, and the leader, whose
+      // configuration does not have it yet, would answer with an order to shut down.
+      serverGroup = RaftGroup.valueOf(gid, serverGroup.getPeers().stream()
+          .map(p -> p.getId().toString().equals(s.self())
+              ? RaftPeer.newBuilder(p).setStartupRole(RaftProtos.RaftPeerRole.LISTENER).build() : p)
+          .toList());
+    }
+    RaftGroup group = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
     RaftProperties props = properties(s);
     Parameters params = tls(s);
-    boolean exists = Files.isDirectory(s.storageDir().resolve(group.getGroupId().getUuid().toString()));
     TandemStateMachine[] holder = new TandemStateMachine[1];
     RaftCluster[] self = new RaftCluster[1];
     TandemStateMachine m = new TandemStateMachine(() -> {
@@ -113,7 +124,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     holder[0] = m;
     RaftServer server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(s.self()))
-        .setGroup(group)
+        .setGroup(serverGroup)
         .setStateMachine(m)
         .setProperties(props)
         .setParameters(params)
