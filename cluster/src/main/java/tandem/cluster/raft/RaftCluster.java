@@ -101,18 +101,15 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     LocalMembership lm = s.membership();
     RaftGroupId gid = groupId(lm.cluster(), lm.generation());
     boolean exists = Files.isDirectory(s.storageDir().resolve(gid.getUuid().toString()));
-    RaftGroup serverGroup = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
-    if (!exists && !lm.voters().equals(List.of(s.self()))) {
-      // A node that joined starts as a listener of its own configuration and waits for the leader
-      // to add it. Were it to start as a voter, it would ask for votes, and the leader, whose
-      // configuration does not have it yet, would answer with an order to shut down.
-      serverGroup = RaftGroup.valueOf(gid, serverGroup.getPeers().stream()
-          .map(p -> p.getId().toString().equals(s.self())
-              ? RaftPeer.newBuilder(p).setStartupRole(RaftProtos.RaftPeerRole.LISTENER).build() : p)
-          .toList());
-    }
     RaftGroup group = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
     RaftProperties props = properties(s);
+    if (!exists && !lm.voters().equals(List.of(s.self()))) {
+      // A node that joined must not ask for votes before the leader has added it: the leader, whose
+      // configuration does not have it yet, would answer with an order to shut down. Its first
+      // election waits long enough for that; once it hears from the leader, normal timeouts apply.
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(20, TimeUnit.SECONDS));
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(25, TimeUnit.SECONDS));
+    }
     Parameters params = tls(s);
     TandemStateMachine[] holder = new TandemStateMachine[1];
     RaftCluster[] self = new RaftCluster[1];
@@ -124,7 +121,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     holder[0] = m;
     RaftServer server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(s.self()))
-        .setGroup(serverGroup)
+        .setGroup(group)
         .setStateMachine(m)
         .setProperties(props)
         .setParameters(params)
