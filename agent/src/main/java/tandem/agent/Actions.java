@@ -1,7 +1,6 @@
 package tandem.agent;
 
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 import tandem.api.AgentActions;
 import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterState;
@@ -44,9 +43,7 @@ final class Actions implements AgentActions {
       return agent.cluster().submit(new ClusterCommand.Promote(group, to, g.epoch(), g.renewals(),
           "forced failover by the operator", System.currentTimeMillis()), Duration.ofSeconds(3)).get();
     } catch (java.util.concurrent.ExecutionException e) {
-      if (!(e.getCause() instanceof TimeoutException) && agent.cluster().leader() != null) {
-        throw e;
-      }
+      // Not committed (a refusal would be a result, not an exception): the cluster has no quorum.
       return agent.reform(group, to);
     }
   }
