@@ -1,0 +1,17 @@
+package tandem.filesync;
+
+import java.nio.file.Path;
+
+/** Where the bytes of one chunk come from when a replica assembles a file. */
+public sealed interface ChunkData {
+  int length();
+
+  /** Bytes received from the primary, already checked against the chunk's hash. */
+  record Bytes(byte[] data, int offset, int length) implements ChunkData {}
+
+  /**
+   * A range of a local file that holds the chunk; the caller checked that the file is unchanged
+   * since it was hashed, so the range can be copied without reading it through Java (copy_file_range).
+   */
+  record Range(Path file, long offset, int length) implements ChunkData {}
+}
