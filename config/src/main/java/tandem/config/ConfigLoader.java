@@ -55,6 +55,7 @@ public final class ConfigLoader {
     Map<String, GroupConfig> groups = GroupReader.readAll(top, dir);
     if (node != null) {
       ConfigValidator.witness(node, groups, top.problems());
+      ConfigValidator.files(node, groups, top.problems());
     }
     return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file) : null;
   }

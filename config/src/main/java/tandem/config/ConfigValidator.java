@@ -31,7 +31,35 @@ public final class ConfigValidator {
       checkNames(group.checks(), checks, problems);
     });
     witness(config.node(), config.groups(), problems);
+    files(config.node(), config.groups(), problems);
     return problems.list();
+  }
+
+  /**
+   * A replicated directory may not hold or sit inside another one, nor the node's data dir: the
+   * two would fight over the same files.
+   */
+  static void files(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    Map<java.nio.file.Path, String> seen = new java.util.LinkedHashMap<>();
+    java.nio.file.Path data = node.dataDir().toAbsolutePath().normalize();
+    groups.forEach((name, group) -> {
+      for (int i = 0; i < group.resources().size(); i++) {
+        if (!(group.resources().get(i) instanceof FilesConfig f)) {
+          continue;
+        }
+        String key = Problems.item(Problems.child("groups", name) + ".resources", i) + ".files.path";
+        if (data.startsWith(f.path()) || f.path().startsWith(data)) {
+          problems.add(key, f.path() + " overlaps this node's data dir " + data + "; replicate a directory outside it");
+        }
+        for (var e : seen.entrySet()) {
+          if (e.getKey().startsWith(f.path()) || f.path().startsWith(e.getKey())) {
+            problems.add(key, f.path() + " overlaps " + e.getKey() + " (" + e.getValue() + "); each replicated directory"
+                + " must stand on its own: neither may contain the other");
+          }
+        }
+        seen.put(f.path(), key);
+      }
+    });
   }
 
   /** listen, raft and api need three different ports when they share an interface. */

@@ -97,6 +97,7 @@ public final class ConfigWriter {
         #     failback: manual                       # manual or auto
         #     failback-after: 30s                    # with auto: how long the primary node must be healthy first
         #     resources:                             # started in order on promotion, stopped in reverse
+        #       - files: { path: /var/www/uploads, exclude: ["*.tmp", "cache/"], versions: { keep: 14d } }
         #       - service: { start: systemctl start nginx, stop: systemctl stop nginx, timeout: 60s }
         #     checks:
         #       - http: http://127.0.0.1/health

@@ -1,5 +1,6 @@
 package tandem.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +8,8 @@ import java.util.Optional;
 
 /** Reads a group's {@code resources:} list; each item is a map with exactly one kind key. */
 final class ResourceReader {
-  static final List<String> KINDS = List.of("service");
+  static final List<String> KINDS = List.of("service", "files");
+  static final List<String> FILES_KEYS = List.of("path", "exclude", "owner", "versions", "rescan");
   static final List<String> SERVICE_KEYS = List.of("start", "stop", "check", "timeout");
   private static final String EXAMPLE = "- service: { start: systemctl start nginx, stop: systemctl stop nginx }";
 
@@ -33,7 +35,10 @@ final class ResourceReader {
     }
     Section item = Section.of(value, path, problems, KINDS);
     String kind = item.kind(KINDS, "resource", EXAMPLE);
-    return kind == null ? null : service(item.section("service", SERVICE_KEYS));
+    if (kind == null) {
+      return null;
+    }
+    return kind.equals("files") ? files(item.section("files", FILES_KEYS)) : service(item.section("service", SERVICE_KEYS));
   }
 
   private static ServiceConfig service(Section s) {
@@ -46,5 +51,42 @@ final class ResourceReader {
       return null;
     }
     return new ServiceConfig(start, stop, check, timeout);
+  }
+
+  private static FilesConfig files(Section s) {
+    int mark = s.problems().mark();
+    String text = s.required("path", "the directory to replicate, e.g. path: /var/www/uploads");
+    Path path = text == null ? null : s.path("path", Path.of("/"));
+    if (text != null && path != null && !text.startsWith("/")) {
+      s.problem("path", "'" + text + "' is relative; write the absolute path of the directory, e.g. /var/www/uploads");
+    } else if (path != null && path.getNameCount() == 0) {
+      s.problem("path", "'/' cannot be replicated; name the directory that holds the data, e.g. /var/www/uploads");
+    }
+    List<String> exclude = new ArrayList<>();
+    List<YamlValue> items = s.list("exclude");
+    for (int i = 0; i < items.size(); i++) {
+      if (items.get(i) instanceof YamlValue.Scalar sc) {
+        exclude.add(sc.text());
+      } else {
+        s.problems().add(Problems.item(s.pathOf("exclude"), i), "expected a pattern such as \"*.tmp\" or \"cache/\", but found "
+            + YamlValue.describe(items.get(i)));
+      }
+    }
+    Optional<String> owner = Optional.ofNullable(s.text("owner"));
+    owner.filter(o -> !o.matches("[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?"))
+        .ifPresent(o -> s.problem("owner", "'" + o + "' is not user:group; write e.g. owner: www-data:www-data"));
+    Optional<Duration> keep = Optional.empty();
+    if (s.has("versions")) {
+      Section v = s.section("versions", List.of("keep"));
+      keep = Optional.ofNullable(v.duration("keep", null));
+      if (keep.isEmpty() && !v.broken()) {
+        v.missing("keep", "how long replaced and deleted files are kept, e.g. versions: { keep: 14d }");
+      }
+    }
+    Duration rescan = s.duration("rescan", FilesConfig.DEFAULT_RESCAN);
+    if (!s.problems().noneSince(mark) || s.broken()) {
+      return null;
+    }
+    return new FilesConfig(path, exclude, owner, keep, rescan);
   }
 }

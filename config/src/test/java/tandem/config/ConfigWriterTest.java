@@ -53,7 +53,7 @@ class ConfigWriterTest {
     GroupConfig web = ConfigLoader.parse(uncommented, dir.resolve("tandem.yaml")).groups().get("web");
 
     assertThat(web.modeOf(new NodeName("n1"))).isEqualTo(Mode.PRIMARY);
-    assertThat(web.resources()).hasSize(1);
+    assertThat(web.resources()).extracting(ResourceConfig::kind).containsExactly("files", "service");
     assertThat(web.checks()).extracting(CheckConfig::name)
         .containsExactly("http:http://127.0.0.1/health", "tcp:127.0.0.1:5432", "disk:/var/lib");
     assertThat(web.hookTimeout()).isEqualTo(Duration.ofSeconds(30));

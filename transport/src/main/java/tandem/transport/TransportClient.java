@@ -41,7 +41,8 @@ public final class TransportClient implements AutoCloseable {
    *     JoinToken#inviterTrust()} or {@link PinnedPeers#trustManager}; no hostname is verified
    */
   public static TransportClient connect(String host, int port, NodeIdentity me, X509ExtendedTrustManager serverTrust) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).sslContext(sslContext(me, serverTrust)).build();
+    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).sslContext(sslContext(me, serverTrust))
+        .maxInboundMessageSize(TransportServer.MAX_MESSAGE_BYTES).build();
     return new TransportClient(channel, host + ":" + port);
   }
 
@@ -62,6 +63,16 @@ public final class TransportClient implements AutoCloseable {
    */
   public HelloReply hello(HelloRequest request, Duration deadline) throws IOException {
     return call("Hello", deadline, stub -> stub.hello(request));
+  }
+
+  /** The channel, for streaming services (file sync) that make their own stubs. */
+  public io.grpc.Channel channel() {
+    return channel;
+  }
+
+  /** Where this client connects, host:port. */
+  public String target() {
+    return target;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package tandem.transport;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -9,7 +10,9 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import tandem.core.NodeId;
 import javax.net.ssl.SSLException;
 
 /**
@@ -19,6 +22,8 @@ import javax.net.ssl.SSLException;
  */
 public final class TransportServer implements AutoCloseable {
   static final String TLS_VERSION = "TLSv1.3";
+  /** The largest message a peer may send; a bigger one fails its call (RESOURCE_EXHAUSTED). */
+  public static final int MAX_MESSAGE_BYTES = 8 << 20;
   private static final long CLOSE_GRACE_SECONDS = 5;
 
   private final Server server;
@@ -37,16 +42,40 @@ public final class TransportServer implements AutoCloseable {
    */
   public static TransportServer start(String host, int port, NodeIdentity identity, PinnedPeers pinned,
       JoinHandler handler) throws IOException {
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    return start(host, port, identity, pinned, handler, List.of());
+  }
+
+  /**
+   * As {@link #start(String, int, NodeIdentity, PinnedPeers, JoinHandler)}, also serving {@code
+   * services} (e.g. file sync), open to pinned members only; {@link #caller()} names the caller.
+   */
+  public static TransportServer start(String host, int port, NodeIdentity identity, PinnedPeers pinned,
+      JoinHandler handler, List<BindableService> services) throws IOException {
+    CallerInterceptor callers = new CallerInterceptor(pinned);
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .sslContext(sslContext(identity))
-        .addService(ServerInterceptors.intercept(new TandemService(handler, identity.id()), new CallerInterceptor(pinned)))
-        .build();
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .addService(ServerInterceptors.intercept(new TandemService(handler, identity.id()), callers));
+    services.forEach(svc -> builder.addService(ServerInterceptors.intercept(svc, callers)));
+    Server server = builder.build();
     try {
       return new TransportServer(server.start(), host);
     } catch (IOException e) {
       throw new IOException("cannot listen on " + host + ":" + port + " for tandem peers: " + e.getMessage()
           + "; make sure no other process uses that port and the address belongs to this host", e);
     }
+  }
+
+  /**
+   * The node ID of the peer whose call is running on this thread (from its TLS certificate), for
+   * services passed to {@link #start(String, int, NodeIdentity, PinnedPeers, JoinHandler, List)}.
+   */
+  public static NodeId caller() {
+    NodeId id = CallerInterceptor.CALLER.get();
+    if (id == null) {
+      throw new IllegalStateException("no tandem call is running on this thread");
+    }
+    return id;
   }
 
   /** The port the server listens on; the chosen one when started with port 0. */
