@@ -33,6 +33,7 @@ import tandem.cluster.raft.RaftSettings;
 import tandem.config.CheckConfig;
 import tandem.config.CheckScope;
 import tandem.config.CheckTarget;
+import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.TandemConfig;
@@ -46,6 +47,9 @@ import tandem.failover.FailoverCoordinator;
 import tandem.failover.LeaseTiming;
 import tandem.failover.LocalGroup;
 import tandem.failover.fencing.Watchdog;
+import tandem.filesync.FileSyncService;
+import tandem.filesync.ReplicatedDir;
+import tandem.filesync.SyncPeers;
 import tandem.health.HealthMonitor;
 import tandem.resource.Hook;
 import tandem.resource.Resource;
@@ -53,6 +57,7 @@ import tandem.resource.ResourceChain;
 import tandem.resource.ServiceResource;
 import tandem.transport.NodeIdentity;
 import tandem.transport.PinnedPeers;
+import tandem.transport.TransportClient;
 import tandem.transport.TransportServer;
 
 /**
@@ -81,6 +86,9 @@ public final class Agent implements AutoCloseable {
   private FailoverCoordinator coordinator;
   private ApiServer api;
   private Generations generations;
+  private FileSyncService fileSync;
+  private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
     this.cfg = cfg;
@@ -143,9 +151,10 @@ public final class Agent implements AutoCloseable {
   private void startRest(boolean bootstrap) throws Exception {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
+    fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
-            m -> new RefusalEvents(events, self).refused("join-refused", m)));
+            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     groups = localGroups();
@@ -158,7 +167,7 @@ public final class Agent implements AutoCloseable {
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
-        events, new Actions(this), () -> token));
+        events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList()));
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }
@@ -182,7 +191,7 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private Map<String, LocalGroup> localGroups() {
+  private Map<String, LocalGroup> localGroups() throws IOException {
     Map<String, LocalGroup> out = new LinkedHashMap<>();
     if (cfg.node().witness()) {
       return out;
@@ -196,11 +205,18 @@ public final class Agent implements AutoCloseable {
     return out;
   }
 
-  private LocalGroup localGroup(GroupConfig g) {
+  private LocalGroup localGroup(GroupConfig g) throws IOException {
     List<Resource> resources = new ArrayList<>();
+    int filesResources = 0;
     List<CheckConfig> serviceChecks = new ArrayList<>();
     List<CheckConfig> nodeChecks = new ArrayList<>();
     for (var r : g.resources()) {
+      if (r instanceof FilesConfig f) {
+        ReplicatedDir dir = ReplicatedDir.open(self, g.name(), filesResources++, f, cfg.node().dataDir(),
+            new ClusterPeers(self, cluster), this::peerChannel, events, fileSync);
+        dirs.add(dir);
+        resources.add(new FilesResource(dir));
+      }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
         s.check().ifPresent(c -> serviceChecks.add(new CheckConfig("service-check", new CheckTarget.Command(c),
@@ -215,6 +231,12 @@ public final class Agent implements AutoCloseable {
     HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
     HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
     return new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+  }
+
+  /** A mutual-TLS channel to a peer's transport server, made once per address and kept. */
+  private io.grpc.Channel peerChannel(SyncPeers.Peer p) {
+    return peerClients.computeIfAbsent(p.name() + "@" + p.host() + ":" + p.port(),
+        k -> TransportClient.connect(p.host(), p.port(), identity, pinned.trustManager("file sync"))).channel();
   }
 
   /** Once a second: keep group definitions, pinned peers and cluster.json in step with the state. */
@@ -375,6 +397,8 @@ public final class Agent implements AutoCloseable {
     for (LocalGroup g : groups.values()) {
       g.close();
     }
+    dirs.forEach(ReplicatedDir::close);
+    peerClients.values().forEach(TransportClient::close);
     if (watchdog != null) {
       watchdog.close();
     }

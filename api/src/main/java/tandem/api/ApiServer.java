@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import tandem.cluster.Cluster;
@@ -14,6 +15,7 @@ import tandem.cluster.NodeReport;
 import tandem.core.Durations;
 import tandem.core.EventLog;
 import tandem.failover.FailoverCoordinator;
+import tandem.filesync.FilesStatus;
 
 /**
  * The agent's REST API. Load-balancer endpoints follow Patroni's contract (200 or 503):
@@ -29,7 +31,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** The parts of the agent the API reads and drives. */
   public record Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events,
-      AgentActions actions, Supplier<String> token) {}
+      AgentActions actions, Supplier<String> token, Supplier<List<FilesStatus>> files) {}
 
   public static ApiServer start(String host, int port, Wiring w) {
     Javalin app = Javalin.create(config -> {
@@ -63,7 +65,7 @@ public final class ApiServer implements AutoCloseable {
       String g = ctx.queryParam("group");
       answer(ctx, isPrimary(w, g) || isHealthyReplica(w, g), "read-only");
     });
-    app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator())));
+    app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator(), w.files().get())));
     app.get("/api/v1/events", ctx -> events(ctx, w));
     app.before("/api/v1/groups/*", ctx -> authorize(ctx, w));
     app.before("/api/v1/invite", ctx -> authorize(ctx, w));

@@ -1,6 +1,7 @@
 package tandem.api;
 
 import java.util.List;
+import tandem.filesync.FilesStatus;
 
 /**
  * The cluster as one node sees it: what GET /api/v1/status returns and `tandem status` prints.
@@ -12,9 +13,10 @@ import java.util.List;
  * @param automaticFailover a sentence on whether automatic failover is possible, and why not
  * @param nodes one row per member
  * @param groups one entry per group
+ * @param files the replicated directories of this node's groups, with each replica's progress
  */
 public record Status(String cluster, String node, String leader, long generation, String automaticFailover,
-    List<NodeRow> nodes, List<GroupRow> groups) {
+    List<NodeRow> nodes, List<GroupRow> groups, List<FilesStatus> files) {
 
   /** A member of the cluster. */
   public record NodeRow(String name, String id, String listen, String api, boolean witness, boolean voter) {}

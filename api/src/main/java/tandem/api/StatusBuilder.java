@@ -11,12 +11,13 @@ import tandem.cluster.GroupState;
 import tandem.cluster.Member;
 import tandem.cluster.NodeReport;
 import tandem.failover.FailoverCoordinator;
+import tandem.filesync.FilesStatus;
 
 /** Builds {@link Status} from the agreed state and this node's own knowledge. */
 final class StatusBuilder {
   private StatusBuilder() {}
 
-  static Status build(String self, Cluster cluster, FailoverCoordinator coordinator) {
+  static Status build(String self, Cluster cluster, FailoverCoordinator coordinator, List<FilesStatus> files) {
     ClusterState s = cluster.state();
     List<Status.NodeRow> nodes = s.members().values().stream()
         .map(m -> new Status.NodeRow(m.name(), m.nodeId(), m.listen(), m.api(), m.witness(), s.voters().contains(m.name())))
@@ -26,7 +27,7 @@ final class StatusBuilder {
     for (GroupState g : s.groups().values()) {
       groups.add(group(self, s, g, decisions.getOrDefault(g.name(), ""), coordinator));
     }
-    return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups);
+    return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups, files);
   }
 
   static String quorumNote(ClusterState s) {

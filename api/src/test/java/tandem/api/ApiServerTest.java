@@ -402,7 +402,7 @@ class ApiServerTest {
 
   void start(String self, FailoverCoordinator coordinator) {
     server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
-        () -> TOKEN));
+        () -> TOKEN, java.util.List::of));
   }
 
   void define(String group, Map<String, String> modes) {

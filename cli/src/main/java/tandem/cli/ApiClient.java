@@ -37,6 +37,12 @@ final class ApiClient {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), path, Duration.ofSeconds(60));
   }
 
+  /** GET from another node's API, e.g. the primary's, at {@code hostPort} as the cluster lists it. */
+  JsonNode getFrom(String hostPort, String path) {
+    String host = hostPort.startsWith("0.0.0.0:") ? "127.0.0.1" + hostPort.substring(7) : hostPort;
+    return send(HttpRequest.newBuilder(URI.create("http://" + host + path)).GET(), path, Duration.ofSeconds(10));
+  }
+
   JsonNode post(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody())
         .header("Authorization", "Bearer " + token), path, Duration.ofSeconds(60));

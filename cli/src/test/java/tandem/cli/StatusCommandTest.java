@@ -85,7 +85,7 @@ class StatusCommandTest {
         new Status.MemberRow("n3", "passive", "replica", "stopped", "http:web failing (HTTP 503)", -10, ""));
     Status.GroupRow web = new Status.GroupRow("web", "n1", 7, paused, null, "manual", why,
         "switchover from n3 at 2026-11-22T10:15:30Z", "n1", members);
-    return new Status("shop", "n2", leader, 1, "possible: 3 voters incl. a witness, 2 make a majority", nodes, List.of(web));
+    return new Status("shop", "n2", leader, 1, "possible: 3 voters incl. a witness, 2 make a majority", nodes, List.of(web), List.of());
   }
 
   static JsonNode json(Status s) {

@@ -54,7 +54,7 @@ public final class DemoCluster implements AutoCloseable {
       tandem(n, "init", "--cluster", "demo", "--node", n.name(), "--listen", "127.0.0.1:" + n.listen(),
           "--api", "127.0.0.1:" + n.api());
       if (!n.witness()) {
-        Files.writeString(config(n), groups(), StandardOpenOption.APPEND);
+        Files.writeString(config(n), groups(n), StandardOpenOption.APPEND);
       }
     }
     Node first = NODES.get(0);
@@ -70,12 +70,18 @@ public final class DemoCluster implements AutoCloseable {
     }
   }
 
-  private String groups() {
+  /** The directory node {@code n} replicates for group web. */
+  Path files(Node n) {
+    return dir.resolve(n.name()).resolve("www");
+  }
+
+  private String groups(Node n) {
     Path log = dir.resolve("web.log");
     String start = "nohup sh -c 'while true; do echo \"$(date +%T) served by $TANDEM_NODE (epoch $TANDEM_EPOCH)\" >> " + log
         + "; sleep 0.5; done' >/dev/null 2>&1 & echo $! > " + dir + "/web-$TANDEM_NODE.pid";
     String stop = "kill $(cat " + dir + "/web-$TANDEM_NODE.pid 2>/dev/null) 2>/dev/null; rm -f " + dir + "/web-$TANDEM_NODE.pid; true";
-    return "\ngroups:\n  web:\n    nodes: { n1: primary, n2: passive }\n    resources:\n      - service:\n"
+    return "\ngroups:\n  web:\n    nodes: { n1: primary, n2: passive }\n    resources:\n"
+        + "      - files: { path: " + yaml(files(n).toString()) + ", versions: { keep: 1d } }\n      - service:\n"
         + "          start: " + yaml(start) + "\n          stop: " + yaml(stop) + "\n";
   }
 
@@ -97,6 +103,8 @@ public final class DemoCluster implements AutoCloseable {
     out.println("Try, in another terminal:");
     out.println("  " + cli + " status -c " + config(NODES.get(0)) + "     # who is primary, epoch, lease, health");
     out.println("  tail -f " + dir.resolve("web.log") + "                  # the demo service says where it runs");
+    out.println("  echo hello > " + files(NODES.get(0)) + "/index.html   # appears in " + files(NODES.get(1)));
+    out.println("  " + cli + " sync status -c " + config(NODES.get(0)) + "   # each replica: in sync, behind, rate");
     out.println("  kill -9 <pid of the primary>                           # watch web move to the other node");
     out.println("  " + cli + " switchover web --to n1 -c " + config(NODES.get(1)) + "   # planned move back");
     out.println("  " + cli + " events -c " + config(NODES.get(1)) + " --follow   # what happened, and why");

@@ -68,7 +68,12 @@ public final class ServiceLog {
 
   /** A groups: section with one group of this service on the given nodes, e.g. "n1: primary, n2: passive". */
   public String groupYaml(String group, String nodes) {
-    return "\ngroups:\n  " + group + ":\n    nodes: { " + nodes + " }\n    resources:\n      - service:\n"
+    return groupYaml(group, nodes, "");
+  }
+
+  /** As {@link #groupYaml(String, String)}, with {@code before} (resource list items) ahead of the service. */
+  public String groupYaml(String group, String nodes, String before) {
+    return "\ngroups:\n  " + group + ":\n    nodes: { " + nodes + " }\n    resources:\n" + before + "      - service:\n"
         + "          start: " + yaml(startCommand()) + "\n"
         + "          stop: " + yaml(stopCommand()) + "\n";
   }

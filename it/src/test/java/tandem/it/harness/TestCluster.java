@@ -80,6 +80,11 @@ public final class TestCluster implements AutoCloseable {
       return dir;
     }
 
+    /** The directory the test group replicates on this node. */
+    public Path files() {
+      return dir.resolve("files");
+    }
+
     public Path config() {
       return dir.resolve("tandem.yaml");
     }
@@ -214,10 +219,14 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  /** Appends a groups: section with the test service to the configs of {@code onNodes}. */
+  /**
+   * Appends a groups: section to the configs of {@code onNodes}: a replicated directory (each
+   * node's {@link Node#files()}), then the test service.
+   */
   public void addGroup(String group, String modes, String... onNodes) throws IOException {
     for (String n : onNodes) {
-      Files.writeString(node(n).config(), service.groupYaml(group, modes), StandardOpenOption.APPEND);
+      String files = "      - files: { path: \"" + node(n).files() + "\", exclude: [\"*.tmp\"] }\n";
+      Files.writeString(node(n).config(), service.groupYaml(group, modes, files), StandardOpenOption.APPEND);
     }
   }
 

@@ -1,0 +1,396 @@
+package tandem.filesync;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongPredicate;
+import tandem.core.Event;
+import tandem.core.EventSink;
+import tandem.core.Level;
+import tandem.transport.proto.SyncAck;
+import tandem.transport.proto.SyncBatch;
+import tandem.transport.proto.SyncChunks;
+import tandem.transport.proto.SyncDown;
+import tandem.transport.proto.SyncEntry;
+import tandem.transport.proto.SyncNeed;
+import tandem.transport.proto.SyncOpen;
+import tandem.transport.proto.SyncUp;
+
+/**
+ * The replica side of one replicated directory: applies what the primary's stream says, one
+ * stream at a time. Entries are applied in order on one worker thread; chunks the replica cannot
+ * find in its own tree are asked for and checked against their hash before use. A batch is
+ * acknowledged only once applied (fsynced); an error ends the stream, and the primary's next
+ * stream starts with a full comparison, so nothing is skipped.
+ */
+public final class Receiver implements AutoCloseable {
+  /** Messages the primary may have in flight to this replica (each at most a few MiB). */
+  static final int INBOUND_WINDOW = 16;
+  private static final long CHUNK_WAIT_SECONDS = 60;
+
+  private final String self;
+  private final String group;
+  private final LocalTree tree;
+  private final EventSink events;
+  private final AtomicReference<Session> current = new AtomicReference<>();
+  private final ReceiverStatus.Counters counters = new ReceiverStatus.Counters();
+
+  public Receiver(String self, String group, LocalTree tree, EventSink events) {
+    this.self = self;
+    this.group = group;
+    this.tree = tree;
+    this.events = events;
+  }
+
+  /**
+   * Starts receiving a stream the caller already authorized, replacing any older stream.
+   *
+   * @param stillCurrent tells whether an epoch is still the group's epoch in this node's view
+   */
+  Session open(SyncOpen open, String primaryName, ServerCallStreamObserver<SyncDown> out, LongPredicate stillCurrent) {
+    Session s = new Session(open, primaryName, out, stillCurrent);
+    Session old = current.getAndSet(s);
+    if (old != null) {
+      old.end(Status.ABORTED.withDescription("replaced by a newer stream from " + primaryName));
+    }
+    counters.connected(primaryName, open.getEpoch(), open.getFull(), open.getTotalEntries(), open.getTotalBytes());
+    Thread.ofVirtual().name("filesync-receive-" + group).start(s::run);
+    out.request(INBOUND_WINDOW);
+    return s;
+  }
+
+  /** Ends the current stream, if any (this node is becoming the primary). */
+  public void stopReceiving(String why) {
+    Session s = current.getAndSet(null);
+    if (s != null) {
+      s.end(Status.FAILED_PRECONDITION.withDescription(why));
+    }
+  }
+
+  public ReceiverStatus status() {
+    Session s = current.get();
+    return counters.snapshot(s != null && s.running());
+  }
+
+  @Override
+  public void close() {
+    stopReceiving("the replica " + self + " is shutting down");
+  }
+
+  private void emit(Level level, String kind, String message) {
+    events.emit(new Event(Instant.now(), level, kind, self, group, message));
+  }
+
+  /** One stream from the primary. */
+  final class Session {
+    private static final Object END = new Object();
+    private final SyncOpen open;
+    private final String primary;
+    private final ServerCallStreamObserver<SyncDown> out;
+    private final LongPredicate stillCurrent;
+    private final BlockingQueue<Object> batches = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile boolean ended;
+    private Set<String> seen;
+    private final long startedNanos = System.nanoTime();
+
+    Session(SyncOpen open, String primary, ServerCallStreamObserver<SyncDown> out, LongPredicate stillCurrent) {
+      this.open = open;
+      this.primary = primary;
+      this.out = out;
+      this.stillCurrent = stillCurrent;
+      this.seen = open.getFull() ? new HashSet<>() : null;
+    }
+
+    boolean running() {
+      return !ended;
+    }
+
+    /** A message from the gRPC thread: batches go to the worker in order, chunk replies to the waiting apply. */
+    void onMessage(SyncUp m) {
+      switch (m.getBodyCase()) {
+        case BATCH -> batches.add(m.getBatch());
+        case CHUNKS -> chunks.add(m.getChunks());
+        default -> fail(Status.INVALID_ARGUMENT.withDescription("unexpected " + m.getBodyCase() + " after the open"),
+            "a " + m.getBodyCase() + " message in the middle of a stream");
+      }
+    }
+
+    void onPeerGone() {
+      ended = true;
+      batches.add(END);
+      chunks.add(END);
+    }
+
+    void end(Status status) {
+      if (!ended) {
+        ended = true;
+        batches.add(END);
+        chunks.add(END);
+        synchronized (out) {
+          try {
+            out.onError(status.asRuntimeException());
+          } catch (IllegalStateException alreadyClosed) {
+            // The stream ended on its own meanwhile; nothing to tell.
+          }
+        }
+      }
+      current.compareAndSet(this, null);
+    }
+
+    private void fail(Status status, String why) {
+      emit(Level.ERROR, "sync-refused", "refused a message from primary " + primary + ": " + why
+          + "; nothing of it was written, and the stream was closed");
+      end(status);
+    }
+
+    void run() {
+      try {
+        while (!ended) {
+          Object next = batches.take();
+          if (next == END) {
+            break;
+          }
+          out.request(1);
+          apply((SyncBatch) next);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (BadMessageException e) {
+        fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()), e.getMessage());
+      } catch (IOException | RuntimeException e) {
+        emit(Level.ERROR, "sync-apply-failed", "could not apply what primary " + primary + " sent: " + e.getMessage()
+            + "; the stream restarts and compares the whole tree again");
+        end(Status.INTERNAL.withDescription("replica " + self + " failed to apply: " + e.getMessage()));
+      } finally {
+        tree.saveQuietly();
+      }
+    }
+
+    private void apply(SyncBatch batch) throws BadMessageException, IOException, InterruptedException {
+      if (batch.getEpoch() != open.getEpoch() || !stillCurrent.test(batch.getEpoch())) {
+        emit(Level.WARNING, "sync-refused", "refused data from " + primary + " under epoch " + batch.getEpoch()
+            + ": it is not the primary of " + group + " under that epoch any more");
+        end(Status.FAILED_PRECONDITION.withDescription("epoch " + batch.getEpoch() + " is stale for " + group
+            + " on " + self));
+        return;
+      }
+      List<FileEntry> files = new ArrayList<>();
+      Map<Hash, ChunkData> inline = new HashMap<>();
+      List<String> deletes = new ArrayList<>();
+      int applied = 0;
+      int conflicts = 0;
+      long bytes = 0;
+      for (SyncEntry w : batch.getEntriesList()) {
+        if (w.getDeleted()) {
+          deletes.add(Wire.checkedPath(w.getPath()));
+          continue;
+        }
+        FileEntry e = Wire.fromWire(w);
+        if (seen != null) {
+          seen.add(e.path());
+        }
+        if (tree.excluded(e.path(), e.kind() == Kind.DIR) || tree.upToDate(e)) {
+          continue;
+        }
+        if (e.kind() == Kind.FILE && !w.getInlineData().isEmpty() && e.chunks().size() == 1) {
+          Hash h = e.chunks().getFirst().hash();
+          byte[] data = w.getInlineData().toByteArray();
+          if (!Hash.of(data, 0, data.length).equals(h)) {
+            throw new BadMessageException(e.path() + ": inline data does not match its hash");
+          }
+          inline.put(h, new ChunkData.Bytes(data, 0, data.length));
+          counters.received(data.length);
+          files.add(e);
+          continue;
+        }
+        if (!files.isEmpty()) {
+          conflicts += tree.applyAll(files, inline::get);
+          applied += files.size();
+          files.clear();
+        }
+        conflicts += tree.apply(e, e.kind() == Kind.FILE ? fetching(e) : inline::get);
+        applied++;
+        bytes += e.size();
+      }
+      if (!files.isEmpty()) {
+        conflicts += tree.applyAll(files, inline::get);
+        applied += files.size();
+        bytes += files.stream().mapToLong(FileEntry::size).sum();
+      }
+      for (String path : deletes.reversed()) {
+        conflicts += tree.delete(path);
+        applied++;
+      }
+      if (batch.getEndOfIndex() && seen != null) {
+        int removed = sweep();
+        applied += removed;
+        emit(Level.INFO, "initial-sync-done", "in sync with primary " + primary + " after "
+            + (System.nanoTime() - startedNanos) / 1_000_000 + " ms: " + seen.size() + " entries compared, "
+            + removed + " local paths the primary does not have handled");
+        seen = null;
+        counters.fullDone();
+        tree.saveQuietly();
+      }
+      counters.applied(applied, bytes, conflicts);
+      send(SyncDown.newBuilder().setAck(SyncAck.newBuilder().setSeq(batch.getSeq()).setApplied(applied)
+          .setConflicts(conflicts).setBytes(bytes)).build());
+    }
+
+    /** A source for a file's chunks: found locally where possible, the rest asked for in one request. */
+    private ChunkSource fetching(FileEntry e) throws IOException {
+      Map<Hash, ChunkData> local = new HashMap<>();
+      List<Hash> missing = new ArrayList<>();
+      for (ChunkRef c : e.chunks()) {
+        if (local.containsKey(c.hash())) {
+          continue;
+        }
+        ChunkData d = tree.findLocally(c);
+        if (d != null) {
+          local.put(c.hash(), d);
+        } else {
+          missing.add(c.hash());
+          local.put(c.hash(), null);
+        }
+      }
+      if (missing.isEmpty()) {
+        return local::get;
+      }
+      long request = requests.incrementAndGet();
+      send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(e.path())
+          .setHashes(Wire.hashBytes(missing))).build());
+      return new Fetch(request, local, missing.size());
+    }
+
+    private void send(SyncDown m) {
+      synchronized (out) {
+        if (!ended) {
+          out.onNext(m);
+        }
+      }
+    }
+
+    /** Paths on disk that the primary's full index did not list: removed (or kept as conflict copies). */
+    private int sweep() throws IOException {
+      List<String> extra = new ArrayList<>();
+      Path root = tree.root();
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          if (dir.equals(root)) {
+            return FileVisitResult.CONTINUE;
+          }
+          String rel = LocalTree.rel(root, dir);
+          if (tree.excluded(rel, true)) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          if (!seen.contains(rel)) {
+            extra.add(rel);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          String rel = LocalTree.rel(root, file);
+          if (!tree.excluded(rel, false) && !seen.contains(rel)) {
+            extra.add(rel);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) {
+          return exc instanceof NoSuchFileException ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+        }
+      });
+      int n = 0;
+      for (String path : extra.reversed()) {
+        if (Files.exists(root.resolve(path), LinkOption.NOFOLLOW_LINKS)) {
+          tree.delete(path);
+          n++;
+        }
+      }
+      return n;
+    }
+
+    /** Chunks of one file: local ones at hand, the missing ones read in order from the primary's replies. */
+    private final class Fetch implements ChunkSource {
+      private final long request;
+      private final Map<Hash, ChunkData> have;
+      private int outstanding;
+      private List<ByteString> pending = List.of();
+      private int next;
+
+      Fetch(long request, Map<Hash, ChunkData> have, int outstanding) {
+        this.request = request;
+        this.have = have;
+        this.outstanding = outstanding;
+      }
+
+      @Override
+      public ChunkData read(ChunkRef chunk) throws IOException, InterruptedException {
+        ChunkData d = have.get(chunk.hash());
+        if (d != null) {
+          return d;
+        }
+        ByteString data = nextReceived();
+        byte[] bytes = data.toByteArray();
+        if (bytes.length != chunk.length() || !Hash.of(bytes, 0, bytes.length).equals(chunk.hash())) {
+          throw new IOException("a chunk from " + primary + " does not match its hash " + chunk.hash()
+              + "; the file was left as it was");
+        }
+        counters.received(bytes.length);
+        ChunkData got = new ChunkData.Bytes(bytes, 0, bytes.length);
+        have.put(chunk.hash(), got);
+        return got;
+      }
+
+      private ByteString nextReceived() throws IOException, InterruptedException {
+        while (next >= pending.size()) {
+          if (outstanding == 0) {
+            throw new IOException("the primary sent fewer chunks than asked for");
+          }
+          Object m = chunks.poll(CHUNK_WAIT_SECONDS, TimeUnit.SECONDS);
+          if (m == null || m == END) {
+            throw new IOException(m == null ? "no chunk from " + primary + " in " + CHUNK_WAIT_SECONDS + " s"
+                : "the stream from " + primary + " ended");
+          }
+          out.request(1);
+          SyncChunks c = (SyncChunks) m;
+          if (c.getRequest() != request) {
+            continue;
+          }
+          if (c.getGone()) {
+            throw new FileGoneException("the file changed on the primary while it was being sent; a newer version follows");
+          }
+          pending = c.getDataList();
+          next = 0;
+          outstanding -= pending.size();
+        }
+        return pending.get(next++);
+      }
+    }
+  }
+}

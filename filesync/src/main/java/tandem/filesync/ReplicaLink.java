@@ -1,0 +1,469 @@
+package tandem.filesync;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import tandem.transport.proto.FileSyncGrpc;
+import tandem.transport.proto.SyncBatch;
+import tandem.transport.proto.SyncChunks;
+import tandem.transport.proto.SyncDown;
+import tandem.transport.proto.SyncEntry;
+import tandem.transport.proto.SyncNeed;
+import tandem.transport.proto.SyncOpen;
+import tandem.transport.proto.SyncUp;
+
+/**
+ * The primary's stream to one replica: a full comparison after every (re)connect, then the
+ * paths the scanner found changed, in batches, at most {@link #WINDOW} unacknowledged; chunk
+ * requests are served first so a replica waiting for a big file is never starved. Runs on its
+ * own thread; reconnects with backoff until stopped.
+ */
+final class ReplicaLink {
+  static final int WINDOW = 4;
+  private static final int BATCH_ENTRIES = 1000;
+  private static final int BATCH_BYTES = 1 << 20;
+  private static final int CHUNKS_BYTES = 1 << 20;
+
+  private final Sender sender;
+  private final SyncPeers.Peer peer;
+  private final Channel channel;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  // Guarded by lock.
+  private final TreeMap<String, Long> dirty = new TreeMap<>();
+  private final ArrayDeque<SyncNeed> needs = new ArrayDeque<>();
+  private final Map<Long, Sent> unacked = new LinkedHashMap<>();
+  private boolean broken;
+  private String brokenWhy = "";
+  private boolean stopped;
+  private String state = "connecting";
+  private String lastError = "";
+  private long fullTotalEntries;
+  private long fullTotalBytes;
+  private long fullDoneEntries;
+  private long fullDoneBytes;
+  private final ArrayDeque<long[]> rate = new ArrayDeque<>();
+  private Thread thread;
+
+  /** A batch in flight: its paths with the version sent (null for a delete), its bytes, its oldest change. */
+  private record Sent(List<String> paths, List<FileEntry> versions, long bytes, long oldestChangeMillis, boolean full) {}
+
+  ReplicaLink(Sender sender, SyncPeers.Peer peer, Channel channel) {
+    this.sender = sender;
+    this.peer = peer;
+    this.channel = channel;
+  }
+
+  String name() {
+    return peer.name();
+  }
+
+  SyncPeers.Peer peer() {
+    return peer;
+  }
+
+  void start() {
+    thread = Thread.ofVirtual().name("filesync-send-" + sender.group() + "-" + peer.name()).start(this::run);
+  }
+
+  void stop() {
+    signal(() -> stopped = true);
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  void join() throws InterruptedException {
+    if (thread != null) {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+  }
+
+  /** Paths the scanner found changed (or gone) at {@code changedAtMillis}. */
+  void dirty(Iterable<String> paths, long changedAtMillis) {
+    signal(() -> paths.forEach(p -> dirty.putIfAbsent(p, changedAtMillis)));
+  }
+
+  private void signal(Runnable change) {
+    lock.lock();
+    try {
+      change.run();
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void run() {
+    long backoffMillis = 100;
+    while (!isStopped()) {
+      try {
+        session();
+        backoffMillis = 100;
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException | IOException e) {
+        String why = e instanceof StatusRuntimeException s ? describe(s.getStatus()) : e.toString();
+        lock.lock();
+        try {
+          state = "disconnected";
+          if (!why.equals(lastError)) {
+            sender.linkFailed(peer.name(), why);
+          }
+          lastError = why;
+        } finally {
+          lock.unlock();
+        }
+      }
+      if (!pause(backoffMillis)) {
+        return;
+      }
+      backoffMillis = Math.min(5000, backoffMillis * 2);
+    }
+  }
+
+  private static String describe(Status s) {
+    return s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+  }
+
+  private boolean pause(long millis) {
+    lock.lock();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+      while (!stopped) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        wake.awaitNanos(left);
+      }
+      return false;
+    } catch (InterruptedException e) {
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean isStopped() {
+    lock.lock();
+    try {
+      return stopped;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** One stream: open, full comparison, then changes until the stream breaks or the link stops. */
+  private void session() throws InterruptedException, IOException {
+    ClientCallStreamObserver<SyncUp> call = open();
+    List<Recorded> full = sender.tree().index().sorted();
+    long totalBytes = full.stream().mapToLong(r -> r.entry().size()).sum();
+    lock.lock();
+    try {
+      broken = false;
+      unacked.clear();
+      needs.clear();
+      state = "initial-sync";
+      fullTotalEntries = full.size();
+      fullTotalBytes = totalBytes;
+      fullDoneEntries = 0;
+      fullDoneBytes = 0;
+    } finally {
+      lock.unlock();
+    }
+    long epoch = sender.epoch();
+    call.onNext(SyncUp.newBuilder().setOpen(SyncOpen.newBuilder().setGroup(sender.group())
+        .setResource(sender.resource()).setEpoch(epoch).setFull(true).setTotalEntries(full.size())
+        .setTotalBytes(totalBytes)).build());
+    Iterator<Recorded> fullIt = full.iterator();
+    long seq = 0;
+    boolean endSent = false;
+    try {
+      while (true) {
+        SyncNeed need;
+        boolean sendFull;
+        lock.lock();
+        try {
+          while (!stopped && !broken && needs.isEmpty()
+              && (unacked.size() >= WINDOW || (endSent ? dirty.isEmpty() : false))) {
+            if (endSent && unacked.isEmpty() && dirty.isEmpty() && !"in-sync".equals(state)) {
+              state = "in-sync";
+            }
+            wake.await();
+          }
+          if (stopped) {
+            call.onCompleted();
+            return;
+          }
+          if (broken) {
+            throw new IOException(brokenWhy);
+          }
+          need = needs.poll();
+          sendFull = need == null && !endSent;
+          if (need == null && endSent) {
+            state = "behind";
+          }
+        } finally {
+          lock.unlock();
+        }
+        awaitReady(call);
+        if (need != null) {
+          serve(call, need, epoch);
+        } else if (sendFull) {
+          endSent = sendFullBatch(call, fullIt, ++seq, epoch);
+        } else {
+          sendDirtyBatch(call, ++seq, epoch);
+        }
+      }
+    } catch (InterruptedException e) {
+      call.cancel("link stopped", null);
+      throw e;
+    }
+  }
+
+  private ClientCallStreamObserver<SyncUp> open() {
+    var holder = new Object() {
+      ClientCallStreamObserver<SyncUp> call;
+    };
+    FileSyncGrpc.newStub(channel).sync(new ClientResponseObserver<SyncUp, SyncDown>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<SyncUp> requestStream) {
+        holder.call = requestStream;
+        requestStream.setOnReadyHandler(() -> signal(() -> { }));
+      }
+
+      @Override
+      public void onNext(SyncDown m) {
+        switch (m.getBodyCase()) {
+          case NEED -> signal(() -> needs.add(m.getNeed()));
+          case ACK -> acked(m.getAck().getSeq());
+          default -> { }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        String why = t instanceof StatusRuntimeException s ? describe(s.getStatus()) : t.toString();
+        signal(() -> {
+          broken = true;
+          brokenWhy = why;
+        });
+      }
+
+      @Override
+      public void onCompleted() {
+        signal(() -> {
+          broken = true;
+          brokenWhy = "the replica closed the stream";
+        });
+      }
+    });
+    return holder.call;
+  }
+
+  private void awaitReady(ClientCallStreamObserver<SyncUp> call) throws InterruptedException, IOException {
+    lock.lock();
+    try {
+      while (!call.isReady() && !broken && !stopped) {
+        wake.await(100, TimeUnit.MILLISECONDS);
+      }
+      if (broken) {
+        throw new IOException(brokenWhy);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean sendFullBatch(ClientCallStreamObserver<SyncUp> call, Iterator<Recorded> it, long seq, long epoch) {
+    SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
+    List<String> paths = new ArrayList<>();
+    List<FileEntry> versions = new ArrayList<>();
+    long bytes = 0;
+    long payload = 0;
+    while (it.hasNext() && paths.size() < BATCH_ENTRIES && payload < BATCH_BYTES) {
+      Recorded r = it.next();
+      SyncEntry e = sender.entry(r, System.currentTimeMillis());
+      b.addEntries(e);
+      paths.add(r.entry().path());
+      versions.add(r.entry());
+      bytes += r.entry().size();
+      payload += e.getSerializedSize();
+    }
+    boolean end = !it.hasNext();
+    b.setEndOfIndex(end);
+    track(seq, new Sent(paths, versions, bytes, System.currentTimeMillis(), true));
+    call.onNext(SyncUp.newBuilder().setBatch(b).build());
+    return end;
+  }
+
+  private void sendDirtyBatch(ClientCallStreamObserver<SyncUp> call, long seq, long epoch) {
+    Map<String, Long> take = new LinkedHashMap<>();
+    lock.lock();
+    try {
+      while (!dirty.isEmpty() && take.size() < BATCH_ENTRIES) {
+        var e = dirty.pollFirstEntry();
+        take.put(e.getKey(), e.getValue());
+      }
+    } finally {
+      lock.unlock();
+    }
+    SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
+    List<String> paths = new ArrayList<>();
+    List<FileEntry> versions = new ArrayList<>();
+    long bytes = 0;
+    long oldest = Long.MAX_VALUE;
+    for (var e : take.entrySet()) {
+      Recorded r = sender.tree().index().recorded(e.getKey());
+      b.addEntries(r == null ? Wire.deleted(e.getKey(), e.getValue()) : sender.entry(r, e.getValue()));
+      paths.add(e.getKey());
+      versions.add(r == null ? null : r.entry());
+      bytes += r == null ? 0 : r.entry().size();
+      oldest = Math.min(oldest, e.getValue());
+    }
+    track(seq, new Sent(paths, versions, bytes, oldest, false));
+    call.onNext(SyncUp.newBuilder().setBatch(b).build());
+  }
+
+  private void track(long seq, Sent sent) {
+    lock.lock();
+    try {
+      unacked.put(seq, sent);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void acked(long seq) {
+    Sent s;
+    lock.lock();
+    try {
+      s = unacked.remove(seq);
+      if (s == null) {
+        return;
+      }
+      if (s.full()) {
+        fullDoneEntries += s.paths().size();
+        fullDoneBytes += s.bytes();
+      }
+      long now = System.currentTimeMillis();
+      rate.add(new long[] {now, s.bytes()});
+      while (!rate.isEmpty() && rate.peekFirst()[0] < now - 5000) {
+        rate.pollFirst();
+      }
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < s.paths().size(); i++) {
+      sender.acked(peer.name(), s.paths().get(i), s.versions().get(i));
+    }
+  }
+
+  /** Sends the chunks a replica asked for, read from the file as indexed; "gone" if it changed since. */
+  private void serve(ClientCallStreamObserver<SyncUp> call, SyncNeed need, long epoch)
+      throws IOException, InterruptedException {
+    Recorded r = sender.tree().index().recorded(need.getPath());
+    List<Hash> wanted;
+    try {
+      wanted = Wire.hashes(need.getHashes());
+    } catch (BadMessageException e) {
+      throw new IOException("replica " + peer.name() + " sent a bad request: " + e.getMessage());
+    }
+    Map<Hash, long[]> where = new HashMap<>();
+    if (r != null && r.entry().kind() == Kind.FILE && r.stat().equals(sender.tree().stat(need.getPath()))) {
+      long offset = 0;
+      for (ChunkRef c : r.entry().chunks()) {
+        where.putIfAbsent(c.hash(), new long[] {offset, c.length()});
+        offset += c.length();
+      }
+    }
+    if (!wanted.stream().allMatch(where::containsKey)) {
+      call.onNext(SyncUp.newBuilder().setChunks(SyncChunks.newBuilder().setEpoch(epoch)
+          .setRequest(need.getRequest()).setGone(true)).build());
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(sender.tree().root().resolve(need.getPath()), StandardOpenOption.READ,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      SyncChunks.Builder msg = SyncChunks.newBuilder().setEpoch(epoch).setRequest(need.getRequest());
+      long size = 0;
+      for (Hash h : wanted) {
+        long[] at = where.get(h);
+        ByteBuffer buf = ByteBuffer.allocate((int) at[1]);
+        while (buf.hasRemaining() && ch.read(buf, at[0] + buf.position()) >= 0) {
+          // read until full or end of file
+        }
+        buf.flip();
+        msg.addData(ByteString.copyFrom(buf));
+        size += at[1];
+        if (size >= CHUNKS_BYTES) {
+          awaitReady(call);
+          call.onNext(SyncUp.newBuilder().setChunks(msg).build());
+          msg = SyncChunks.newBuilder().setEpoch(epoch).setRequest(need.getRequest());
+          size = 0;
+        }
+      }
+      if (msg.getDataCount() > 0) {
+        call.onNext(SyncUp.newBuilder().setChunks(msg).build());
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      call.onNext(SyncUp.newBuilder().setChunks(SyncChunks.newBuilder().setEpoch(epoch)
+          .setRequest(need.getRequest()).setGone(true)).build());
+    }
+  }
+
+  ReplicaProgress progress(long indexEntries, long indexBytes) {
+    lock.lock();
+    try {
+      long behindEntries = dirty.size();
+      long behindBytes = 0;
+      long oldest = dirty.isEmpty() ? Long.MAX_VALUE : dirty.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+      for (String p : dirty.keySet()) {
+        Recorded r = sender.tree().index().recorded(p);
+        behindBytes += r == null ? 0 : r.entry().size();
+      }
+      for (Sent s : unacked.values()) {
+        if (!s.full()) {
+          behindEntries += s.paths().size();
+          behindBytes += s.bytes();
+          oldest = Math.min(oldest, s.oldestChangeMillis());
+        }
+      }
+      boolean initial = "initial-sync".equals(state);
+      if (initial || "connecting".equals(state) || "disconnected".equals(state)) {
+        behindEntries = Math.max(behindEntries, indexEntries - fullDoneEntries);
+        behindBytes = Math.max(behindBytes, indexBytes - fullDoneBytes);
+      }
+      long now = System.currentTimeMillis();
+      double seconds = oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest) / 1000.0;
+      long window = rate.isEmpty() ? 0 : rate.stream().mapToLong(x -> x[1]).sum();
+      double perSecond = rate.isEmpty() ? 0 : window / Math.max(1.0, (now - rate.peekFirst()[0]) / 1000.0);
+      return new ReplicaProgress(peer.name(), state, Math.max(0, indexEntries - behindEntries),
+          Math.max(0, indexBytes - behindBytes), behindEntries, behindBytes, seconds, perSecond,
+          initial ? fullTotalEntries : 0, initial ? fullTotalBytes : 0, initial ? fullDoneEntries : 0,
+          initial ? fullDoneBytes : 0, lastError);
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,266 @@
+package tandem.filesync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tandem.core.NodeName;
+import tandem.transport.NodeIdentity;
+import tandem.transport.PinnedPeers;
+import tandem.transport.TransportClient;
+import tandem.transport.TransportServer;
+import tandem.transport.proto.FileSyncGrpc;
+import tandem.transport.proto.SyncBatch;
+import tandem.transport.proto.SyncDown;
+import tandem.transport.proto.SyncEntry;
+import tandem.transport.proto.SyncOpen;
+import tandem.transport.proto.SyncUp;
+
+/** Two or three real nodes on 127.0.0.1 with mutual TLS: the primary's tree reaches the replicas. */
+class SyncTest {
+  private static final Duration CONVERGE = Duration.ofSeconds(30);
+
+  @TempDir Path base;
+  private final SyncNode.View view = new SyncNode.View();
+  private final PinnedPeers pinned = new PinnedPeers(Set.of());
+  private final List<SyncNode> nodes = new ArrayList<>();
+  private SyncNode n1;
+  private SyncNode n2;
+
+  @BeforeEach
+  void twoNodes() throws IOException {
+    n1 = node("n1");
+    n2 = node("n2");
+  }
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(SyncNode::close);
+  }
+
+  private SyncNode node(String name, String... exclude) throws IOException {
+    SyncNode n = SyncNode.start(base, name, view, pinned, exclude);
+    nodes.add(n);
+    return n;
+  }
+
+  private void promote(SyncNode n, long epoch) throws IOException {
+    view.primary = n.name;
+    view.epoch = epoch;
+    for (SyncNode other : nodes) {
+      if (other != n) {
+        other.dir.becomeReplica();
+      }
+    }
+    n.dir.becomePrimary(epoch);
+  }
+
+  private void awaitSame(SyncNode a, SyncNode b) {
+    await().atMost(CONVERGE).untilAsserted(() -> assertThat(Trees.snapshot(b.root)).isEqualTo(Trees.snapshot(a.root)));
+  }
+
+  @Test
+  void initialSync_thenRandomMutations_converge() throws IOException {
+    Random rnd = new Random(seed());
+    RandomTree tree = new RandomTree(n1.root, rnd);
+    tree.populate(300);
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    for (int round = 0; round < 5; round++) {
+      tree.mutate(60);
+      awaitSame(n1, n2);
+    }
+    assertThat(Trees.snapshot(n2.root)).hasSizeGreaterThan(50);
+  }
+
+  @Test
+  void aThirdNodeJoiningLater_getsEverything() throws IOException {
+    new RandomTree(n1.root, new Random(seed())).populate(100);
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    SyncNode n3 = node("n3");
+    awaitSame(n1, n3);
+  }
+
+  @Test
+  void insertIntoBigFile_sendsOnlyTheChangedChunks() throws IOException {
+    byte[] data = new byte[24 << 20];
+    new Random(7).nextBytes(data);
+    Path big = n1.root.resolve("big.bin");
+    Files.write(big, data);
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    long before = n2.dir.status().receiver().receivedBytes();
+    byte[] changed = new byte[data.length + 100];
+    System.arraycopy(data, 0, changed, 0, 12 << 20);
+    new Random(8).nextBytes(java.util.Arrays.copyOfRange(changed, 12 << 20, (12 << 20) + 100));
+    for (int i = 0; i < 100; i++) {
+      changed[(12 << 20) + i] = (byte) i;
+    }
+    System.arraycopy(data, 12 << 20, changed, (12 << 20) + 100, data.length - (12 << 20));
+    Path tmp = n1.root.resolve("big.bin.new");
+    Files.write(tmp, changed);
+    Files.move(tmp, big, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    awaitSame(n1, n2);
+    long fetched = n2.dir.status().receiver().receivedBytes() - before;
+    assertThat(fetched).as("chunk bytes fetched for a 100-byte insert into 24 MiB").isLessThan(1 << 20);
+  }
+
+  @Test
+  void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
+    Files.writeString(n1.root.resolve("page.html"), "v1");
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    Files.writeString(n2.root.resolve("page.html"), "edited on the replica");
+    Files.writeString(n1.root.resolve("page.html"), "v2 from the primary");
+    awaitSame(n1, n2);
+    await().atMost(CONVERGE).until(() -> conflictCopies(n2.root).size() == 1);
+    assertThat(Files.readString(conflictCopies(n2.root).getFirst())).isEqualTo("edited on the replica");
+    assertThat(n2.hasEvent("file-conflict")).isTrue();
+  }
+
+  @Test
+  void failover_newPrimaryBecomesSource_oldPrimaryKeepsUnreplicatedChanges() throws IOException {
+    Files.writeString(n1.root.resolve("a.txt"), "a1");
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    // n1 dies (as far as file sync goes) and writes something nobody received.
+    n1.dir.becomeReplica();
+    Files.writeString(n1.root.resolve("a.txt"), "written on n1 after it lost the lease");
+    Files.writeString(n1.root.resolve("only-on-n1.txt"), "never replicated");
+    promote(n2, 2);
+    Files.writeString(n2.root.resolve("b.txt"), "b on the new primary");
+    awaitSame(n2, n1);
+    assertThat(Files.readString(n1.root.resolve("a.txt"))).isEqualTo("a1");
+    List<String> kept = conflictCopies(n1.root).stream().map(p -> readQuietly(p)).sorted().toList();
+    assertThat(kept).containsExactly("never replicated", "written on n1 after it lost the lease");
+  }
+
+  @Test
+  void streamFromAStaleEpoch_isRefusedAndWritesNothing() throws IOException {
+    promote(n1, 1);
+    Files.writeString(n1.root.resolve("x"), "1");
+    awaitSame(n1, n2);
+    view.epoch = 2;  // n1 was deposed; it still runs with epoch 1 (a hung primary resumed)
+    Files.writeString(n1.root.resolve("x"), "stale write");
+    await().atMost(CONVERGE).until(() -> n2.hasEvent("sync-refused"));
+    assertThat(Files.readString(n2.root.resolve("x"))).isEqualTo("1");
+  }
+
+  @Test
+  void hostilePaths_areRefusedAndNothingIsWrittenOutsideTheRoot() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    Path outside = base.resolve("outside");
+    Files.createDirectories(outside);
+    Files.createSymbolicLink(n2.root.resolve("escape"), outside);
+    List<String> hostile = List.of("../evil", "/etc/evil", "a/../../evil", "escape/evil", "a//b", "a/./b", "evil\0x",
+        ".tandem-versions/x", "", "dir/");
+    for (String path : hostile) {
+      SyncEntry e = SyncEntry.newBuilder().setPath(path).setKind(0).setSize(4).setInlineData(ByteString.copyFromUtf8("evil"))
+          .setChunkHashes(ByteString.copyFrom(Hash.of("evil".getBytes(), 0, 4).toBytes())).addChunkLengths(4).build();
+      Throwable refused = sendRaw(n1.identity, e);
+      assertThat(refused).as(path).isNotNull();
+    }
+    try (var files = Files.list(outside)) {
+      assertThat(files.toList()).isEmpty();
+    }
+    assertThat(Files.exists(base.resolve("evil"))).isFalse();
+    assertThat(n2.hasEvent("sync-refused")).isTrue();
+  }
+
+  @Test
+  void sizeThatDoesNotMatchChunks_isRefused() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    SyncEntry e = SyncEntry.newBuilder().setPath("liar").setKind(0).setSize(1000).addChunkLengths(4)
+        .setChunkHashes(ByteString.copyFrom(new byte[32])).build();
+    assertThat(sendRaw(n1.identity, e)).hasMessageContaining("chunks add up to 4 bytes but the size is 1000");
+    assertThat(Files.exists(n2.root.resolve("liar"))).isFalse();
+  }
+
+  @Test
+  void oversizedFrame_isRefused() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    byte[] huge = new byte[TransportServer.MAX_MESSAGE_BYTES + 1];
+    SyncEntry e = SyncEntry.newBuilder().setPath("huge").setKind(0).setSize(huge.length)
+        .setInlineData(ByteString.copyFrom(huge)).build();
+    assertThat(sendRaw(n1.identity, e)).hasMessageContaining("RESOURCE_EXHAUSTED");
+    assertThat(Files.exists(n2.root.resolve("huge"))).isFalse();
+  }
+
+  @Test
+  void nodeWithAnUnpinnedCertificate_isRefused() throws Exception {
+    promote(n1, 1);
+    NodeIdentity stranger = NodeIdentity.create(base.resolve("stranger"), new NodeName("stranger"), List.of());
+    SyncEntry e = SyncEntry.newBuilder().setPath("x").setKind(1).build();
+    assertThat(sendRaw(stranger, e)).hasMessageContaining("not a member of this cluster");
+    assertThat(Files.exists(n2.root.resolve("x"))).isFalse();
+  }
+
+  /** Opens a stream to n2 as {@code as} with n1's current epoch and sends one batch; returns the error that ended it. */
+  private Throwable sendRaw(NodeIdentity as, SyncEntry entry) throws Exception {
+    TransportClient c = n1.clientTo(n2, as);
+    CompletableFuture<Throwable> end = new CompletableFuture<>();
+    StreamObserver<SyncUp> up = FileSyncGrpc.newStub(c.channel()).sync(new StreamObserver<>() {
+      @Override
+      public void onNext(SyncDown value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        end.complete(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        end.complete(null);
+      }
+    });
+    up.onNext(SyncUp.newBuilder().setOpen(SyncOpen.newBuilder().setGroup("web").setEpoch(view.epoch)).build());
+    up.onNext(SyncUp.newBuilder().setBatch(SyncBatch.newBuilder().setEpoch(view.epoch).setSeq(1).addEntries(entry)).build());
+    return end.get(20, TimeUnit.SECONDS);
+  }
+
+  private static List<Path> conflictCopies(Path root) throws IOException {
+    try (var all = Files.walk(root)) {
+      return all.filter(p -> p.getFileName().toString().contains(".sync-conflict-")).sorted().toList();
+    }
+  }
+
+  private static String readQuietly(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
+  private static long seed() {
+    long seed = Long.getLong("seed", System.nanoTime());
+    System.out.println("SyncTest seed " + seed + " (rerun with -Dseed=" + seed + ")");
+    return seed;
+  }
+}
