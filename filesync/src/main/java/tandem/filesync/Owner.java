@@ -23,12 +23,18 @@ public record Owner(UserPrincipal user, GroupPrincipal group) {
       throw new IllegalArgumentException("owner '" + spec + "' is not valid: write it as user:group, e.g. www-data:www-data");
     }
     UserPrincipalLookupService names = fs.getUserPrincipalLookupService();
+    String user = spec.substring(0, colon);
+    String group = spec.substring(colon + 1);
+    UserPrincipal u;
     try {
-      return new Owner(names.lookupPrincipalByName(spec.substring(0, colon)),
-          names.lookupPrincipalByGroupName(spec.substring(colon + 1)));
+      u = names.lookupPrincipalByName(user);
     } catch (UserPrincipalNotFoundException e) {
-      throw new IllegalArgumentException("owner '" + spec + "': no user or group named '" + e.getName()
-          + "' on this node; create it or fix the owner setting", e);
+      throw new IllegalArgumentException("owner '" + spec + "': no user named '" + user + "' on this node; create it or fix the owner setting", e);
+    }
+    try {
+      return new Owner(u, names.lookupPrincipalByGroupName(group));
+    } catch (UserPrincipalNotFoundException e) {
+      throw new IllegalArgumentException("owner '" + spec + "': no group named '" + group + "' on this node; create it or fix the owner setting", e);
     }
   }
 
