@@ -212,6 +212,11 @@ public final class Index implements Baseline {
     }
   }
 
+  /** The flat entry for {@code path}, or null: lets the scanner compare stats without building records. */
+  synchronized Slot slot(String path) {
+    return slots.get(path);
+  }
+
   /** For tests of the locator's upkeep. */
   synchronized int locatedChunks() {
     return locator.size();
