@@ -1,0 +1,68 @@
+package tandem.filesync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static tandem.filesync.ApplierTest.bytes;
+import static tandem.filesync.ApplierTest.tempsUnder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tandem.filesync.Outcome.Action;
+
+class BatchTest {
+  @TempDir Path root;
+  final MapBaseline baseline = new MapBaseline();
+  final Chunks chunks = new Chunks();
+
+  @Test
+  void appliesDirsFilesAndLinksAndRecordsEachOnce() throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2").withFsyncThreads(8));
+    List<FileEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      entries.add(chunks.file("d" + i % 10 + "/f" + i, bytes("f" + i, 1 + i * 37 % 16_000)));
+    }
+    entries.add(Chunks.link("d0/link", "f0"));
+    entries.add(Chunks.dir("d3")); // after its files in the list: still created first, its mtime set last
+
+    List<Outcome> outcomes = applier.applyAll(entries, chunks);
+
+    assertThat(outcomes).extracting(Outcome::path).containsExactlyElementsOf(entries.stream().map(FileEntry::path).toList());
+    assertThat(outcomes).extracting(Outcome::action).containsOnly(Action.CREATED);
+    for (int i = 0; i < 500; i++) {
+      assertThat(Files.readAllBytes(root.resolve("d" + i % 10 + "/f" + i))).isEqualTo(bytes("f" + i, 1 + i * 37 % 16_000));
+    }
+    assertThat(Files.readSymbolicLink(root.resolve("d0/link")).toString()).isEqualTo("f0");
+    assertThat(Files.getLastModifiedTime(root.resolve("d3")).to(TimeUnit.NANOSECONDS)).isEqualTo(Chunks.dir("d3").mtimeNanos());
+    assertThat(baseline.records).hasSize(502);
+    assertThat(tempsUnder(root)).isEmpty();
+  }
+
+  @Test
+  void conflictsAndUnchangedFilesAreHandledAsInApply() throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
+    applier.applyAll(List.of(chunks.file("a", bytes("a1", 100)), chunks.file("b", bytes("b1", 100)),
+        chunks.file("c", bytes("c1", 100))), chunks);
+    Files.writeString(root.resolve("b"), "local edit");
+
+    List<Outcome> o = applier.applyAll(List.of(chunks.file("a", bytes("a2", 100)), chunks.file("b", bytes("b2", 100)),
+        chunks.file("c", bytes("c1", 100))), chunks);
+
+    assertThat(o).extracting(Outcome::action).containsExactly(Action.REPLACED, Action.REPLACED, Action.UNCHANGED);
+    assertThat(o.get(0).conflictCopy()).isEmpty();
+    assertThat(Files.readString(root.resolve(o.get(1).conflictCopy().orElseThrow()))).isEqualTo("local edit");
+    assertThat(Files.readAllBytes(root.resolve("b"))).isEqualTo(bytes("b2", 100));
+  }
+
+  @Test
+  void oneHostilePathRefusesTheWholeBatchBeforeAnythingIsWritten() throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
+    List<FileEntry> entries = List.of(chunks.file("ok", bytes("x", 10)), chunks.file("a/../../evil", bytes("x", 10)));
+    assertThatThrownBy(() -> applier.applyAll(entries, chunks)).isInstanceOf(HostilePathException.class);
+    assertThat(root.resolve("ok")).doesNotExist();
+  }
+}
