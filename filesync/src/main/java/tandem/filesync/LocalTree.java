@@ -115,7 +115,7 @@ public final class LocalTree {
 
   /** A local range holding {@code chunk}, in a file unchanged since it was hashed; null if none. */
   ChunkData findLocally(ChunkRef chunk) throws IOException {
-    Optional<Index.ChunkLocation> at = index.locate(chunk.hash());
+    Optional<ChunkLocation> at = index.locate(chunk.hash());
     if (at.isEmpty() || at.get().length() != chunk.length()) {
       return null;
     }

@@ -160,7 +160,7 @@ public final class Receiver implements AutoCloseable {
     }
 
     private void fail(Status status, String why) {
-      emit(Level.ERROR, "sync-refused", "refused a message from primary " + primary + ": " + why
+      emit(Level.CRITICAL, "sync-refused", "refused a message from primary " + primary + ": " + why
           + "; nothing of it was written, and the stream was closed");
       end(status);
     }
@@ -180,7 +180,7 @@ public final class Receiver implements AutoCloseable {
       } catch (BadMessageException e) {
         fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()), e.getMessage());
       } catch (IOException | RuntimeException e) {
-        emit(Level.ERROR, "sync-apply-failed", "could not apply what primary " + primary + " sent: " + e.getMessage()
+        emit(Level.WARNING, "sync-apply-failed", "could not apply what primary " + primary + " sent: " + e.getMessage()
             + "; the stream restarts and compares the whole tree again");
         end(Status.INTERNAL.withDescription("replica " + self + " failed to apply: " + e.getMessage()));
       } finally {
@@ -292,7 +292,7 @@ public final class Receiver implements AutoCloseable {
     }
 
     /** Paths on disk that the primary's full index did not list: removed (or kept as conflict copies). */
-    private int sweep() throws IOException {
+    private int sweep() throws IOException, BadMessageException {
       List<String> extra = new ArrayList<>();
       Path root = tree.root();
       Files.walkFileTree(root, new SimpleFileVisitor<>() {

@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,15 +175,16 @@ final class ReplicaLink {
   /** One stream: open, full comparison, then changes until the stream breaks or the link stops. */
   private void session() throws InterruptedException, IOException {
     ClientCallStreamObserver<SyncUp> call = open();
-    List<Recorded> full = sender.tree().index().sorted();
-    long totalBytes = full.stream().mapToLong(r -> r.entry().size()).sum();
+    Index index = sender.tree().index();
+    long totalEntries = index.size();
+    long totalBytes = index.totalBytes();
     lock.lock();
     try {
       broken = false;
       unacked.clear();
       needs.clear();
       state = "initial-sync";
-      fullTotalEntries = full.size();
+      fullTotalEntries = totalEntries;
       fullTotalBytes = totalBytes;
       fullDoneEntries = 0;
       fullDoneBytes = 0;
@@ -193,9 +193,9 @@ final class ReplicaLink {
     }
     long epoch = sender.epoch();
     call.onNext(SyncUp.newBuilder().setOpen(SyncOpen.newBuilder().setGroup(sender.group())
-        .setResource(sender.resource()).setEpoch(epoch).setFull(true).setTotalEntries(full.size())
+        .setResource(sender.resource()).setEpoch(epoch).setFull(true).setTotalEntries(totalEntries)
         .setTotalBytes(totalBytes)).build());
-    Iterator<Recorded> fullIt = full.iterator();
+    FullCursor fullIt = new FullCursor(index);
     long seq = 0;
     boolean endSent = false;
     try {
@@ -295,7 +295,39 @@ final class ReplicaLink {
     }
   }
 
-  private boolean sendFullBatch(ClientCallStreamObserver<SyncUp> call, Iterator<Recorded> it, long seq, long epoch) {
+  /** Walks the index in path order, a page at a time, so a million entries are never copied at once. */
+  private static final class FullCursor {
+    private final Index index;
+    private List<Recorded> page = List.of();
+    private int next;
+    private String after;
+    private boolean done;
+
+    FullCursor(Index index) {
+      this.index = index;
+    }
+
+    boolean hasNext() {
+      if (next < page.size()) {
+        return true;
+      }
+      if (done) {
+        return false;
+      }
+      page = index.page(after, BATCH_ENTRIES);
+      next = 0;
+      done = page.isEmpty();
+      return !done;
+    }
+
+    Recorded next() {
+      Recorded r = page.get(next++);
+      after = r.entry().path();
+      return r;
+    }
+  }
+
+  private boolean sendFullBatch(ClientCallStreamObserver<SyncUp> call, FullCursor it, long seq, long epoch) {
     SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
     List<String> paths = new ArrayList<>();
     List<FileEntry> versions = new ArrayList<>();

@@ -101,7 +101,7 @@ public final class Sender implements AutoCloseable {
     this.epoch = newEpoch;
     running = true;
     work.clear();
-    watcher = new Watcher(tree.root(), tree.excludes(), coalesce, new Watcher.Listener() {
+    watcher = Watcher.start(tree.root(), tree.excludes(), new Watcher.Listener() {
       @Override
       public void changed(Set<String> paths) {
         work.add(paths);
@@ -112,8 +112,7 @@ public final class Sender implements AutoCloseable {
         emit(Level.WARNING, "rescan", "the file watcher lost track (" + reason + "); walking the whole tree");
         work.add(FULL);
       }
-    });
-    watcher.start();
+    }, coalesce, Watcher.MAX_DELAY);
     work.add(FULL);
     scanThread = Thread.ofPlatform().name("filesync-scan-" + group).daemon().start(this::scanLoop);
   }
@@ -198,8 +197,8 @@ public final class Sender implements AutoCloseable {
           }
         }
         long changedAt = System.currentTimeMillis();
-        ScanResult r = full ? new Scanner(tree.root(), tree.excludes(), tree.index()).full()
-            : new Scanner(tree.root(), tree.excludes(), tree.index()).paths(paths);
+        ScanResult r = full ? new Scanner(tree.root(), tree.index(), tree.excludes()).full()
+            : new Scanner(tree.root(), tree.index(), tree.excludes()).paths(paths);
         List<String> touched = new ArrayList<>();
         r.changed().forEach(e -> touched.add(e.path()));
         touched.addAll(r.deleted());
@@ -221,7 +220,7 @@ public final class Sender implements AutoCloseable {
         return;
       } catch (IOException | RuntimeException e) {
         LOG.warn("scanning {} failed: {}", tree.root(), e.toString());
-        emit(Level.ERROR, "scan-failed", "scanning " + tree.root() + " failed: " + e.getMessage());
+        emit(Level.WARNING, "scan-failed", "scanning " + tree.root() + " failed: " + e.getMessage());
       }
     }
   }
