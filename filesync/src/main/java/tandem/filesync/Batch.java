@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +23,9 @@ import java.util.concurrent.Future;
  * renamed into place only after its own fsync returned, and recorded only after its directory's.
  */
 final class Batch {
+  /** Files up to this size are fetched whole before their write is handed to a pool thread. */
+  private static final long SMALL = 1 << 20;
+
   private final Applier applier;
 
   Batch(Applier applier) {
@@ -53,32 +57,33 @@ final class Batch {
 
   private void applyFiles(List<FileEntry> files, ChunkSource source, Map<String, Outcome> outcomes)
       throws HostilePathException, IOException, InterruptedException {
+    List<Future<Applier.Pending>> written = new ArrayList<>();
     List<Applier.Pending> pending = new ArrayList<>();
-    try (ExecutorService fsyncs = Executors.newFixedThreadPool(applier.fsyncThreads(), Thread.ofPlatform().daemon().name("tandem-fsync-", 0).factory())) {
-      List<Future<?>> synced = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(applier.fsyncThreads(), Thread.ofPlatform().daemon().name("tandem-fsync-", 0).factory())) {
       try {
         for (FileEntry e : files) {
-          Applier.Pending p = write(e, source, outcomes);
-          if (p != null) {
-            pending.add(p);
-            synced.add(fsyncs.submit(() -> {
-              TempWriter.fsync(p.tmp());
-              return null;
-            }));
+          Future<Applier.Pending> w = submit(pool, e, source, outcomes);
+          if (w != null) {
+            written.add(w);
           }
         }
-        awaitAll(synced, pending);
-        installAll(pending, outcomes);
       } finally {
-        for (Applier.Pending p : pending) {
-          Files.deleteIfExists(p.tmp()); // only those never renamed
-        }
+        awaitAll(written, pending); // even after a failure: every temp must be known before cleaning up
+      }
+      installAll(pending, outcomes);
+    } finally {
+      for (Applier.Pending p : pending) {
+        Files.deleteIfExists(p.tmp()); // only those never renamed
       }
     }
   }
 
-  /** Writes one file's temp copy (no fsync yet); null when the content already matches. */
-  private Applier.Pending write(FileEntry e, ChunkSource source, Map<String, Outcome> outcomes)
+  /**
+   * Starts writing one file: its chunks are fetched here (the source is single-threaded), and a
+   * small file's write and fsync run on the pool, so both cores and the journal stay busy. A big
+   * file is written here and only its fsync goes to the pool. Null when the content already matches.
+   */
+  private Future<Applier.Pending> submit(ExecutorService pool, FileEntry e, ChunkSource source, Map<String, Outcome> outcomes)
       throws HostilePathException, IOException, InterruptedException {
     Path target = applier.prepare(e);
     Lstat before = Lstat.of(target);
@@ -87,21 +92,55 @@ final class Batch {
       outcomes.put(e.path(), applier.unchanged(e, target));
       return null;
     }
+    if (e.size() <= SMALL) {
+      List<ChunkData> data = new ArrayList<>();
+      for (ChunkRef c : e.chunks()) {
+        data.add(source.read(c));
+      }
+      Iterator<ChunkData> next = data.iterator();
+      return pool.submit(() -> new Applier.Pending(e, target, before, v, writeTemp(e, target, c -> next.next(), true)));
+    }
+    Path tmp = writeTemp(e, target, source, false);
+    Applier.Pending p = new Applier.Pending(e, target, before, v, tmp);
+    return pool.submit(() -> {
+      try {
+        TempWriter.fsync(tmp);
+        return p;
+      } catch (IOException ex) {
+        Files.deleteIfExists(tmp); // the caller only learns of temps that were fsynced
+        throw IoFailure.of(e.path(), applier.root(), "fsync of the temporary file", ex);
+      }
+    });
+  }
+
+  private Path writeTemp(FileEntry e, Path target, ChunkSource source, boolean fsync) throws IOException, InterruptedException {
     try {
-      return new Applier.Pending(e, target, before, v, applier.writer().write(target, e, source, false));
+      return applier.writer().write(target, e, source, fsync);
     } catch (IOException ex) {
       throw IoFailure.of(e.path(), applier.root(), "writing the new content to a temporary file", ex);
     }
   }
 
-  private void awaitAll(List<Future<?>> synced, List<Applier.Pending> pending) throws IOException, InterruptedException {
-    for (int i = 0; i < synced.size(); i++) {
+  /** Collects every written file; rethrows the first failure once all have finished. */
+  private static void awaitAll(List<Future<Applier.Pending>> written, List<Applier.Pending> pending)
+      throws IOException, InterruptedException {
+    Exception first = null;
+    for (Future<Applier.Pending> w : written) {
       try {
-        synced.get(i).get();
+        pending.add(w.get());
       } catch (ExecutionException ex) {
-        IOException cause = ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause());
-        throw IoFailure.of(pending.get(i).entry().path(), applier.root(), "fsync of the temporary file", cause);
+        Throwable cause = ex.getCause();
+        first = first != null ? first : cause instanceof Exception c ? c : new IOException(cause);
       }
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    if (first instanceof InterruptedException ie) {
+      throw ie;
+    }
+    if (first != null) {
+      throw new IOException(first);
     }
   }
 
