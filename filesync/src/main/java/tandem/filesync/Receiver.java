@@ -44,6 +44,7 @@ import tandem.transport.proto.SyncUp;
  * stream starts with a full comparison, so nothing is skipped.
  */
 public final class Receiver implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Receiver.class);
   /** Messages the primary may have in flight to this replica (each at most a few MiB). */
   static final int INBOUND_WINDOW = 16;
   private static final long CHUNK_WAIT_SECONDS = 60;
@@ -180,6 +181,9 @@ public final class Receiver implements AutoCloseable {
       } catch (BadMessageException e) {
         fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()), e.getMessage());
       } catch (IOException | RuntimeException e) {
+        if (e instanceof RuntimeException) {
+          LOG.warn("applying what {} sent failed", primary, e);
+        }
         emit(Level.WARNING, "sync-apply-failed", "could not apply what primary " + primary + " sent: " + e.getMessage()
             + "; the stream restarts and compares the whole tree again");
         end(Status.INTERNAL.withDescription("replica " + self + " failed to apply: " + e.getMessage()));
@@ -226,16 +230,16 @@ public final class Receiver implements AutoCloseable {
           continue;
         }
         if (!files.isEmpty()) {
-          conflicts += tree.applyAll(files, inline::get);
+          conflicts += tree.applyAll(files, c -> inline.get(c.hash()));
           applied += files.size();
           files.clear();
         }
-        conflicts += tree.apply(e, e.kind() == Kind.FILE ? fetching(e) : inline::get);
+        conflicts += tree.apply(e, e.kind() == Kind.FILE ? fetching(e) : c -> inline.get(c.hash()));
         applied++;
         bytes += e.size();
       }
       if (!files.isEmpty()) {
-        conflicts += tree.applyAll(files, inline::get);
+        conflicts += tree.applyAll(files, c -> inline.get(c.hash()));
         applied += files.size();
         bytes += files.stream().mapToLong(FileEntry::size).sum();
       }
@@ -275,7 +279,7 @@ public final class Receiver implements AutoCloseable {
         }
       }
       if (missing.isEmpty()) {
-        return local::get;
+        return c -> local.get(c.hash());
       }
       long request = requests.incrementAndGet();
       send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(e.path())
