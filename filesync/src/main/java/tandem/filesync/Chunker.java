@@ -58,6 +58,13 @@ public final class Chunker {
   /** Below this, starting a second thread costs more than it saves. */
   static final long PIPELINE_MIN_BYTES = 3L * BUFFER_SIZE;
 
+  /*
+   * The scanner chunks a million small files in a row: a fresh 4 MiB buffer per file would be
+   * terabytes of allocation, so each thread keeps one (and the digest, which is costly to look up).
+   */
+  private static final ThreadLocal<Batch> SEQUENTIAL_BATCH = ThreadLocal.withInitial(Batch::new);
+  private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Hash::sha256);
+
   private Chunker() {}
 
   /** Receives the chunks of a stream in order. */
@@ -95,12 +102,20 @@ public final class Chunker {
     if (in instanceof SeekableByteChannel file && file.size() - file.position() >= PIPELINE_MIN_BYTES) {
       return ChunkPipeline.run(in, hasher);
     }
-    Batch batch = new Batch();
-    return cutAll(in, batch, (full, tail) -> {
-      hasher.hash(full);
-      System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
-      return full;
-    });
+    Batch batch = SEQUENTIAL_BATCH.get();
+    if (batch.inUse) {
+      batch = new Batch(); // a consumer that chunks another stream on this thread
+    }
+    batch.inUse = true;
+    try {
+      return cutAll(in, batch, (full, tail) -> {
+        hasher.hash(full);
+        System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
+        return full;
+      });
+    } finally {
+      batch.inUse = false;
+    }
   }
 
   /** Passes a batch of cut chunks on and returns the buffer to fill next, holding the uncut tail. */
@@ -117,6 +132,7 @@ public final class Chunker {
     int end;
     long offset; // of buf[0] in the stream
     boolean last;
+    boolean inUse; // the thread's cached batch is taken
   }
 
   /**
@@ -155,17 +171,21 @@ public final class Chunker {
   /** Hashes the chunks of each batch and gives them to the consumer. Not thread-safe. */
   static final class ChunkHasher {
     private final ChunkConsumer consumer;
-    private final MessageDigest sha = Hash.sha256();
+    private final MessageDigest sha;
     private final byte[] digest = new byte[Hash.BYTES];
 
     ChunkHasher(ChunkConsumer consumer) {
       this.consumer = consumer;
+      // Hashing never calls out between update and digest, so the thread's digest is free here.
+      this.sha = DIGEST.get();
+      sha.reset();
     }
 
     void hash(Batch batch) throws IOException {
       int start = 0;
       for (int i = 0; i < batch.count; i++) {
         int length = batch.lengths[i];
+        sha.reset(); // cheap, and clean even if a consumer chunked something else on this thread
         sha.update(batch.buf, start, length);
         consumer.chunk(batch.offset + start, length, digest());
         start += length;
