@@ -133,6 +133,10 @@ final class ReplicaLink {
           lock.unlock();
         }
       }
+      if (channel instanceof io.grpc.ManagedChannel managed) {
+        // The channel's own reconnect backoff grows to minutes while a replica is down; ours is shorter.
+        managed.resetConnectBackoff();
+      }
       if (!pause(backoffMillis)) {
         return;
       }
@@ -174,7 +178,6 @@ final class ReplicaLink {
 
   /** One stream: open, full comparison, then changes until the stream breaks or the link stops. */
   private void session() throws InterruptedException, IOException {
-    ClientCallStreamObserver<SyncUp> call = open();
     Index index = sender.tree().index();
     long totalEntries = index.size();
     long totalBytes = index.totalBytes();
@@ -191,6 +194,8 @@ final class ReplicaLink {
     } finally {
       lock.unlock();
     }
+    // Opened only after the reset above: a call that fails at once must leave broken set.
+    ClientCallStreamObserver<SyncUp> call = open();
     long epoch = sender.epoch();
     call.onNext(SyncUp.newBuilder().setOpen(SyncOpen.newBuilder().setGroup(sender.group())
         .setResource(sender.resource()).setEpoch(epoch).setFull(true).setTotalEntries(totalEntries)

@@ -66,7 +66,7 @@ public final class TransportClient implements AutoCloseable {
   }
 
   /** The channel, for streaming services (file sync) that make their own stubs. */
-  public io.grpc.Channel channel() {
+  public ManagedChannel channel() {
     return channel;
   }
 
