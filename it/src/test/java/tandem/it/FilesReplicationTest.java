@@ -66,10 +66,11 @@ class FilesReplicationTest {
     Path src = c.node(r.primary()).files();
     Path dst = c.node(r.standby()).files();
     byte[] big = random(BIG, 2);
+    long before = receivedBytes(c, r.standby());
     try (Observer watch = new Observer(dst.resolve("big-replica.bin"), big)) {
       Files.write(src.resolve("big-replica.bin.tmp"), big);
       Files.move(src.resolve("big-replica.bin.tmp"), src.resolve("big-replica.bin"));
-      await("the transfer starts").atMost(CONVERGE).until(() -> receivedBytes(c, r.standby()) > 0 || watch.seenWhole());
+      await("the transfer starts").atMost(CONVERGE).until(() -> receivedBytes(c, r.standby()) > before || watch.seenWhole());
       c.kill9(r.standby());
       c.restart(r.standby());
       awaitSame(src, dst);
@@ -86,10 +87,15 @@ class FilesReplicationTest {
     Files.writeString(oldSrc.resolve("before.txt"), "replicated before the failure");
     awaitSame(oldSrc, newSrc);
     byte[] big = random(BIG, 3);
+    long before = receivedBytes(c, r.standby());
     try (Observer watch = new Observer(newSrc.resolve("big-primary.bin"), big)) {
-      try (OutputStream out = Files.newOutputStream(oldSrc.resolve("big-primary.bin"))) {
+      // Written under an excluded name and renamed, as careful apps do, so every state the
+      // primary's directory ever had is either "no file" or "the whole file".
+      try (OutputStream out = Files.newOutputStream(oldSrc.resolve("big-primary.bin.tmp"))) {
         out.write(big);
       }
+      Files.move(oldSrc.resolve("big-primary.bin.tmp"), oldSrc.resolve("big-primary.bin"));
+      await("the transfer starts").atMost(CONVERGE).until(() -> receivedBytes(c, r.standby()) > before || watch.seenWhole());
       c.kill9(r.primary());
       c.awaitRunning("web", r.standby());
       Files.writeString(newSrc.resolve("after.txt"), "written on the new primary");
