@@ -65,6 +65,8 @@ public final class ApiServer implements AutoCloseable {
       String g = ctx.queryParam("group");
       answer(ctx, isPrimary(w, g) || isHealthyReplica(w, g), "read-only");
     });
+    Metrics metrics = new Metrics(w.files());
+    app.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
     app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator(), w.files().get())));
     app.get("/api/v1/events", ctx -> events(ctx, w));
     app.before("/api/v1/groups/*", ctx -> authorize(ctx, w));

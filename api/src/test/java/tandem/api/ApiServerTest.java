@@ -394,7 +394,28 @@ class ApiServerTest {
         .isLessThan(Duration.ofSeconds(15));
   }
 
+  @Test
+  void metrics_showEachReplicasProgressInThePrometheusFormat() throws Exception {
+    var replica = new tandem.filesync.ReplicaProgress("n2", "behind", 10, 1000, 3, 300, 1.5, 2048, 0, 0, 0, 0, "");
+    var receiver = new tandem.filesync.ReceiverStatus(false, "", 0, false, 0, 0, 0, 0, 0, 0, 0);
+    files = java.util.List.of(new tandem.filesync.FilesStatus("web", 0, "/srv/www", true, 13, 1300,
+        java.util.List.of(replica), receiver));
+    start("n1");
+
+    HttpResponse<String> r = get("/metrics");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+    assertThat(r.body())
+        .contains("tandem_files_replica_behind_entries{group=\"web\",replica=\"n2\",resource=\"0\"} 3.0")
+        .contains("tandem_files_replica_behind_seconds{group=\"web\",replica=\"n2\",resource=\"0\"} 1.5")
+        .contains("tandem_files_entries{group=\"web\",path=\"/srv/www\",resource=\"0\"} 13.0")
+        .contains("tandem_files_conflict_copies_total{group=\"web\",path=\"/srv/www\",resource=\"0\"} 0.0");
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
+
+  java.util.List<tandem.filesync.FilesStatus> files = java.util.List.of();
 
   void start(String self) {
     start(self, null);
@@ -402,7 +423,7 @@ class ApiServerTest {
 
   void start(String self, FailoverCoordinator coordinator) {
     server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
-        () -> TOKEN, java.util.List::of));
+        () -> TOKEN, () -> files));
   }
 
   void define(String group, Map<String, String> modes) {

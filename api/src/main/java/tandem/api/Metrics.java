@@ -1,0 +1,95 @@
+package tandem.api;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import tandem.filesync.FilesStatus;
+import tandem.filesync.ReplicaProgress;
+
+/**
+ * GET /metrics in the Prometheus text format: file replication per replicated directory and per
+ * replica, the same numbers as the {@code files} part of GET /api/v1/status, read at scrape time.
+ */
+final class Metrics {
+  static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+  private static final String[] DIR = {"group", "resource", "path"};
+  private static final String[] REPLICA = {"group", "resource", "replica"};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Supplier<List<FilesStatus>> files;
+
+  Metrics(Supplier<List<FilesStatus>> files) {
+    this.files = files;
+    dirGauge("tandem_files_entries", "Entries (files, directories, links) in this node's index of the directory",
+        f -> f.entries());
+    dirGauge("tandem_files_bytes", "File bytes in this node's index of the directory", f -> f.bytes());
+    dirGauge("tandem_files_sending", "1 while this node is the primary and sends the directory",
+        f -> f.sending() ? 1 : 0);
+    dirCounter("tandem_files_received_bytes", "File content received from the primary since the agent started",
+        f -> f.receiver().receivedBytes());
+    dirCounter("tandem_files_applied_entries", "Entries applied from the primary since the agent started",
+        f -> f.receiver().appliedEntries());
+    dirCounter("tandem_files_conflict_copies", "Local changes kept as conflict copies since the agent started",
+        f -> f.receiver().conflicts());
+    replicaGauge("tandem_files_replica_connected", "1 while the primary has a stream to the replica",
+        r -> "disconnected".equals(r.state()) || "connecting".equals(r.state()) ? 0 : 1);
+    replicaGauge("tandem_files_replica_initial_sync", "1 while a full comparison with the replica runs",
+        r -> "initial-sync".equals(r.state()) ? 1 : 0);
+    replicaGauge("tandem_files_replica_in_sync_entries", "Entries the replica has in their current version",
+        ReplicaProgress::entriesInSync);
+    replicaGauge("tandem_files_replica_in_sync_bytes", "Bytes the replica has in their current version",
+        ReplicaProgress::bytesInSync);
+    replicaGauge("tandem_files_replica_behind_entries", "Entries changed on the primary, not yet on the replica",
+        ReplicaProgress::behindEntries);
+    replicaGauge("tandem_files_replica_behind_bytes", "Bytes changed on the primary, not yet on the replica",
+        ReplicaProgress::behindBytes);
+    replicaGauge("tandem_files_replica_behind_seconds", "Age of the oldest change not yet on the replica",
+        ReplicaProgress::behindSeconds);
+    replicaGauge("tandem_files_replica_rate_bytes_per_second", "Bytes the replica acknowledged per second lately",
+        ReplicaProgress::bytesPerSecond);
+  }
+
+  /** The current values in the text format. */
+  byte[] scrape() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    writer.write(out, registry.scrape());
+    return out.toByteArray();
+  }
+
+  private void dirGauge(String name, String help, ToDoubleFunction<FilesStatus> value) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames(DIR).callback(cb -> {
+      for (FilesStatus f : files.get()) {
+        cb.call(value.applyAsDouble(f), labels(f));
+      }
+    }).register(registry);
+  }
+
+  private void dirCounter(String name, String help, ToDoubleFunction<FilesStatus> value) {
+    CounterWithCallback.builder().name(name).help(help).labelNames(DIR).callback(cb -> {
+      for (FilesStatus f : files.get()) {
+        cb.call(value.applyAsDouble(f), labels(f));
+      }
+    }).register(registry);
+  }
+
+  private void replicaGauge(String name, String help, ToDoubleFunction<ReplicaProgress> value) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames(REPLICA).callback(cb -> {
+      for (FilesStatus f : files.get()) {
+        for (ReplicaProgress r : f.replicas()) {
+          cb.call(value.applyAsDouble(r), f.group(), Integer.toString(f.resource()), r.replica());
+        }
+      }
+    }).register(registry);
+  }
+
+  private static String[] labels(FilesStatus f) {
+    return new String[] {f.group(), Integer.toString(f.resource()), f.path()};
+  }
+}
