@@ -33,8 +33,10 @@ jar="$repo/cli/target/tandem.jar"
 # shellcheck source=../dev/find-jdk.sh
 source "$repo/dev/find-jdk.sh"
 java="$TANDEM_JDK/bin/java"
-# The same JVM options as the ./tandem launcher.
-jvm_opts=(-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m)
+# The same JVM options as the ./tandem launcher (dev/jvm-opts.sh; it also sets MALLOC_ARENA_MAX).
+source "$repo/dev/jvm-opts.sh"
+jvm_quiet=(--enable-native-access=ALL-UNNAMED)
+[ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && jvm_quiet+=(--sun-misc-unsafe-memory-access=allow)
 
 # ---------------------------------------------------------------------------------------------
 # Processes we started (agents by node, watchdogs they spawned) and the cleanup trap.
@@ -87,6 +89,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   fi
 fi
 [ -f "$jar" ] || die "no $jar"
+# The agent's AOT cache on JDK 25+, as the launcher uses it (trained here when missing or stale).
+read -r -a aot_opts <<<"$(tandem_agent_aot "$jar")"
+agent_jvm=("${jvm_quiet[@]}" "${aot_opts[@]}" "${TANDEM_AGENT_JVM[@]}")
 
 # ---------------------------------------------------------------------------------------------
 # Ports: node i uses listen base+10i, raft base+10i+1, api base+10i+2.
@@ -109,7 +114,7 @@ svc_log="$tmp/service.log"
 : >"$svc_log"
 cfg() { echo "$tmp/$1/tandem.yaml"; }
 
-tandem() { "$java" "${jvm_opts[@]}" -jar "$jar" "$@"; }
+tandem() { "$java" "${jvm_quiet[@]}" "${TANDEM_CLI_JVM[@]}" -jar "$jar" "$@"; }
 
 # ---------------------------------------------------------------------------------------------
 # /proc readings.
@@ -129,7 +134,7 @@ ready() { health_ok "$1" && [ -n "$(leader_of "$1")" ]; }
 
 start_agent() { # node -> sets agent_pid[node]; launches in background, stdout+stderr appended to agent.log
   local n=$1
-  "$java" "${jvm_opts[@]}" -jar "$jar" run -c "$(cfg "$n")" >>"$tmp/$n/agent.log" 2>&1 &
+  "$java" "${agent_jvm[@]}" -jar "$jar" run -c "$(cfg "$n")" >>"$tmp/$n/agent.log" 2>&1 &
   agent_pid[$n]=$!
   all_agent_pids+=("$!")
 }
@@ -410,6 +415,7 @@ echo "== tandem failover benchmark =="
 echo "date:    $bench_start_utc"
 echo "machine: nproc $(nproc); $(free -h | awk '/^Mem:/ { print "mem " $2 " total, " $3 " used, " $7 " available" }'); $(uname -r)"
 echo "jdk:     $("$java" -version 2>&1 | head -1)"
+echo "agent:   ${agent_jvm[*]} (MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX)"
 echo "load:    start $load_start; end $load_end (1/5/15 min)"
 echo
 echo "Start to ready (launch of 'tandem run' -> /health 200 and a Raft leader in /api/v1/status):"

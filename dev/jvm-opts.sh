@@ -1,0 +1,31 @@
+# Sourced by ./tandem and bench/failover.sh after dev/find-jdk.sh: the JVM options of the agent
+# (`tandem run`) and of the short commands, in one place so the benchmark measures what users run.
+# Why each one is there: bench/RESULTS.md, run E.
+#
+# Agent: C2 stays on (C1 alone hashes SHA-256 at 114 MiB/s against 1,470 MiB/s with C2, which file
+# replication needs); a small initial heap that may grow to 1 GiB (the file index) and is given
+# back when it empties; direct memory for gRPC's MiB messages; freed native memory (C2's arenas)
+# returned to the OS every 10 s; compact object headers on JDK 25+.
+tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
+TANDEM_AGENT_JVM=(-XX:+UseSerialGC -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
+  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
+[ "$tandem_jdk_major" -ge 22 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:TrimNativeHeapInterval=10000)
+[ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:+UseCompactObjectHeaders)
+# Short commands: start fast and exit; C1 is enough.
+TANDEM_CLI_JVM=(-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m)
+# glibc makes up to 8 malloc arenas per core for a JVM's many threads; two are plenty here.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+
+# tandem_agent_aot JAR: on JDK 25+, prints the option that loads the agent's AOT cache (JEP 483/515:
+# classes loaded and linked, method profiles), training it first when it is missing or older than
+# JAR (dev/aot-train.sh, ~20 s once per build). Prints nothing on older JDKs or when training fails.
+tandem_agent_aot() {
+  local jar=$1 cache="${1%.jar}-run.aot"
+  [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null || return 0
+  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
+    echo "tandem: training the agent's start-up cache $cache (once per build, about 20 s)..." >&2
+    bash "$(dirname "${BASH_SOURCE[0]}")/aot-train.sh" "$jar" "$cache" >&2 || { rm -f "$cache"; return 0; }
+  fi
+  [ -f "$cache" ] && echo "-XX:AOTCache=$cache"
+  return 0
+}
