@@ -62,6 +62,8 @@ final class ReplicaLink {
   private long fullDoneBytes;
   private final ArrayDeque<long[]> rate = new ArrayDeque<>();
   private Thread thread;
+  private static final long PROGRESS_EVERY_MILLIS = 10_000;
+  private volatile long lastProgressMillis = System.currentTimeMillis();
 
   /** A batch in flight: its paths with the version sent (null for a delete), its bytes, its oldest change. */
   private record Sent(List<String> paths, List<FileEntry> versions, long bytes, long oldestChangeMillis, boolean full) {}
@@ -414,6 +416,22 @@ final class ReplicaLink {
     }
     for (int i = 0; i < s.paths().size(); i++) {
       sender.acked(peer.name(), s.paths().get(i), s.versions().get(i));
+    }
+    if (s.full()) {
+      reportProgress();
+    }
+  }
+
+  /** During an initial sync, an event every {@link #PROGRESS_EVERY_MILLIS}: done, rate, ETA. */
+  private void reportProgress() {
+    long now = System.currentTimeMillis();
+    if (now - lastProgressMillis < PROGRESS_EVERY_MILLIS) {
+      return;
+    }
+    lastProgressMillis = now;
+    ReplicaProgress p = progress(sender.tree().index().size(), sender.tree().index().totalBytes());
+    if (p.initialTotalEntries() > 0) {
+      sender.progress(peer.name(), p);
     }
   }
 

@@ -300,6 +300,15 @@ public final class Sender implements AutoCloseable {
     }
   }
 
+  void progress(String replica, ReplicaProgress p) {
+    double eta = p.etaSeconds();
+    emit(Level.INFO, "initial-sync-progress", String.format(java.util.Locale.ROOT,
+        "initial sync to %s: %d of %d entries, %.1f of %.1f MiB (%.0f%%), %.1f MiB/s, ETA %s", replica,
+        p.initialDoneEntries(), p.initialTotalEntries(), p.initialDoneBytes() / 1048576.0, p.initialTotalBytes() / 1048576.0,
+        p.initialTotalBytes() == 0 ? 100.0 : 100.0 * p.initialDoneBytes() / p.initialTotalBytes(), p.bytesPerSecond() / 1048576.0,
+        eta < 0 ? "unknown" : Math.round(eta) + " s"));
+  }
+
   void linkFailed(String replica, String why) {
     emit(Level.WARNING, "sync-interrupted", "file sync to " + replica + " stopped: " + why + "; retrying");
   }
