@@ -99,18 +99,8 @@ public final class LocalTree {
 
   /** The stat of a path under the root, or null when it does not exist. */
   LocalStat stat(String rel) throws IOException {
-    try {
-      Map<String, Object> a = Files.readAttributes(root.resolve(rel), "unix:ino,ctime,size,lastModifiedTime",
-          LinkOption.NOFOLLOW_LINKS);
-      return new LocalStat((Long) a.get("ino"), nanos(a.get("ctime")), (Long) a.get("size"),
-          nanos(a.get("lastModifiedTime")));
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
-
-  private static long nanos(Object fileTime) {
-    return ((java.nio.file.attribute.FileTime) fileTime).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    Lstat l = Lstat.of(root.resolve(rel));
+    return l == null ? null : l.stat();
   }
 
   /** A local range holding {@code chunk}, in a file unchanged since it was hashed; null if none. */
