@@ -511,6 +511,7 @@ st_delta() {
     bytes="$(wire_delta "$b0")"; secs="$(jq -r '.seconds // "null"' <<<"$out")"; ok="$(jq -r .ok <<<"$out")"
     emit scenario=delta tool=syncthing variant="rescan requested" case="$cs" seconds="$secs" wire_bytes="$bytes" ok="$ok"
     log "syncthing, $cs: $secs s, $bytes bytes on the wire, identical: $ok"
+    [ "$ok" = true ] || die "syncthing: the replica did not get the change ($cs) within ${SYNC_TIMEOUT_S}s"
   done
   st_del_folder "$id"; rm -rf "$src" "$dst"
 }
@@ -558,14 +559,16 @@ tandem_prepare() { # in the main shell: JDK, jar (built like failover.sh), and w
   fi
 }
 td_java() { "$java" "${jvm_opts[@]}" -jar "$jar" "$@"; }
-td_files_yaml() { # dir
+td_files_yaml() { # dir; TANDEM_RESOURCE replaces the resource line ({dir} = the node's directory)
+  local r='- files: { path: {dir} }'
+  [ -n "${TANDEM_RESOURCE:-}" ] && r="$TANDEM_RESOURCE"
   cat <<EOF
 
 groups:
   files:
     nodes: { n1: primary, n2: passive }
     resources:
-      - files: { path: $1 }
+      ${r//'{dir}'/$1}
 EOF
 }
 td_cfg() { echo "$td_dir/$1/tandem.yaml"; }
@@ -702,6 +705,7 @@ tandem_delta() {
     bytes="$(wire_delta "$b0")"; secs="$(jq -r '.seconds // "null"' <<<"$out")"; ok="$(jq -r .ok <<<"$out")"
     emit scenario=delta tool=tandem variant="files resource" case="$cs" seconds="$secs" wire_bytes="$bytes" ok="$ok"
     log "tandem, $cs: $secs s, $bytes bytes on the wire, identical: $ok"
+    [ "$ok" = true ] || die "tandem: the replica did not get the change ($cs) within ${SYNC_TIMEOUT_S}s"
   done
   tandem_down
   rm -rf "$d"
