@@ -159,24 +159,18 @@ part() { # tool scenario function args...
 
 # ---------------------------------------------------------------------------------------------
 # Ports.
-declare -A used_port=()
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .; }
-free_port() { # -> a free port in 20000-39999 not handed out before (a pair p, p+1 when "pair")
-  local p i
+free_port() { # [pair] -> a free port in 20000-39999 (and port+1 free too with "pair") not handed out before
+  local p i # (handed-out ports are kept in a file: free_port runs in $(...) subshells)
   for i in $(seq 1 200); do
     p=$((20000 + RANDOM % 19990))
-    [ -z "${used_port[$p]:-}" ] && [ -z "${used_port[$((p + 1))]:-}" ] || continue
+    grep -qx -e "$p" -e "$((p + 1))" "$tmp/ports.used" 2>/dev/null && continue
     port_free "$p" || continue
     if [ "${1:-}" = pair ]; then port_free $((p + 1)) || continue; fi
-    used_port[$p]=1; used_port[$((p + 1))]=1
+    printf '%s\n%s\n' "$p" "$((p + 1))" >>"$tmp/ports.used"
     echo "$p"; return
   done
   die "no free port"
-}
-pick_ports() { # var count: fills the global array named var (not in a subshell, so used_port remembers)
-  local -n arr=$1; local i p
-  arr=()
-  for i in $(seq 1 "$2"); do p="$(free_port pair)"; used_port[$p]=1; used_port[$((p + 1))]=1; arr+=("$p"); done
 }
 listen_ports_of() { # pid... -> TCP ports these processes listen on (ss -p)
   local p
@@ -449,9 +443,9 @@ st_add_folder() { # id src dst watcher_delay (default folder type sendreceive on
   done
 }
 st_del_folder() { local i; for i in a b; do st_api "$i" DELETE "config/folders/$1" >/dev/null || true; done; }
-st_in_sync() { # id: both idle, b needs nothing, a sees b complete
-  [ "$(st_api a GET "db/status?folder=$1" | jq -r '.state')" = idle ] &&
-  st_api b GET "db/status?folder=$1" | jq -e '.state == "idle" and .needTotalItems == 0 and .globalFiles == .localFiles' >/dev/null &&
+st_in_sync() { # id nfiles: both idle with nfiles scanned, b needs nothing, a sees b complete
+  st_api a GET "db/status?folder=$1" | jq -e --argjson n "$2" '.state == "idle" and .localFiles == $n and .globalFiles == $n' >/dev/null &&
+  st_api b GET "db/status?folder=$1" | jq -e --argjson n "$2" '.state == "idle" and .needTotalItems == 0 and .localFiles == $n and .globalFiles == $n' >/dev/null &&
   st_api a GET "db/completion?folder=$1&device=${st_id[b]}" | jq -e '.completion == 100' >/dev/null
 }
 
@@ -497,7 +491,7 @@ st_delta() {
   t0="$(now)"
   st_add_folder "$id" "$src" "$dst" 1
   sleep 1
-  wait_for "$SYNC_TIMEOUT_S" "syncthing to agree on the pre-synced 1 GiB file" st_in_sync "$id"
+  wait_for "$SYNC_TIMEOUT_S" "syncthing to agree on the pre-synced file" st_in_sync "$id" 1
   secs="$(since "$t0")"; bytes="$(wire_delta "$b0")"
   emit scenario=delta tool=syncthing variant="rescan requested" case="$sync_case" seconds="$secs" wire_bytes="$bytes" ok=true
   log "syncthing: pre-synced file agreed after $secs s (both scanned it), $bytes bytes"
