@@ -31,7 +31,8 @@
 # (1.0), SMALL_FILES, SMALL_DIRS, BIG_FILES, BIG_MIB, DELTA_MIB, SYNC_TIMEOUT_S (300), READY_TIMEOUT_S
 # (60), LSYNCD_DELAYS, ST_DELAYS, ST_LOW_PRIORITY, TANDEM_INITIAL (move | start), SKIP_BUILD=1,
 # BENCH_OUT=file (append the JSON line), KEEP_DIR=1 (keep the temp dir).
-# Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON).
+# Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON). Exit 0, or 4 when a
+# tool's part failed (reported in the notes; the other tools' results are still printed).
 set -euo pipefail
 
 TOOLS="${TOOLS:-rsync lsyncd syncthing tandem}"
@@ -770,4 +771,5 @@ emit scenario=meta date="$bench_start_utc" \
 report="$(fsb report "$results")"
 echo "$report"
 [ -n "${BENCH_OUT:-}" ] && grep '^BENCH_JSON ' <<<"$report" | sed 's/^BENCH_JSON //' >>"$BENCH_OUT"
+[ -e "$tmp/.keep" ] && { log "some parts failed (see the notes); exit 4"; exit 4; }
 exit 0
