@@ -48,6 +48,8 @@ public final class Receiver implements AutoCloseable {
   /** Messages the primary may have in flight to this replica (each at most a few MiB). */
   static final int INBOUND_WINDOW = 16;
   private static final long CHUNK_WAIT_SECONDS = 60;
+  /** Up to this many small files in a batch are applied one by one, more in parallel. */
+  private static final int ONE_BY_ONE = 4;
 
   private final String self;
   private final String group;
@@ -230,7 +232,7 @@ public final class Receiver implements AutoCloseable {
           continue;
         }
         if (!files.isEmpty()) {
-          conflicts += tree.applyAll(files, c -> inline.get(c.hash()));
+          conflicts += applySmall(files, inline);
           applied += files.size();
           files.clear();
         }
@@ -239,7 +241,7 @@ public final class Receiver implements AutoCloseable {
         bytes += e.size();
       }
       if (!files.isEmpty()) {
-        conflicts += tree.applyAll(files, c -> inline.get(c.hash()));
+        conflicts += applySmall(files, inline);
         applied += files.size();
         bytes += files.stream().mapToLong(FileEntry::size).sum();
       }
@@ -260,6 +262,23 @@ public final class Receiver implements AutoCloseable {
       counters.applied(applied, bytes, conflicts);
       send(SyncDown.newBuilder().setAck(SyncAck.newBuilder().setSeq(batch.getSeq()).setApplied(applied)
           .setConflicts(conflicts).setBytes(bytes)).build());
+    }
+
+    /**
+     * Small files that came with their bytes: a few one by one (the latency of a single write),
+     * many together so their fsyncs share journal commits.
+     */
+    private int applySmall(List<FileEntry> files, Map<Hash, ChunkData> inline)
+        throws BadMessageException, IOException, InterruptedException {
+      ChunkSource source = c -> inline.get(c.hash());
+      if (files.size() > ONE_BY_ONE) {
+        return tree.applyAll(files, source);
+      }
+      int conflicts = 0;
+      for (FileEntry f : files) {
+        conflicts += tree.apply(f, source);
+      }
+      return conflicts;
     }
 
     /** A source for a file's chunks: found locally where possible, the rest asked for in one request. */

@@ -23,7 +23,7 @@ public final class ReplicatedDir implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedDir.class);
   static final Duration SAVE_EVERY = Duration.ofSeconds(30);
   /** How long the watcher gathers events before the changed paths are scanned. */
-  public static final Duration COALESCE = Duration.ofMillis(5);
+  public static final Duration COALESCE = Duration.ofMillis(2);
 
   private final String group;
   private final int resource;
