@@ -103,6 +103,31 @@ public final class LocalTree {
     return l == null ? null : l.stat();
   }
 
+  /**
+   * Indexes the regular file at {@code rel} when the index does not know it as it is now (a file
+   * that was there before tandem, or changed locally), so its chunks can be reused and an equal
+   * file is not fetched again. It is recorded as not synced: a local version, kept as a conflict
+   * copy if the primary's differs. Nothing happens when it is known, absent, or changes while read.
+   */
+  void indexUnknown(String rel) throws IOException {
+    Path p = root.resolve(rel);
+    Lstat before = Lstat.of(p);
+    if (before == null || !before.is(Kind.FILE)) {
+      return;
+    }
+    Recorded r = index.recorded(rel);
+    if (r != null && r.stat().equals(before.stat())) {
+      return;
+    }
+    List<ChunkRef> chunks = Chunker.chunk(p);
+    Lstat after = Lstat.of(p);
+    if (after != null && after.stat().equals(before.stat())) {
+      index.put(new FileEntry(rel, Kind.FILE, before.stat().size(), before.stat().mtimeNanos(), before.mode(), "", chunks),
+          before.stat(), false);
+      changes.incrementAndGet();
+    }
+  }
+
   /** A local range holding {@code chunk}, in a file unchanged since it was hashed; null if none. */
   ChunkData findLocally(ChunkRef chunk) throws IOException {
     Optional<ChunkLocation> at = index.locate(chunk.hash());

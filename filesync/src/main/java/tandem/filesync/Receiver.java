@@ -48,6 +48,8 @@ public final class Receiver implements AutoCloseable {
   /** Messages the primary may have in flight to this replica (each at most a few MiB). */
   static final int INBOUND_WINDOW = 16;
   private static final long CHUNK_WAIT_SECONDS = 60;
+  /** Missing chunks are asked for in windows of about this many bytes, two windows ahead. */
+  static final long WINDOW_BYTES = 8L << 20;
   /** Up to this many small files in a batch are applied one by one, more in parallel. */
   private static final int ONE_BY_ONE = 4;
 
@@ -236,7 +238,7 @@ public final class Receiver implements AutoCloseable {
           applied += files.size();
           files.clear();
         }
-        conflicts += tree.apply(e, e.kind() == Kind.FILE ? fetching(e) : c -> inline.get(c.hash()));
+        conflicts += e.kind() == Kind.FILE ? applyFile(e) : tree.apply(e, c -> inline.get(c.hash()));
         applied++;
         bytes += e.size();
       }
@@ -281,29 +283,37 @@ public final class Receiver implements AutoCloseable {
       return conflicts;
     }
 
-    /** A source for a file's chunks: found locally where possible, the rest asked for in one request. */
+    /**
+     * A source for a file's chunks: found in this node's tree where possible (a file already at the
+     * path that the index does not know is indexed first), the rest fetched from the primary.
+     */
     private ChunkSource fetching(FileEntry e) throws IOException {
+      tree.indexUnknown(e.path());
       Map<Hash, ChunkData> local = new HashMap<>();
-      List<Hash> missing = new ArrayList<>();
+      List<ChunkRef> missing = new ArrayList<>();
       for (ChunkRef c : e.chunks()) {
         if (local.containsKey(c.hash())) {
           continue;
         }
         ChunkData d = tree.findLocally(c);
-        if (d != null) {
-          local.put(c.hash(), d);
-        } else {
-          missing.add(c.hash());
-          local.put(c.hash(), null);
+        local.put(c.hash(), d);
+        if (d == null) {
+          missing.add(c);
         }
       }
-      if (missing.isEmpty()) {
-        return c -> local.get(c.hash());
+      return missing.isEmpty() ? c -> local.get(c.hash()) : new Fetch(e.path(), local, missing);
+    }
+
+    /** Applies a file, then takes in whatever of its requested chunks it did not use, so the stream never stalls. */
+    private int applyFile(FileEntry e) throws BadMessageException, IOException, InterruptedException {
+      ChunkSource source = fetching(e);
+      try {
+        return tree.apply(e, source);
+      } finally {
+        if (source instanceof Fetch f) {
+          f.drain();
+        }
       }
-      long request = requests.incrementAndGet();
-      send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(e.path())
-          .setHashes(Wire.hashBytes(missing))).build());
-      return new Fetch(request, local, missing.size());
     }
 
     private void send(SyncDown m) {
@@ -358,18 +368,26 @@ public final class Receiver implements AutoCloseable {
       return n;
     }
 
-    /** Chunks of one file: local ones at hand, the missing ones read in order from the primary's replies. */
+    /**
+     * Chunks of one file: local ones at hand, the missing ones asked for in windows of about
+     * {@link #WINDOW_BYTES} (the next window is asked for while the current one arrives) and read
+     * in order from the primary's replies, each checked against its hash.
+     */
     private final class Fetch implements ChunkSource {
-      private final long request;
+      private final String path;
       private final Map<Hash, ChunkData> have;
-      private int outstanding;
+      private final List<ChunkRef> missing;
+      private final Map<Long, Integer> expected = new HashMap<>();
+      private int nextToAsk;
+      private long askedBytes;
+      private long gotBytes;
       private List<ByteString> pending = List.of();
       private int next;
 
-      Fetch(long request, Map<Hash, ChunkData> have, int outstanding) {
-        this.request = request;
+      Fetch(String path, Map<Hash, ChunkData> have, List<ChunkRef> missing) {
+        this.path = path;
         this.have = have;
-        this.outstanding = outstanding;
+        this.missing = missing;
       }
 
       @Override
@@ -378,10 +396,11 @@ public final class Receiver implements AutoCloseable {
         if (d != null) {
           return d;
         }
-        ByteString data = nextReceived();
-        byte[] bytes = data.toByteArray();
+        askAhead();
+        byte[] bytes = nextReceived().toByteArray();
+        gotBytes += bytes.length;
         if (bytes.length != chunk.length() || !Hash.of(bytes, 0, bytes.length).equals(chunk.hash())) {
-          throw new IOException("a chunk from " + primary + " does not match its hash " + chunk.hash()
+          throw new IOException("a chunk of " + path + " from " + primary + " does not match its hash " + chunk.hash()
               + "; the file was left as it was");
         }
         counters.received(bytes.length);
@@ -390,29 +409,70 @@ public final class Receiver implements AutoCloseable {
         return got;
       }
 
+      /** Keeps up to two windows asked for and not yet received. */
+      private void askAhead() {
+        while (nextToAsk < missing.size() && askedBytes - gotBytes < 2L * WINDOW_BYTES) {
+          List<Hash> hashes = new ArrayList<>();
+          long bytes = 0;
+          while (nextToAsk < missing.size() && bytes < WINDOW_BYTES) {
+            ChunkRef c = missing.get(nextToAsk++);
+            hashes.add(c.hash());
+            bytes += c.length();
+          }
+          long request = requests.incrementAndGet();
+          expected.put(request, hashes.size());
+          askedBytes += bytes;
+          send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(path)
+              .setHashes(Wire.hashBytes(hashes))).build());
+        }
+      }
+
       private ByteString nextReceived() throws IOException, InterruptedException {
         while (next >= pending.size()) {
-          if (outstanding == 0) {
-            throw new IOException("the primary sent fewer chunks than asked for");
-          }
-          Object m = chunks.poll(CHUNK_WAIT_SECONDS, TimeUnit.SECONDS);
-          if (m == null || m == END) {
-            throw new IOException(m == null ? "no chunk from " + primary + " in " + CHUNK_WAIT_SECONDS + " s"
-                : "the stream from " + primary + " ended");
-          }
-          out.request(1);
-          SyncChunks c = (SyncChunks) m;
-          if (c.getRequest() != request) {
+          SyncChunks c = take();
+          Integer left = expected.get(c.getRequest());
+          if (left == null) {
             continue;
           }
           if (c.getGone()) {
+            expected.clear();
             throw new FileGoneException("the file changed on the primary while it was being sent; a newer version follows");
           }
           pending = c.getDataList();
           next = 0;
-          outstanding -= pending.size();
+          settle(c.getRequest(), left - pending.size());
         }
         return pending.get(next++);
+      }
+
+      private void settle(long request, int left) {
+        if (left <= 0) {
+          expected.remove(request);
+        } else {
+          expected.put(request, left);
+        }
+      }
+
+      /** Takes in the replies still due for this file (it was applied without them, or failed). */
+      void drain() throws IOException, InterruptedException {
+        while (!expected.isEmpty()) {
+          SyncChunks c = take();
+          Integer left = expected.get(c.getRequest());
+          if (left != null) {
+            settle(c.getRequest(), c.getGone() ? 0 : left - c.getDataCount());
+          }
+        }
+      }
+
+      private SyncChunks take() throws IOException, InterruptedException {
+        Object m = chunks.poll(CHUNK_WAIT_SECONDS, TimeUnit.SECONDS);
+        if (m == null || m == END) {
+          expected.clear();
+          throw new IOException(m == null ? "no chunk from " + primary + " in " + CHUNK_WAIT_SECONDS + " s"
+              : "the stream from " + primary + " ended");
+        }
+        out.request(1);
+        return (SyncChunks) m;
       }
     }
   }

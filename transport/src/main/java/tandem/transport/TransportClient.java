@@ -42,7 +42,8 @@ public final class TransportClient implements AutoCloseable {
    */
   public static TransportClient connect(String host, int port, NodeIdentity me, X509ExtendedTrustManager serverTrust) {
     ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).sslContext(sslContext(me, serverTrust))
-        .maxInboundMessageSize(TransportServer.MAX_MESSAGE_BYTES).build();
+        .maxInboundMessageSize(TransportServer.MAX_MESSAGE_BYTES).flowControlWindow(TransportServer.FLOW_CONTROL_WINDOW)
+        .build();
     return new TransportClient(channel, host + ":" + port);
   }
 

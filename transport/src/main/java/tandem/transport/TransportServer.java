@@ -24,6 +24,11 @@ public final class TransportServer implements AutoCloseable {
   static final String TLS_VERSION = "TLSv1.3";
   /** The largest message a peer may send; a bigger one fails its call (RESOURCE_EXHAUSTED). */
   public static final int MAX_MESSAGE_BYTES = 8 << 20;
+  /**
+   * HTTP/2 flow-control window per stream: file sync sends MiB messages, and the default 1 MiB
+   * window would make every message wait for a window update round trip.
+   */
+  static final int FLOW_CONTROL_WINDOW = 16 << 20;
   private static final long CLOSE_GRACE_SECONDS = 5;
 
   private final Server server;
@@ -55,6 +60,7 @@ public final class TransportServer implements AutoCloseable {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .sslContext(sslContext(identity))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .flowControlWindow(FLOW_CONTROL_WINDOW)
         .addService(ServerInterceptors.intercept(new TandemService(handler, identity.id()), callers));
     services.forEach(svc -> builder.addService(ServerInterceptors.intercept(svc, callers)));
     Server server = builder.build();
