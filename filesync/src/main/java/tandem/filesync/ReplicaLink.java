@@ -356,25 +356,29 @@ final class ReplicaLink {
     return end;
   }
 
+  /** Sends changed paths in path order, up to {@link #BATCH_ENTRIES} or about {@link #BATCH_BYTES} of message. */
   private void sendDirtyBatch(ClientCallStreamObserver<SyncUp> call, long seq, long epoch) {
-    Map<String, Long> take = new LinkedHashMap<>();
-    lock.lock();
-    try {
-      while (!dirty.isEmpty() && take.size() < BATCH_ENTRIES) {
-        var e = dirty.pollFirstEntry();
-        take.put(e.getKey(), e.getValue());
-      }
-    } finally {
-      lock.unlock();
-    }
     SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
     List<String> paths = new ArrayList<>();
     List<FileEntry> versions = new ArrayList<>();
     long bytes = 0;
+    long payload = 0;
     long oldest = Long.MAX_VALUE;
-    for (var e : take.entrySet()) {
+    while (paths.size() < BATCH_ENTRIES && payload < BATCH_BYTES) {
+      Map.Entry<String, Long> e;
+      lock.lock();
+      try {
+        e = dirty.pollFirstEntry();
+      } finally {
+        lock.unlock();
+      }
+      if (e == null) {
+        break;
+      }
       Recorded r = sender.tree().index().recorded(e.getKey());
-      b.addEntries(r == null ? Wire.deleted(e.getKey(), e.getValue()) : sender.entry(r, e.getValue()));
+      SyncEntry w = r == null ? Wire.deleted(e.getKey(), e.getValue()) : sender.entry(r, e.getValue());
+      b.addEntries(w);
+      payload += w.getSerializedSize();
       paths.add(e.getKey());
       versions.add(r == null ? null : r.entry());
       bytes += r == null ? 0 : r.entry().size();

@@ -23,7 +23,7 @@ import javax.net.ssl.SSLException;
 public final class TransportServer implements AutoCloseable {
   static final String TLS_VERSION = "TLSv1.3";
   /** The largest message a peer may send; a bigger one fails its call (RESOURCE_EXHAUSTED). */
-  public static final int MAX_MESSAGE_BYTES = 8 << 20;
+  public static final int MAX_MESSAGE_BYTES = 32 << 20;
   /**
    * HTTP/2 flow-control window per stream: file sync sends MiB messages, and the default 1 MiB
    * window would make every message wait for a window update round trip.
