@@ -45,7 +45,7 @@ public record ApplierOptions(String node, String group, Optional<Duration> keepV
 
   /** Defaults: no versions, no owner change, dirs 0755, system clock in the local zone, no events, 16 fsync threads. */
   public static ApplierOptions of(String node) {
-    return new ApplierOptions(node, "", Optional.empty(), Optional.empty(), 0755, Clock.systemDefaultZone(), EventSink.NONE, 16);
+    return new ApplierOptions(node, "", Optional.empty(), Optional.empty(), 0755, Clock.systemDefaultZone(), EventSink.NONE, 4);
   }
 
   public ApplierOptions withGroup(String g) {

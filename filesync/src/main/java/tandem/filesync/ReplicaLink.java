@@ -38,8 +38,8 @@ import tandem.transport.proto.SyncUp;
  */
 final class ReplicaLink {
   static final int WINDOW = 4;
-  private static final int BATCH_ENTRIES = 1000;
-  private static final int BATCH_BYTES = 1 << 20;
+  private static final int BATCH_ENTRIES = 4000;
+  private static final int BATCH_BYTES = 4 << 20;
   private static final int CHUNKS_BYTES = 1 << 20;
 
   private final Sender sender;
