@@ -99,7 +99,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_base() {
   local b i ok
   for _ in $(seq 1 50); do
-    b=$((20000 + (RANDOM % 1900) * 10))
+    b=$((20000 + (RANDOM % 1200) * 10)) # below the ephemeral range (32768+)
     ok=1
     for i in 0 1 2 10 11 12 20 21 22; do port_free $((b + i)) || { ok=0; break; }; done
     [ "$ok" = 1 ] && { echo "$b"; return; }

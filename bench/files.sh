@@ -164,7 +164,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "spo
 free_port() { # [pair] -> a free port in 20000-39999 (and port+1 free too with "pair") not handed out before
   local p i # (handed-out ports are kept in a file: free_port runs in $(...) subshells)
   for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 19990))
+    p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
     grep -qx -e "$p" -e "$((p + 1))" "$tmp/ports.used" 2>/dev/null && continue
     port_free "$p" || continue
     if [ "${1:-}" = pair ]; then port_free $((p + 1)) || continue; fi

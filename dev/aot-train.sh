@@ -16,7 +16,7 @@ cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 1 50); do
-  base=$((40000 + (RANDOM % 2000) * 10))
+  base=$((20000 + (RANDOM % 1200) * 10)) # below the ephemeral range (32768+)
   port_free "$base" && port_free $((base + 1)) && port_free $((base + 2)) && break
 done
 "$java" "${TANDEM_CLI_JVM[@]}" -jar "$jar" init --cluster aot --node train --listen "127.0.0.1:$base" \

@@ -770,8 +770,10 @@ public final class TestCluster implements AutoCloseable {
   private static int[] freePorts(Set<Integer> taken) {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int p = 20_000 + r.nextInt(30_000);
-      int q = 20_000 + r.nextInt(30_000);
+      // Below Linux's ephemeral range (32768+): an outgoing connection (agents open many) can
+      // take a port there between this check and the agent's bind.
+      int p = 20_000 + r.nextInt(12_000);
+      int q = 20_000 + r.nextInt(12_000);
       Set<Integer> want = Set.of(p, p + 1, q);
       if (want.size() < 3 || want.stream().anyMatch(taken::contains)) {
         continue;
