@@ -9,7 +9,6 @@ import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -72,10 +71,6 @@ final class ReplicaLink {
     this.sender = sender;
     this.peer = peer;
     this.channel = channel;
-  }
-
-  String name() {
-    return peer.name();
   }
 
   SyncPeers.Peer peer() {

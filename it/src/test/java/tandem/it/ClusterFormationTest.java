@@ -6,22 +6,15 @@ import static tandem.it.harness.TestCluster.group;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tandem.it.harness.ServiceLog;
+import tandem.it.harness.OwnedCluster;
 import tandem.it.harness.TestCluster;
 
 /** Growing a cluster under a running group: the nodes that join must not disturb its primary. */
 class ClusterFormationTest {
-  private TestCluster cluster;
-
-  @AfterEach
-  void tearDown() {
-    if (cluster != null) {
-      System.out.println(cluster.describe());
-      cluster.close();
-    }
-  }
+  @RegisterExtension final OwnedCluster owned = new OwnedCluster();
 
   /**
    * n1 runs web alone; then the standby n2 and the witness n3 join, one after the other, as the
@@ -30,8 +23,7 @@ class ClusterFormationTest {
    */
   @Test
   void standbyAndWitnessJoining_doNotInterruptThePrimary() throws Exception {
-    cluster = TestCluster.create(TestCluster.runDir(getClass(), "joinUnderLoad"), List.of("n1", "n2"), "n3");
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "joinUnderLoad"), List.of("n1", "n2"), "n3"));
     ServiceLog service = c.service();
     c.initAll();
     c.addGroup("web", "n1: primary, n2: passive", "n1", "n2");

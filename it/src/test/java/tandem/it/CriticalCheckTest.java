@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tandem.it.harness.ServiceLog;
+import tandem.it.harness.OwnedCluster;
 import tandem.it.harness.TestCluster;
 
 /**
@@ -18,31 +19,22 @@ import tandem.it.harness.TestCluster;
  * fails is not a candidate.
  */
 class CriticalCheckTest {
-  private TestCluster cluster;
-
-  @AfterEach
-  void tearDown() {
-    if (cluster != null) {
-      System.out.println(cluster.describe());
-      cluster.close();
-    }
-  }
+  @RegisterExtension final OwnedCluster owned = new OwnedCluster();
 
   @Test
   void criticalCheckFailingOnThePrimary_movesTheGroupToTheStandby_withoutOverlap() throws Exception {
-    cluster = TestCluster.create(TestCluster.runDir(getClass(), "critical"), List.of("n1", "n2"), "n3");
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "critical"), List.of("n1", "n2"), "n3"));
     c.initAll();
     c.addGroup("web", "n1: primary, n2: passive", "n1", "n2");
     for (String n : List.of("n1", "n2")) {
-      Files.writeString(c.node(n).config(), checkYaml(sick(n)), StandardOpenOption.APPEND);
+      Files.writeString(c.node(n).config(), checkYaml(sick(c, n)), StandardOpenOption.APPEND);
     }
     c.startAll();
     c.awaitRunning("web", "n1");
     ServiceLog service = c.service();
     service.startTest();
 
-    Files.writeString(sick("n1"), "down for the test\n");
+    Files.writeString(sick(c, "n1"), "down for the test\n");
 
     c.awaitPrimary("web", "n3", Duration.ofSeconds(30), "n2"::equals);
     c.awaitRunning("web", "n2");
@@ -53,8 +45,8 @@ class CriticalCheckTest {
     service.assertNoOverlap();
   }
 
-  private Path sick(String node) {
-    return cluster.dir().resolve("sick-" + node);
+  private static Path sick(TestCluster c, String node) {
+    return c.dir().resolve("sick-" + node);
   }
 
   private static String checkYaml(Path sick) {

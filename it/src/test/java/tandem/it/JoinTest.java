@@ -8,27 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tandem.it.harness.OwnedCluster;
 import tandem.it.harness.TestCluster;
 import tandem.transport.NodeIdentity;
 
 /** Who may join: only a node with a fresh token, and only with the certificate the cluster pinned. */
 class JoinTest {
-  private TestCluster cluster;
-
-  @AfterEach
-  void tearDown() {
-    if (cluster != null) {
-      System.out.println(cluster.describe());
-      cluster.close();
-    }
-  }
+  @RegisterExtension final OwnedCluster owned = new OwnedCluster();
 
   @Test
   void joinWithReusedOrBadToken_isRefusedWithClearMessage() throws Exception {
-    cluster = TestCluster.create(TestCluster.runDir(getClass(), "badTokens"), List.of("n1", "n2", "n3"), null);
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "badTokens"), List.of("n1", "n2", "n3"), null));
     c.initAll();
     c.startFirst("n1");
     String token = c.invite("n1");
@@ -58,8 +50,7 @@ class JoinTest {
 
   @Test
   void nodeWithWrongCertificate_isRefused() throws Exception {
-    cluster = TestCluster.create(TestCluster.runDir(getClass(), "wrongCertificate"), List.of("n1", "n2"), null);
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "wrongCertificate"), List.of("n1", "n2"), null));
     c.initAll();
     c.startAll();
     String oldId = idOf(c.status("n1"), "n2");
@@ -98,8 +89,7 @@ class JoinTest {
    */
   @Test
   void twoNodesJoinedBeforeEitherRuns_bothBecomeVoters() throws Exception {
-    cluster = TestCluster.create(TestCluster.runDir(getClass(), "joinedBeforeRunning"), List.of("n1", "n2"), "n3");
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "joinedBeforeRunning"), List.of("n1", "n2"), "n3"));
     c.initAll();
     c.startFirst("n1");
     assertThat(c.join("n2", "n1", c.invite("n1")).exitCode()).isZero();

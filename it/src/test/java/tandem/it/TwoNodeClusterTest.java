@@ -5,9 +5,10 @@ import static org.awaitility.Awaitility.await;
 import static tandem.it.harness.TestCluster.group;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tandem.it.harness.ServiceLog;
+import tandem.it.harness.OwnedCluster;
 import tandem.it.harness.TestCluster;
 
 /**
@@ -17,20 +18,11 @@ import tandem.it.harness.TestCluster;
 class TwoNodeClusterTest {
   private static final Duration THREE_LEASES = Duration.ofSeconds(7);
 
-  private TestCluster cluster;
-
-  @AfterEach
-  void tearDown() {
-    if (cluster != null) {
-      System.out.println(cluster.describe());
-      cluster.close();
-    }
-  }
+  @RegisterExtension final OwnedCluster owned = new OwnedCluster();
 
   @Test
   void twoNodesWithoutWitness_refuseAutomaticFailover_butAcceptForcedOne() throws Exception {
-    cluster = TestCluster.startWeb(TestCluster.runDir(getClass(), "forcedFailover"), false);
-    TestCluster c = cluster;
+    TestCluster c = owned.own(TestCluster.startWeb(TestCluster.runDir(getClass(), "forcedFailover"), false));
     ServiceLog service = c.service();
     assertThat(c.status("n1").path("automaticFailover").asText()).startsWith("impossible");
     assertThat(c.status("n2").path("automaticFailover").asText()).startsWith("impossible");
