@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,12 @@ import tandem.resource.FenceStep;
 public final class WatchdogMain {
   private final Map<String, FencePlan> plans = new HashMap<>();
   private final Map<String, Long> deadlines = new HashMap<>();
-  private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  /**
+   * Lines from the agent, in batches of whatever the pipe held at once: after a stall of this
+   * process the reader hands over a passed ARM together with the newer ARM behind it, so the main
+   * loop never sees the first without the second and fences on a stale deadline.
+   */
+  private final LinkedBlockingQueue<List<String>> batches = new LinkedBlockingQueue<>();
   private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private volatile boolean eof;
@@ -53,13 +59,13 @@ public final class WatchdogMain {
     Thread reader = new Thread(this::readInput, "watchdog-stdin");
     reader.setDaemon(true);
     reader.start();
-    while (!(eof && deadlines.isEmpty() && lines.isEmpty())) {
-      String line = lines.poll(waitNanos(), TimeUnit.NANOSECONDS);
+    while (!(eof && deadlines.isEmpty() && batches.isEmpty())) {
+      List<String> batch = batches.poll(waitNanos(), TimeUnit.NANOSECONDS);
       // Read everything that is waiting before firing: after a stall of this process, the newest
       // ARM or DISARM counts, not an older deadline that has passed meanwhile.
-      while (line != null) {
-        handle(line);
-        line = lines.poll();
+      while (batch != null) {
+        batch.forEach(this::handle);
+        batch = batches.poll();
       }
       fireDue();
     }
@@ -83,7 +89,12 @@ public final class WatchdogMain {
     try (var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
-        lines.add(line);
+        List<String> batch = new ArrayList<>();
+        batch.add(line);
+        while (in.ready() && (line = in.readLine()) != null) {
+          batch.add(line);
+        }
+        batches.add(batch);
       }
     } catch (IOException e) {
       System.err.println("watchdog: agent pipe broken: " + e.getMessage());
