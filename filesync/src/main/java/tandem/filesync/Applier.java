@@ -209,11 +209,14 @@ public final class Applier {
     Lstat before = Lstat.of(target);
     Verdict v = judge.judge(rel, target, before, e);
     if (v == Verdict.SAME) {
+      source.skipped(e);
       return unchanged(e, target);
     }
     Path tmp;
     try {
       tmp = writer.write(target, e, source, true);
+    } catch (FileGoneException gone) {
+      throw gone; // not a disk failure: the primary's file changed, a newer entry follows
     } catch (IOException ex) {
       throw IoFailure.of(rel, root(), "writing the new content to a temporary file", ex);
     }

@@ -57,25 +57,50 @@ final class Batch {
 
   private void applyFiles(List<FileEntry> files, ChunkSource source, Map<String, Outcome> outcomes)
       throws HostilePathException, IOException, InterruptedException {
-    List<Future<Applier.Pending>> written = new ArrayList<>();
-    List<Applier.Pending> pending = new ArrayList<>();
+    List<Future<Applier.Pending>> small = new ArrayList<>();
+    List<Future<Applier.Pending>> big = new ArrayList<>();
+    List<Applier.Pending> temps = new ArrayList<>(); // every temp file known, for the cleanup
     try (ExecutorService pool = Executors.newFixedThreadPool(applier.fsyncThreads(), Thread.ofPlatform().daemon().name("tandem-fsync-", 0).factory())) {
+      List<Applier.Pending> pending = new ArrayList<>();
       try {
         for (FileEntry e : files) {
           Future<Applier.Pending> w = submit(pool, e, source, outcomes);
           if (w != null) {
-            written.add(w);
+            (e.size() > SMALL ? big : small).add(w);
           }
+          installFinished(big, temps, outcomes);
         }
       } finally {
-        awaitAll(written, pending); // even after a failure: every temp must be known before cleaning up
+        awaitAll(big, pending); // even after a failure: every temp must be known before cleaning up
+        awaitAll(small, pending);
+        temps.addAll(pending);
       }
       installAll(pending, outcomes);
     } finally {
-      for (Applier.Pending p : pending) {
+      for (Applier.Pending p : temps) {
         Files.deleteIfExists(p.tmp()); // only those never renamed
       }
     }
+  }
+
+  /**
+   * Puts big files whose fsync has finished into place at once, in order, rather than at the end
+   * of the batch: a reader sees each as soon as it is durable, and an interrupted sync of many big
+   * files keeps those that were done (the next comparison finds them complete).
+   */
+  private void installFinished(List<Future<Applier.Pending>> big, List<Applier.Pending> temps, Map<String, Outcome> outcomes)
+      throws IOException, InterruptedException {
+    List<Future<Applier.Pending>> done = new ArrayList<>();
+    while (!big.isEmpty() && big.getFirst().isDone()) {
+      done.add(big.removeFirst());
+    }
+    List<Applier.Pending> ready = new ArrayList<>();
+    try {
+      awaitAll(done, ready);
+    } finally {
+      temps.addAll(ready);
+    }
+    installAll(ready, outcomes);
   }
 
   /**
@@ -89,11 +114,23 @@ final class Batch {
     Lstat before = Lstat.of(target);
     Verdict v = applier.judge().judge(e.path(), target, before, e);
     if (v == Verdict.SAME) {
+      source.skipped(e);
       outcomes.put(e.path(), applier.unchanged(e, target));
       return null;
     }
+    try {
+      return submitWrite(pool, e, target, before, v, source);
+    } catch (FileGoneException gone) {
+      outcomes.put(e.path(), Outcome.of(e.path(), Outcome.Action.UNCHANGED)); // left as it was; a newer entry follows
+      return null;
+    }
+  }
+
+  private Future<Applier.Pending> submitWrite(ExecutorService pool, FileEntry e, Path target, Lstat before, Verdict v,
+      ChunkSource source) throws IOException, InterruptedException {
     if (e.size() <= SMALL) {
       List<ChunkData> data = new ArrayList<>();
+      source.starting(e);
       for (ChunkRef c : e.chunks()) {
         data.add(source.read(c));
       }
@@ -116,6 +153,8 @@ final class Batch {
   private Path writeTemp(FileEntry e, Path target, ChunkSource source, boolean fsync) throws IOException, InterruptedException {
     try {
       return applier.writer().write(target, e, source, fsync);
+    } catch (FileGoneException gone) {
+      throw gone;
     } catch (IOException ex) {
       throw IoFailure.of(e.path(), applier.root(), "writing the new content to a temporary file", ex);
     }

@@ -12,4 +12,10 @@ public interface ChunkSource {
    *     old content stays)
    */
   ChunkData read(ChunkRef chunk) throws IOException, InterruptedException;
+
+  /** The applier is about to read the chunks of {@code file}, in order. */
+  default void starting(FileEntry file) {}
+
+  /** The applier will not read the chunks of {@code file} (its content is there already). */
+  default void skipped(FileEntry file) {}
 }

@@ -48,8 +48,6 @@ public final class Receiver implements AutoCloseable {
   /** Messages the primary may have in flight to this replica (each at most a few MiB). */
   static final int INBOUND_WINDOW = 16;
   private static final long CHUNK_WAIT_SECONDS = 60;
-  /** Missing chunks are asked for in windows of about this many bytes, two windows ahead. */
-  static final long WINDOW_BYTES = 8L << 20;
   /** Up to this many small files in a batch are applied one by one, more in parallel. */
   private static final int ONE_BY_ONE = 4;
 
@@ -204,11 +202,10 @@ public final class Receiver implements AutoCloseable {
             + " on " + self));
         return;
       }
-      List<FileEntry> files = new ArrayList<>();
+      List<FileEntry> todo = new ArrayList<>();
       Map<Hash, ChunkData> inline = new HashMap<>();
       List<String> deletes = new ArrayList<>();
-      int applied = 0;
-      int conflicts = 0;
+      int fetched = 0;
       long bytes = 0;
       for (SyncEntry w : batch.getEntriesList()) {
         if (w.getDeleted()) {
@@ -222,6 +219,8 @@ public final class Receiver implements AutoCloseable {
         if (tree.excluded(e.path(), e.kind() == Kind.DIR) || tree.upToDate(e)) {
           continue;
         }
+        todo.add(e);
+        bytes += e.size();
         if (e.kind() == Kind.FILE && !w.getInlineData().isEmpty() && e.chunks().size() == 1) {
           Hash h = e.chunks().getFirst().hash();
           byte[] data = w.getInlineData().toByteArray();
@@ -230,23 +229,12 @@ public final class Receiver implements AutoCloseable {
           }
           inline.put(h, new ChunkData.Bytes(data, 0, data.length));
           counters.received(data.length);
-          files.add(e);
-          continue;
+        } else if (e.kind() == Kind.FILE && e.size() > 0) {
+          fetched++;
         }
-        if (!files.isEmpty()) {
-          conflicts += applySmall(files, inline);
-          applied += files.size();
-          files.clear();
-        }
-        conflicts += e.kind() == Kind.FILE ? applyFile(e) : tree.apply(e, c -> inline.get(c.hash()));
-        applied++;
-        bytes += e.size();
       }
-      if (!files.isEmpty()) {
-        conflicts += applySmall(files, inline);
-        applied += files.size();
-        bytes += files.stream().mapToLong(FileEntry::size).sum();
-      }
+      int conflicts = todo.size() > ONE_BY_ONE || fetched > 1 ? applyTogether(todo, inline) : applyOneByOne(todo, inline);
+      int applied = todo.size();
       for (String path : deletes.reversed()) {
         conflicts += tree.delete(path);
         applied++;
@@ -267,53 +255,72 @@ public final class Receiver implements AutoCloseable {
     }
 
     /**
-     * Small files that came with their bytes: a few one by one (the latency of a single write),
-     * many together so their fsyncs share journal commits.
+     * Applies a batch of many entries together: the fsyncs of its files share journal commits, and
+     * the chunks of the next files are fetched while the one before is written and fsynced.
      */
-    private int applySmall(List<FileEntry> files, Map<Hash, ChunkData> inline)
+    private int applyTogether(List<FileEntry> todo, Map<Hash, ChunkData> inline)
         throws BadMessageException, IOException, InterruptedException {
-      ChunkSource source = c -> inline.get(c.hash());
-      if (files.size() > ONE_BY_ONE) {
-        return tree.applyAll(files, source);
-      }
+      Prefetch fetch = prefetch(todo, inline);
+      int conflicts = tree.applyAll(todo, fetch);
+      fetch.drain();
+      return conflicts;
+    }
+
+    /**
+     * A few entries (the usual single change) one by one, each durable at once. A file's local
+     * chunks are looked up just before it is written, so they are never read from a file an
+     * earlier entry of the batch has just replaced.
+     */
+    private int applyOneByOne(List<FileEntry> todo, Map<Hash, ChunkData> inline)
+        throws BadMessageException, IOException, InterruptedException {
       int conflicts = 0;
-      for (FileEntry f : files) {
-        conflicts += tree.apply(f, source);
+      for (FileEntry e : todo) {
+        Prefetch fetch = prefetch(List.of(e), new HashMap<>(inline));
+        conflicts += tree.apply(e, fetch);
+        fetch.drain();
       }
       return conflicts;
     }
 
     /**
-     * A source for a file's chunks: found in this node's tree where possible (a file already at the
-     * path that the index does not know is indexed first), the rest fetched from the primary.
+     * The chunks of {@code entries}' files: found in this node's tree where possible (a file already
+     * at a path that the index does not know is indexed first), the rest fetched from the primary.
      */
-    private ChunkSource fetching(FileEntry e) throws IOException {
-      tree.indexUnknown(e.path());
-      Map<Hash, ChunkData> local = new HashMap<>();
-      List<ChunkRef> missing = new ArrayList<>();
-      for (ChunkRef c : e.chunks()) {
-        if (local.containsKey(c.hash())) {
+    private Prefetch prefetch(List<FileEntry> entries, Map<Hash, ChunkData> have) throws IOException {
+      List<FileEntry> files = entries.stream().filter(e -> e.kind() == Kind.FILE).toList();
+      for (FileEntry e : files) {
+        if (e.chunks().stream().allMatch(c -> have.containsKey(c.hash()))) {
           continue;
         }
-        ChunkData d = tree.findLocally(c);
-        local.put(c.hash(), d);
-        if (d == null) {
-          missing.add(c);
+        tree.indexUnknown(e.path());
+        for (ChunkRef c : e.chunks()) {
+          if (!have.containsKey(c.hash())) {
+            ChunkData d = tree.findLocally(c);
+            if (d != null) {
+              have.put(c.hash(), d);
+            }
+          }
         }
       }
-      return missing.isEmpty() ? c -> local.get(c.hash()) : new Fetch(e.path(), local, missing);
+      return new Prefetch(primary, have, files, this::ask, this::reply, counters::received);
     }
 
-    /** Applies a file, then takes in whatever of its requested chunks it did not use, so the stream never stalls. */
-    private int applyFile(FileEntry e) throws BadMessageException, IOException, InterruptedException {
-      ChunkSource source = fetching(e);
-      try {
-        return tree.apply(e, source);
-      } finally {
-        if (source instanceof Fetch f) {
-          f.drain();
-        }
+    private long ask(String path, List<Hash> hashes) {
+      long request = requests.incrementAndGet();
+      send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(path)
+          .setHashes(Wire.hashBytes(hashes))).build());
+      return request;
+    }
+
+    private Prefetch.Reply reply() throws IOException, InterruptedException {
+      Object m = chunks.poll(CHUNK_WAIT_SECONDS, TimeUnit.SECONDS);
+      if (m == null || m == END) {
+        throw new IOException(m == null ? "no chunk from " + primary + " in " + CHUNK_WAIT_SECONDS + " s"
+            : "the stream from " + primary + " ended");
       }
+      out.request(1);
+      SyncChunks c = (SyncChunks) m;
+      return new Prefetch.Reply(c.getRequest(), c.getDataList(), c.getGone());
     }
 
     private void send(SyncDown m) {
@@ -366,114 +373,6 @@ public final class Receiver implements AutoCloseable {
         }
       }
       return n;
-    }
-
-    /**
-     * Chunks of one file: local ones at hand, the missing ones asked for in windows of about
-     * {@link #WINDOW_BYTES} (the next window is asked for while the current one arrives) and read
-     * in order from the primary's replies, each checked against its hash.
-     */
-    private final class Fetch implements ChunkSource {
-      private final String path;
-      private final Map<Hash, ChunkData> have;
-      private final List<ChunkRef> missing;
-      private final Map<Long, Integer> expected = new HashMap<>();
-      private int nextToAsk;
-      private long askedBytes;
-      private long gotBytes;
-      private List<ByteString> pending = List.of();
-      private int next;
-
-      Fetch(String path, Map<Hash, ChunkData> have, List<ChunkRef> missing) {
-        this.path = path;
-        this.have = have;
-        this.missing = missing;
-      }
-
-      @Override
-      public ChunkData read(ChunkRef chunk) throws IOException, InterruptedException {
-        ChunkData d = have.get(chunk.hash());
-        if (d != null) {
-          return d;
-        }
-        askAhead();
-        byte[] bytes = nextReceived().toByteArray();
-        gotBytes += bytes.length;
-        if (bytes.length != chunk.length() || !Hash.of(bytes, 0, bytes.length).equals(chunk.hash())) {
-          throw new IOException("a chunk of " + path + " from " + primary + " does not match its hash " + chunk.hash()
-              + "; the file was left as it was");
-        }
-        counters.received(bytes.length);
-        ChunkData got = new ChunkData.Bytes(bytes, 0, bytes.length);
-        have.put(chunk.hash(), got);
-        return got;
-      }
-
-      /** Keeps up to two windows asked for and not yet received. */
-      private void askAhead() {
-        while (nextToAsk < missing.size() && askedBytes - gotBytes < 2L * WINDOW_BYTES) {
-          List<Hash> hashes = new ArrayList<>();
-          long bytes = 0;
-          while (nextToAsk < missing.size() && bytes < WINDOW_BYTES) {
-            ChunkRef c = missing.get(nextToAsk++);
-            hashes.add(c.hash());
-            bytes += c.length();
-          }
-          long request = requests.incrementAndGet();
-          expected.put(request, hashes.size());
-          askedBytes += bytes;
-          send(SyncDown.newBuilder().setNeed(SyncNeed.newBuilder().setRequest(request).setPath(path)
-              .setHashes(Wire.hashBytes(hashes))).build());
-        }
-      }
-
-      private ByteString nextReceived() throws IOException, InterruptedException {
-        while (next >= pending.size()) {
-          SyncChunks c = take();
-          Integer left = expected.get(c.getRequest());
-          if (left == null) {
-            continue;
-          }
-          if (c.getGone()) {
-            expected.clear();
-            throw new FileGoneException("the file changed on the primary while it was being sent; a newer version follows");
-          }
-          pending = c.getDataList();
-          next = 0;
-          settle(c.getRequest(), left - pending.size());
-        }
-        return pending.get(next++);
-      }
-
-      private void settle(long request, int left) {
-        if (left <= 0) {
-          expected.remove(request);
-        } else {
-          expected.put(request, left);
-        }
-      }
-
-      /** Takes in the replies still due for this file (it was applied without them, or failed). */
-      void drain() throws IOException, InterruptedException {
-        while (!expected.isEmpty()) {
-          SyncChunks c = take();
-          Integer left = expected.get(c.getRequest());
-          if (left != null) {
-            settle(c.getRequest(), c.getGone() ? 0 : left - c.getDataCount());
-          }
-        }
-      }
-
-      private SyncChunks take() throws IOException, InterruptedException {
-        Object m = chunks.poll(CHUNK_WAIT_SECONDS, TimeUnit.SECONDS);
-        if (m == null || m == END) {
-          expected.clear();
-          throw new IOException(m == null ? "no chunk from " + primary + " in " + CHUNK_WAIT_SECONDS + " s"
-              : "the stream from " + primary + " ended");
-        }
-        out.request(1);
-        return (SyncChunks) m;
-      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package tandem.filesync;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -40,6 +41,7 @@ final class ReplicaLink {
   private static final int BATCH_ENTRIES = 4000;
   private static final int BATCH_BYTES = 4 << 20;
   private static final int CHUNKS_BYTES = 1 << 20;
+  private static final int ON_READY_BYTES = 4 << 20;
 
   private final Sender sender;
   private final SyncPeers.Peer peer;
@@ -247,7 +249,8 @@ final class ReplicaLink {
     var holder = new Object() {
       ClientCallStreamObserver<SyncUp> call;
     };
-    FileSyncGrpc.newStub(channel).sync(new ClientResponseObserver<SyncUp, SyncDown>() {
+    // Several chunk messages may queue in the transport before the link waits for it to drain.
+    FileSyncGrpc.newStub(channel).withOnReadyThreshold(ON_READY_BYTES).sync(new ClientResponseObserver<SyncUp, SyncDown>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<SyncUp> requestStream) {
         holder.call = requestStream;
@@ -463,12 +466,13 @@ final class ReplicaLink {
       long size = 0;
       for (Hash h : wanted) {
         long[] at = where.get(h);
-        ByteBuffer buf = ByteBuffer.allocate((int) at[1]);
+        byte[] bytes = new byte[(int) at[1]];
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining() && ch.read(buf, at[0] + buf.position()) >= 0) {
           // read until full or end of file
         }
-        buf.flip();
-        msg.addData(ByteString.copyFrom(buf));
+        // Handed to protobuf without a copy: the array is never touched again.
+        msg.addData(buf.hasRemaining() ? ByteString.copyFrom(bytes, 0, buf.position()) : UnsafeByteOperations.unsafeWrap(bytes));
         size += at[1];
         if (size >= CHUNKS_BYTES) {
           awaitReady(call);

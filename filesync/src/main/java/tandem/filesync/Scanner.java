@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Brings an {@link Index} up to date with the tree under a root, and says what changed.
@@ -64,6 +65,24 @@ public final class Scanner {
   /** A scanner of the tree under {@code root} that keeps {@code index} up to date. */
   public Scanner(Path root, Index index, Excludes excludes) {
     this(root, index, excludes, path -> {});
+  }
+
+  /**
+   * Bytes of new or changed files hashed between two early hand-overs: a scan of many big files
+   * (a tree moved in) passes on what it has recorded so far, so sending overlaps hashing.
+   */
+  static final long EARLY_BYTES = 32L << 20;
+
+  private Consumer<List<String>> early = paths -> {};
+
+  /**
+   * Calls {@code early} during a scan with paths already recorded in the index as new or changed,
+   * about every {@link #EARLY_BYTES} hashed; those paths are then not repeated in the result's
+   * changed list (unless they changed again). The index holds them when it is called.
+   */
+  Scanner early(Consumer<List<String>> early) {
+    this.early = early;
+    return this;
   }
 
   Scanner(Path root, Index index, Excludes excludes, IoConsumer<Path> afterHash) {
@@ -133,6 +152,9 @@ public final class Scanner {
   private final class Scan {
     private final boolean deep;
     private final Map<String, FileEntry> changed = new HashMap<>();
+    private final List<String> unsent = new ArrayList<>();
+    private final Map<String, FileEntry> handedOver = new HashMap<>();
+    private long unsentBytes;
     private final Set<String> deleted = new HashSet<>();
     private final List<String> busy = new ArrayList<>();
     private final List<ScanResult.Problem> problems = new ArrayList<>();
@@ -313,6 +335,24 @@ public final class Scanner {
       index.put(entry, stat.local, sameEntry && slot.synced());
       if (!sameEntry) {
         changed.put(entry.path(), entry);
+        handOver(entry);
+      }
+    }
+
+    private void handOver(FileEntry entry) {
+      if (entry.kind() != Kind.FILE) {
+        return;
+      }
+      unsent.add(entry.path());
+      unsentBytes += entry.size();
+      if (unsentBytes >= EARLY_BYTES) {
+        List<String> paths = List.copyOf(unsent);
+        for (String p : paths) {
+          handedOver.put(p, changed.get(p));
+        }
+        unsent.clear();
+        unsentBytes = 0;
+        early.accept(paths);
       }
     }
 
@@ -337,7 +377,7 @@ public final class Scanner {
       // A path can be deleted and then found again (a rename within one scan): it is not deleted.
       List<FileEntry> found = new ArrayList<>();
       for (FileEntry entry : changed.values()) {
-        if (index.slot(entry.path()) != null) {
+        if (index.slot(entry.path()) != null && entry != handedOver.get(entry.path())) {
           found.add(entry);
         }
       }

@@ -197,8 +197,13 @@ public final class Sender implements AutoCloseable {
           }
         }
         long changedAt = System.currentTimeMillis();
-        ScanResult r = full ? new Scanner(tree.root(), tree.index(), tree.excludes()).full()
-            : new Scanner(tree.root(), tree.index(), tree.excludes()).paths(paths);
+        Scanner scanner = new Scanner(tree.root(), tree.index(), tree.excludes()).early(early -> {
+          tree.changed();
+          synchronized (links) {
+            links.values().forEach(l -> l.dirty(early, changedAt));
+          }
+        });
+        ScanResult r = full ? scanner.full() : scanner.paths(paths);
         List<String> touched = new ArrayList<>();
         r.changed().forEach(e -> touched.add(e.path()));
         touched.addAll(r.deleted());

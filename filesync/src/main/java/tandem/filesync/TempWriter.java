@@ -84,6 +84,7 @@ final class TempWriter {
 
   private static long copyChunks(FileEntry entry, ChunkSource source, FileChannel out) throws IOException, InterruptedException {
     long written = 0;
+    source.starting(entry);
     for (ChunkRef c : entry.chunks()) {
       ChunkData d = source.read(c);
       if (d.length() != c.length()) {

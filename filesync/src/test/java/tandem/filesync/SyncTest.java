@@ -132,6 +132,29 @@ class SyncTest {
   }
 
   @Test
+  void manyBigFilesMovedInAtOnce_converge_andCopiesCrossTheWireOnce() throws IOException {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    Path staging = Files.createDirectories(base.resolve("staging/many"));
+    Random rnd = new Random(11);
+    byte[] data = new byte[3 << 20];
+    for (int i = 0; i < 6; i++) {
+      rnd.nextBytes(data);
+      Files.write(staging.resolve("f" + i), data);
+    }
+    Files.copy(staging.resolve("f2"), staging.resolve("copy-a"));
+    Files.copy(staging.resolve("f2"), staging.resolve("copy-b"));
+    long before = n2.dir.status().receiver().receivedBytes();
+
+    Files.move(staging, n1.root.resolve("many"), StandardCopyOption.ATOMIC_MOVE);
+
+    awaitSame(n1, n2);
+    long fetched = n2.dir.status().receiver().receivedBytes() - before;
+    assertThat(fetched).as("bytes fetched for 6 distinct files of 3 MiB and two copies of one").isLessThan(7L * (3 << 20))
+        .isGreaterThanOrEqualTo(6L * (3 << 20));
+  }
+
+  @Test
   void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
     Files.writeString(n1.root.resolve("page.html"), "v1");
     promote(n1, 1);

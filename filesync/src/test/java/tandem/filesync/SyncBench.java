@@ -1,0 +1,86 @@
+package tandem.filesync;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tandem.transport.PinnedPeers;
+
+/**
+ * Two in-process nodes over real mutual TLS on 127.0.0.1: BIG_FILES x BIG_MIB MiB of random data
+ * renamed into the running primary's directory, timed until the replica holds every file with
+ * its size (then compared by content). Not a timed unit test: run with -Dtandem.bench=true and read
+ * the printed MB/s; bench/files.sh measures the same with real agents beside rsync and Syncthing.
+ */
+class SyncBench {
+  @TempDir Path base;
+  private final SyncNode.View view = new SyncNode.View();
+  private final PinnedPeers pinned = new PinnedPeers(Set.of());
+  private final List<SyncNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(SyncNode::close);
+  }
+
+  @Test
+  void bigFilesMovedIntoARunningPrimary() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("tandem.bench"), "skipped: a benchmark; run with -Dtandem.bench=true");
+    int files = Integer.getInteger("tandem.bench.files", 20);
+    int mib = Integer.getInteger("tandem.bench.mib", 50);
+    SyncNode n1 = SyncNode.start(base, "n1", view, pinned);
+    SyncNode n2 = SyncNode.start(base, "n2", view, pinned);
+    nodes.add(n1);
+    nodes.add(n2);
+    view.primary = "n1";
+    view.epoch = 1;
+    n2.dir.becomeReplica();
+    n1.dir.becomePrimary(1);
+    Path staging = Files.createDirectories(base.resolve("staging/data"));
+    Random rnd = new Random(1);
+    byte[] block = new byte[1 << 20];
+    for (int f = 0; f < files; f++) {
+      try (OutputStream out = Files.newOutputStream(staging.resolve("f" + f))) {
+        for (int m = 0; m < mib; m++) {
+          rnd.nextBytes(block);
+          out.write(block);
+        }
+      }
+    }
+    new ProcessBuilder("sync").start().waitFor();
+    long total = (long) files * mib << 20;
+    long t0 = System.nanoTime();
+    Files.move(staging, n1.root.resolve("data"), StandardCopyOption.ATOMIC_MOVE);
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(5)).until(() -> complete(n2.root.resolve("data"), 1, mib));
+    double first = (System.nanoTime() - t0) / 1e9;
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).until(() -> complete(n2.root.resolve("data"), files, mib));
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("SyncBench: %d x %d MiB in %.2f s = %.0f MB/s (first file complete after %.2f s)%n", files, mib, s,
+        total / s / 1e6, first);
+    if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
+      throw new AssertionError("the replica's tree differs from the primary's");
+    }
+  }
+
+  private static boolean complete(Path dir, int files, int mib) throws IOException {
+    for (int f = 0; f < files; f++) {
+      Path p = dir.resolve("f" + f);
+      if (!Files.exists(p) || Files.size(p) != (long) mib << 20) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
