@@ -82,22 +82,40 @@ final class TempWriter {
     }
   }
 
+  /**
+   * Writes the chunks in order. Local ranges that continue each other in the same file (an
+   * unchanged stretch of a big file) are copied as one range, so a 1 GiB file with a small change
+   * costs a few copy_file_range calls, not one per chunk.
+   */
   private static long copyChunks(FileEntry entry, ChunkSource source, FileChannel out) throws IOException, InterruptedException {
     long written = 0;
     source.starting(entry);
+    ChunkData.Range run = null;
     for (ChunkRef c : entry.chunks()) {
       ChunkData d = source.read(c);
       if (d.length() != c.length()) {
         throw new IOException("the chunk source gave " + d.length() + " bytes for chunk " + c.hash() + " of " + c.length());
       }
-      switch (d) {
-        case ChunkData.Bytes b -> writeFully(out, ByteBuffer.wrap(b.data(), b.offset(), b.length()));
-        case ChunkData.Range r -> copyRange(r, out);
+      if (d instanceof ChunkData.Range r && run != null && r.file().equals(run.file())
+          && r.offset() == run.offset() + run.length() && (long) run.length() + r.length() <= Integer.MAX_VALUE) {
+        run = new ChunkData.Range(run.file(), run.offset(), run.length() + r.length());
+      } else {
+        if (run != null) {
+          copyRange(run, out);
+          run = null;
+        }
+        switch (d) {
+          case ChunkData.Bytes b -> writeFully(out, ByteBuffer.wrap(b.data(), b.offset(), b.length()));
+          case ChunkData.Range r -> run = r;
+        }
       }
       written += d.length();
       if (Thread.interrupted()) {
         throw new InterruptedException("interrupted while assembling " + entry.path());
       }
+    }
+    if (run != null) {
+      copyRange(run, out);
     }
     return written;
   }
