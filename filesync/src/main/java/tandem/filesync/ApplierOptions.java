@@ -43,9 +43,9 @@ public record ApplierOptions(String node, String group, Optional<Duration> keepV
     }
   }
 
-  /** Defaults: no versions, no owner change, dirs 0755, system clock in the local zone, no events, 16 fsync threads. */
+  /** Defaults: no versions, no owner change, dirs 0755, system clock in the local zone, no events, 8 threads writing (and fsyncing) files in a batch. */
   public static ApplierOptions of(String node) {
-    return new ApplierOptions(node, "", Optional.empty(), Optional.empty(), 0755, Clock.systemDefaultZone(), EventSink.NONE, 4);
+    return new ApplierOptions(node, "", Optional.empty(), Optional.empty(), 0755, Clock.systemDefaultZone(), EventSink.NONE, 8);
   }
 
   public ApplierOptions withGroup(String g) {

@@ -23,6 +23,12 @@ import java.util.concurrent.Future;
  * renamed into place only after its own fsync returned, and recorded only after its directory's.
  */
 final class Batch {
+  /**
+   * From this many small files in a batch on, they are written without their own fsync and made
+   * durable by one syncfs(2) of the filesystem before any is renamed into place, and one more
+   * after the renames (instead of a fsync per file and per directory). Fewer, only one by one.
+   */
+  static final int SYNCFS_FROM = 16;
   /** Files up to this size are fetched whole before their write is handed to a pool thread. */
   private static final long SMALL = 1 << 20;
 
@@ -60,11 +66,12 @@ final class Batch {
     List<Future<Applier.Pending>> small = new ArrayList<>();
     List<Future<Applier.Pending>> big = new ArrayList<>();
     List<Applier.Pending> temps = new ArrayList<>(); // every temp file known, for the cleanup
+    boolean syncfs = files.stream().filter(f -> f.size() <= SMALL).count() >= SYNCFS_FROM;
     try (ExecutorService pool = Executors.newFixedThreadPool(applier.fsyncThreads(), Thread.ofPlatform().daemon().name("tandem-fsync-", 0).factory())) {
       List<Applier.Pending> pending = new ArrayList<>();
       try {
         for (FileEntry e : files) {
-          Future<Applier.Pending> w = submit(pool, e, source, outcomes);
+          Future<Applier.Pending> w = submit(pool, e, source, outcomes, syncfs);
           if (w != null) {
             (e.size() > SMALL ? big : small).add(w);
           }
@@ -75,7 +82,10 @@ final class Batch {
         awaitAll(small, pending);
         temps.addAll(pending);
       }
-      installAll(pending, outcomes);
+      if (syncfs) {
+        makeDurable(pending, pool);
+      }
+      installAll(pending, outcomes, syncfs);
     } finally {
       for (Applier.Pending p : temps) {
         Files.deleteIfExists(p.tmp()); // only those never renamed
@@ -100,7 +110,29 @@ final class Batch {
     } finally {
       temps.addAll(ready);
     }
-    installAll(ready, outcomes);
+    installAll(ready, outcomes, false);
+  }
+
+  /**
+   * One syncfs for every temp file of the batch; where syncfs cannot run (no {@code sync} program),
+   * each temp file is fsynced instead, as in a small batch. Either way nothing is renamed before
+   * its data is on disk.
+   */
+  private void makeDurable(List<Applier.Pending> pending, ExecutorService pool) throws IOException, InterruptedException {
+    try {
+      SafeTree.syncFilesystem(applier.root());
+    } catch (java.io.InterruptedIOException e) {
+      throw new InterruptedException(e.getMessage());
+    } catch (IOException e) {
+      List<Future<Applier.Pending>> synced = new ArrayList<>();
+      for (Applier.Pending p : pending) {
+        synced.add(pool.submit(() -> {
+          TempWriter.fsync(p.tmp());
+          return p;
+        }));
+      }
+      awaitAll(synced, new ArrayList<>());
+    }
   }
 
   /**
@@ -108,8 +140,8 @@ final class Batch {
    * small file's write and fsync run on the pool, so both cores and the journal stay busy. A big
    * file is written here and only its fsync goes to the pool. Null when the content already matches.
    */
-  private Future<Applier.Pending> submit(ExecutorService pool, FileEntry e, ChunkSource source, Map<String, Outcome> outcomes)
-      throws HostilePathException, IOException, InterruptedException {
+  private Future<Applier.Pending> submit(ExecutorService pool, FileEntry e, ChunkSource source, Map<String, Outcome> outcomes,
+      boolean syncfs) throws HostilePathException, IOException, InterruptedException {
     Path target = applier.prepare(e);
     Lstat before = Lstat.of(target);
     Verdict v = applier.judge().judge(e.path(), target, before, e);
@@ -119,7 +151,7 @@ final class Batch {
       return null;
     }
     try {
-      return submitWrite(pool, e, target, before, v, source);
+      return submitWrite(pool, e, target, before, v, source, syncfs);
     } catch (FileGoneException gone) {
       outcomes.put(e.path(), Outcome.of(e.path(), Outcome.Action.UNCHANGED)); // left as it was; a newer entry follows
       return null;
@@ -127,7 +159,7 @@ final class Batch {
   }
 
   private Future<Applier.Pending> submitWrite(ExecutorService pool, FileEntry e, Path target, Lstat before, Verdict v,
-      ChunkSource source) throws IOException, InterruptedException {
+      ChunkSource source, boolean syncfs) throws IOException, InterruptedException {
     if (e.size() <= SMALL) {
       List<ChunkData> data = new ArrayList<>();
       source.starting(e);
@@ -135,7 +167,7 @@ final class Batch {
         data.add(source.read(c));
       }
       Iterator<ChunkData> next = data.iterator();
-      return pool.submit(() -> new Applier.Pending(e, target, before, v, writeTemp(e, target, c -> next.next(), true)));
+      return pool.submit(() -> new Applier.Pending(e, target, before, v, writeTemp(e, target, c -> next.next(), !syncfs)));
     }
     Path tmp = writeTemp(e, target, source, false);
     Applier.Pending p = new Applier.Pending(e, target, before, v, tmp);
@@ -183,8 +215,11 @@ final class Batch {
     }
   }
 
-  /** Renames each file into place, fsyncs each touched directory once, then records them all. */
-  private void installAll(List<Applier.Pending> pending, Map<String, Outcome> outcomes) throws IOException {
+  /**
+   * Renames each file into place, fsyncs each touched directory once (or the whole filesystem once,
+   * with {@code syncfs}), then records them all.
+   */
+  private void installAll(List<Applier.Pending> pending, Map<String, Outcome> outcomes, boolean syncfs) throws IOException {
     Set<Path> dirs = new LinkedHashSet<>();
     List<Applier.Pending> done = new ArrayList<>();
     try {
@@ -202,8 +237,12 @@ final class Batch {
       }
     } finally {
       // Even when one rename failed, those before it are in place: make them durable and record them.
-      for (Path d : dirs) {
-        SafeTree.fsyncDirectory(d);
+      if (syncfs && dirs.size() > 1) {
+        SafeTree.syncFilesystem(applier.root());
+      } else {
+        for (Path d : dirs) {
+          SafeTree.fsyncDirectory(d);
+        }
       }
       for (Applier.Pending p : done) {
         applier.record(p.entry(), p.target());

@@ -74,6 +74,47 @@ class SyncBench {
     }
   }
 
+  @Test
+  void smallFilesMovedIntoARunningPrimary() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("tandem.bench"), "skipped: a benchmark; run with -Dtandem.bench=true");
+    int files = Integer.getInteger("tandem.bench.small", 20_000);
+    SyncNode n1 = SyncNode.start(base, "n1", view, pinned);
+    SyncNode n2 = SyncNode.start(base, "n2", view, pinned);
+    nodes.add(n1);
+    nodes.add(n2);
+    view.primary = "n1";
+    view.epoch = 1;
+    n2.dir.becomeReplica();
+    n1.dir.becomePrimary(1);
+    Path staging = Files.createDirectories(base.resolve("staging/small"));
+    Random rnd = new Random(2);
+    long total = 0;
+    for (int f = 0; f < files; f++) {
+      byte[] b = new byte[1024 + rnd.nextInt(15 * 1024 + 1)];
+      rnd.nextBytes(b);
+      Path dir = Files.createDirectories(staging.resolve("d" + f % 200));
+      Files.write(dir.resolve("f" + f), b);
+      total += b.length;
+    }
+    new ProcessBuilder("sync").start().waitFor();
+    long t0 = System.nanoTime();
+    Files.move(staging, n1.root.resolve("small"), StandardCopyOption.ATOMIC_MOVE);
+    long want = total;
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> n2.dir.status().receiver().receivedBytes() >= want && sameCount(n1.root, n2.root));
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("SyncBench: %d small files (%d bytes) in %.2f s%n", files, total, s);
+    if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
+      throw new AssertionError("the replica's tree differs from the primary's");
+    }
+  }
+
+  private static boolean sameCount(Path a, Path b) throws IOException {
+    try (var x = Files.walk(a); var y = Files.walk(b)) {
+      return x.count() == y.count();
+    }
+  }
+
   private static boolean complete(Path dir, int files, int mib) throws IOException {
     for (int f = 0; f < files; f++) {
       Path p = dir.resolve("f" + f);
