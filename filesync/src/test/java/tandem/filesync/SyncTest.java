@@ -155,6 +155,28 @@ class SyncTest {
   }
 
   @Test
+  void renamesAndMovesOfFilesAndDirectories_costAlmostNothingOnTheWire() throws IOException {
+    Random rnd = new Random(21);
+    byte[] data = new byte[8 << 20];
+    rnd.nextBytes(data);
+    Files.createDirectories(n1.root.resolve("projects/alpha"));
+    Files.write(n1.root.resolve("projects/alpha/video.bin"), data);
+    rnd.nextBytes(data);
+    Files.write(n1.root.resolve("report.bin"), data);
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    long before = n2.dir.status().receiver().receivedBytes();
+
+    Files.move(n1.root.resolve("report.bin"), n1.root.resolve("report-final.bin"));
+    Files.createDirectories(n1.root.resolve("archive"));
+    Files.move(n1.root.resolve("projects/alpha"), n1.root.resolve("archive/alpha-2026"));
+
+    awaitSame(n1, n2);
+    long fetched = n2.dir.status().receiver().receivedBytes() - before;
+    assertThat(fetched).as("bytes fetched after renaming an 8 MiB file and moving a directory holding another").isLessThan(64 << 10);
+  }
+
+  @Test
   void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
     Files.writeString(n1.root.resolve("page.html"), "v1");
     promote(n1, 1);
