@@ -213,6 +213,7 @@ public final class Receiver implements AutoCloseable {
           continue;
         }
         FileEntry e = Wire.fromWire(w);
+        counters.received(w.getInlineData().size()); // counted whether needed or not: this is what crossed the wire
         if (seen != null) {
           seen.add(e.path());
         }
@@ -228,7 +229,6 @@ public final class Receiver implements AutoCloseable {
             throw new BadMessageException(e.path() + ": inline data does not match its hash");
           }
           inline.put(h, new ChunkData.Bytes(data, 0, data.length));
-          counters.received(data.length);
         } else if (e.kind() == Kind.FILE && e.size() > 0) {
           fetched++;
         }

@@ -340,7 +340,7 @@ final class ReplicaLink {
     long payload = 0;
     while (it.hasNext() && paths.size() < BATCH_ENTRIES && payload < BATCH_BYTES) {
       Recorded r = it.next();
-      SyncEntry e = sender.entry(r, System.currentTimeMillis());
+      SyncEntry e = sender.entry(r, System.currentTimeMillis(), !r.synced());
       b.addEntries(e);
       paths.add(r.entry().path());
       versions.add(r.entry());

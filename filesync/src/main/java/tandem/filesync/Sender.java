@@ -260,9 +260,19 @@ public final class Sender implements AutoCloseable {
 
   /** The wire form of a recorded entry; small files carry their bytes when unchanged since indexed. */
   SyncEntry entry(Recorded r, long changedAtMillis) {
+    return entry(r, changedAtMillis, true);
+  }
+
+  /**
+   * The wire form of a recorded entry; with {@code inline}, small files carry their bytes when
+   * unchanged since indexed. A full comparison after a reconnect leaves them out for entries every
+   * replica has acknowledged (the replica holds them; one that does not asks for the chunks), so a
+   * network blip does not send every small file again.
+   */
+  SyncEntry entry(Recorded r, long changedAtMillis, boolean inline) {
     FileEntry e = r.entry();
     SyncEntry.Builder b = Wire.toWire(e).setChangedAtMs(changedAtMillis);
-    if (e.kind() == Kind.FILE && e.size() > 0 && e.size() <= Wire.INLINE_MAX) {
+    if (inline && e.kind() == Kind.FILE && e.size() > 0 && e.size() <= Wire.INLINE_MAX) {
       try {
         Path file = tree.root().resolve(e.path());
         byte[] data = Files.readAllBytes(file);

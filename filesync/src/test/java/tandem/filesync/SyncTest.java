@@ -177,6 +177,22 @@ class SyncTest {
   }
 
   @Test
+  void aReplicaInSyncThatReconnects_isNotSentItsSmallFilesAgain() throws IOException {
+    new RandomTree(n1.root, new Random(seed())).populate(300);
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    await().atMost(CONVERGE).until(() -> n1.dir.status().replicas().stream().allMatch(r -> r.behindEntries() == 0 && r.state().equals("in-sync")));
+    long before = n2.dir.status().receiver().receivedBytes();
+
+    promote(n1, 2); // a new stream, which starts with a full comparison
+
+    await().atMost(CONVERGE).until(() -> n2.hasEvent("initial-sync-done")
+        && n2.events.stream().filter(e -> e.kind().equals("initial-sync-done")).count() >= 2);
+    awaitSame(n1, n2);
+    assertThat(n2.dir.status().receiver().receivedBytes() - before).as("bytes received by a replica that had everything").isZero();
+  }
+
+  @Test
   void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
     Files.writeString(n1.root.resolve("page.html"), "v1");
     promote(n1, 1);
