@@ -29,6 +29,7 @@ import tandem.core.EventSink;
 import tandem.core.Level;
 import tandem.transport.proto.SyncAck;
 import tandem.transport.proto.SyncBatch;
+import tandem.transport.proto.SyncChunkList;
 import tandem.transport.proto.SyncChunks;
 import tandem.transport.proto.SyncDown;
 import tandem.transport.proto.SyncEntry;
@@ -116,6 +117,8 @@ public final class Receiver implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private volatile boolean ended;
     private Set<String> seen;
+    private final Map<String, SyncEntry.Builder> lists = new HashMap<>();
+    private long listedChunks;
     private final long startedNanos = System.nanoTime();
 
     Session(SyncOpen open, String primary, ServerCallStreamObserver<SyncDown> out, LongPredicate stillCurrent) {
@@ -133,7 +136,17 @@ public final class Receiver implements AutoCloseable {
     /** A message from the gRPC thread: batches go to the worker in order, chunk replies to the waiting apply. */
     void onMessage(SyncUp m) {
       switch (m.getBodyCase()) {
-        case BATCH -> batches.add(m.getBatch());
+        // Batches and chunk lists are let in as they arrive: the primary bounds them (WINDOW unacked
+        // batches), and a batch blocked waiting for its chunk replies must not hold the credits those
+        // replies need. Chunk replies are bounded by what this replica asked for, and let in as read.
+        case BATCH -> {
+          batches.add(m.getBatch());
+          out.request(1);
+        }
+        case CHUNK_LIST -> {
+          batches.add(m.getChunkList());
+          out.request(1);
+        }
         case CHUNKS -> chunks.add(m.getChunks());
         default -> fail(Status.INVALID_ARGUMENT.withDescription("unexpected " + m.getBodyCase() + " after the open"),
             "a " + m.getBodyCase() + " message in the middle of a stream");
@@ -175,8 +188,11 @@ public final class Receiver implements AutoCloseable {
           if (next == END) {
             break;
           }
-          out.request(1);
-          apply((SyncBatch) next);
+          if (next instanceof SyncChunkList list) {
+            collect(list);
+          } else {
+            apply((SyncBatch) next);
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -192,6 +208,35 @@ public final class Receiver implements AutoCloseable {
       } finally {
         tree.saveQuietly();
       }
+    }
+
+    /** A part of the chunk list of a file too long to travel inside its entry; kept until its batch comes. */
+    private void collect(SyncChunkList list) throws BadMessageException {
+      if (list.getEpoch() != open.getEpoch()) {
+        throw new BadMessageException("a chunk list under epoch " + list.getEpoch() + " in a stream of epoch " + open.getEpoch());
+      }
+      String path = Wire.checkedPath(list.getPath());
+      if (list.getChunkHashes().size() != list.getChunkLengthsCount() * Hash.BYTES) {
+        throw new BadMessageException(path + ": a chunk list part with " + list.getChunkHashes().size()
+            + " bytes of hashes for " + list.getChunkLengthsCount() + " lengths");
+      }
+      SyncEntry.Builder b = lists.computeIfAbsent(path, k -> SyncEntry.newBuilder());
+      listedChunks += list.getChunkLengthsCount();
+      if (listedChunks > Wire.MAX_CHUNKS) {
+        throw new BadMessageException(path + ": chunk lists of more than " + Wire.MAX_CHUNKS + " chunks before their batch");
+      }
+      b.setChunkHashes(b.getChunkHashes().concat(list.getChunkHashes())).addAllChunkLengths(list.getChunkLengthsList());
+    }
+
+    /** The entry with the chunk list that came ahead of its batch. */
+    private SyncEntry withList(SyncEntry w) throws BadMessageException {
+      SyncEntry.Builder list = lists.remove(Wire.checkedPath(w.getPath()));
+      if (list == null) {
+        throw new BadMessageException(w.getPath() + ": an entry whose chunk list was to come first, without that list");
+      }
+      listedChunks -= list.getChunkLengthsCount();
+      return w.toBuilder().setChunkHashes(list.getChunkHashes()).addAllChunkLengths(list.getChunkLengthsList())
+          .setChunksFollow(false).build();
     }
 
     private void apply(SyncBatch batch) throws BadMessageException, IOException, InterruptedException {
@@ -212,7 +257,7 @@ public final class Receiver implements AutoCloseable {
           deletes.add(Wire.checkedPath(w.getPath()));
           continue;
         }
-        FileEntry e = Wire.fromWire(w);
+        FileEntry e = Wire.fromWire(w.getChunksFollow() ? withList(w) : w);
         counters.received(w.getInlineData().size()); // counted whether needed or not: this is what crossed the wire
         if (seen != null) {
           seen.add(e.path());
@@ -249,6 +294,8 @@ public final class Receiver implements AutoCloseable {
         counters.fullDone();
         tree.saveQuietly();
       }
+      lists.clear(); // lists come just before their batch: any left over named no entry of it
+      listedChunks = 0;
       counters.applied(applied, bytes, conflicts);
       send(SyncDown.newBuilder().setAck(SyncAck.newBuilder().setSeq(batch.getSeq()).setApplied(applied)
           .setConflicts(conflicts).setBytes(bytes)).build());

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import tandem.transport.proto.FileSyncGrpc;
 import tandem.transport.proto.SyncBatch;
+import tandem.transport.proto.SyncChunkList;
 import tandem.transport.proto.SyncChunks;
 import tandem.transport.proto.SyncDown;
 import tandem.transport.proto.SyncEntry;
@@ -42,6 +43,10 @@ final class ReplicaLink {
   private static final int BATCH_BYTES = 4 << 20;
   private static final int CHUNKS_BYTES = 1 << 20;
   private static final int ON_READY_BYTES = 4 << 20;
+  /** Chunks in one part of a long chunk list (36 bytes each on the wire: about 3.6 MB). */
+  static final int LIST_PART_CHUNKS = 100_000;
+  /** {@link #LIST_PART_CHUNKS}, lowered by tests to split lists of files of a few MiB. */
+  static volatile int listPartChunks = LIST_PART_CHUNKS;
 
   private final Sender sender;
   private final SyncPeers.Peer peer;
@@ -332,7 +337,8 @@ final class ReplicaLink {
     }
   }
 
-  private boolean sendFullBatch(ClientCallStreamObserver<SyncUp> call, FullCursor it, long seq, long epoch) {
+  private boolean sendFullBatch(ClientCallStreamObserver<SyncUp> call, FullCursor it, long seq, long epoch)
+      throws InterruptedException, IOException {
     SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
     List<String> paths = new ArrayList<>();
     List<FileEntry> versions = new ArrayList<>();
@@ -340,12 +346,12 @@ final class ReplicaLink {
     long payload = 0;
     while (it.hasNext() && paths.size() < BATCH_ENTRIES && payload < BATCH_BYTES) {
       Recorded r = it.next();
-      SyncEntry e = sender.entry(r, System.currentTimeMillis(), !r.synced());
-      b.addEntries(e);
+      SyncEntry whole = sender.entry(r, System.currentTimeMillis(), !r.synced());
+      b.addEntries(listApart(call, whole, epoch));
       paths.add(r.entry().path());
       versions.add(r.entry());
       bytes += r.entry().size();
-      payload += e.getSerializedSize();
+      payload += whole.getSerializedSize(); // a list sent apart counts too: it is in flight with the batch
     }
     boolean end = !it.hasNext();
     b.setEndOfIndex(end);
@@ -355,7 +361,8 @@ final class ReplicaLink {
   }
 
   /** Sends changed paths in path order, up to {@link #BATCH_ENTRIES} or about {@link #BATCH_BYTES} of message. */
-  private void sendDirtyBatch(ClientCallStreamObserver<SyncUp> call, long seq, long epoch) {
+  private void sendDirtyBatch(ClientCallStreamObserver<SyncUp> call, long seq, long epoch)
+      throws InterruptedException, IOException {
     SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
     List<String> paths = new ArrayList<>();
     List<FileEntry> versions = new ArrayList<>();
@@ -375,7 +382,7 @@ final class ReplicaLink {
       }
       Recorded r = sender.tree().index().recorded(e.getKey());
       SyncEntry w = r == null ? Wire.deleted(e.getKey(), e.getValue()) : sender.entry(r, e.getValue());
-      b.addEntries(w);
+      b.addEntries(listApart(call, w, epoch));
       payload += w.getSerializedSize();
       paths.add(e.getKey());
       versions.add(r == null ? null : r.entry());
@@ -384,6 +391,27 @@ final class ReplicaLink {
     }
     track(seq, new Sent(paths, versions, bytes, oldest, false));
     call.onNext(SyncUp.newBuilder().setBatch(b).build());
+  }
+
+  /**
+   * An entry whose chunk list is longer than {@link #LIST_PART_CHUNKS} (a file of several GiB) would
+   * make its batch too big for one message: its list is sent ahead in parts, and the entry goes in
+   * the batch without it, marked {@code chunks_follow}.
+   */
+  private SyncEntry listApart(ClientCallStreamObserver<SyncUp> call, SyncEntry e, long epoch)
+      throws InterruptedException, IOException {
+    int n = e.getChunkLengthsCount();
+    if (n <= listPartChunks) {
+      return e;
+    }
+    for (int from = 0; from < n; from += listPartChunks) {
+      int to = Math.min(n, from + listPartChunks);
+      awaitReady(call);
+      call.onNext(SyncUp.newBuilder().setChunkList(SyncChunkList.newBuilder().setEpoch(epoch).setPath(e.getPath())
+          .setChunkHashes(e.getChunkHashes().substring(from * Hash.BYTES, to * Hash.BYTES))
+          .addAllChunkLengths(e.getChunkLengthsList().subList(from, to))).build());
+    }
+    return e.toBuilder().clearChunkHashes().clearChunkLengths().setChunksFollow(true).build();
   }
 
   private void track(long seq, Sent sent) {

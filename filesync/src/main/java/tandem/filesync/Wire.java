@@ -14,7 +14,7 @@ import tandem.transport.proto.SyncEntry;
 final class Wire {
   /** Files up to this size travel inside their entry, so a small write needs no round trip. */
   static final int INLINE_MAX = 64 * 1024;
-  private static final int MAX_CHUNKS = 1 << 22;
+  static final int MAX_CHUNKS = 1 << 22;
 
   private Wire() {}
 

@@ -193,6 +193,24 @@ class SyncTest {
   }
 
   @Test
+  void aFileWhoseChunkListIsTooLongForOneMessage_travelsWithItsListInParts() throws IOException {
+    ReplicaLink.listPartChunks = 10; // a 12 MiB file has about 190 chunks: 19 parts, as a 100 GiB file would
+    try {
+      byte[] data = new byte[12 << 20];
+      new Random(5).nextBytes(data);
+      Files.write(n1.root.resolve("disk.img"), data);
+      Files.write(n1.root.resolve("small.txt"), "beside it".getBytes());
+      promote(n1, 1);
+      awaitSame(n1, n2);
+      data[6 << 20] ^= 1;
+      Files.write(n1.root.resolve("disk.img"), data);
+      awaitSame(n1, n2);
+    } finally {
+      ReplicaLink.listPartChunks = ReplicaLink.LIST_PART_CHUNKS;
+    }
+  }
+
+  @Test
   void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
     Files.writeString(n1.root.resolve("page.html"), "v1");
     promote(n1, 1);
@@ -265,6 +283,16 @@ class SyncTest {
         .setChunkHashes(ByteString.copyFrom(new byte[32])).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("chunks add up to 4 bytes but the size is 1000");
     assertThat(Files.exists(n2.root.resolve("liar"))).isFalse();
+  }
+
+  @Test
+  void anEntryWhoseChunkListWasToComeFirst_withoutThatList_isRefused() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    SyncEntry e = SyncEntry.newBuilder().setPath("promised").setKind(0).setSize(1000).setChunksFollow(true).build();
+    assertThat(sendRaw(n1.identity, e)).hasMessageContaining("without that list");
+    assertThat(Files.exists(n2.root.resolve("promised"))).isFalse();
   }
 
   @Test
