@@ -84,10 +84,16 @@ final class SyncNode implements AutoCloseable {
   }
 
   static SyncNode start(Path base, String name, View view, PinnedPeers pinned, String... exclude) throws IOException {
+    return start(base, name, view, pinned, Optional.empty(), Optional.empty(), exclude);
+  }
+
+  /** A node whose files resource sets {@code owner:} and {@code versions: { keep: }} as tandem.yaml would. */
+  static SyncNode start(Path base, String name, View view, PinnedPeers pinned, Optional<String> owner,
+      Optional<Duration> keepVersions, String... exclude) throws IOException {
     NodeIdentity id = NodeIdentity.create(base.resolve(name + "-id"), new NodeName(name), List.of());
     pinned.add(id.id());
-    FilesConfig cfg = new FilesConfig(base.resolve(name + "-files"), List.of(exclude), Optional.empty(),
-        Optional.empty(), Duration.ofHours(1));
+    FilesConfig cfg = new FilesConfig(base.resolve(name + "-files"), List.of(exclude), owner, keepVersions,
+        Duration.ofHours(1));
     return new SyncNode(base, name, view, cfg, id, pinned);
   }
 

@@ -15,11 +15,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -208,6 +210,36 @@ class SyncTest {
     } finally {
       ReplicaLink.listPartChunks = ReplicaLink.LIST_PART_CHUNKS;
     }
+  }
+
+  @Test
+  void ownerAndVersionsFromTheConfig_applyOnTheReplica() throws Exception {
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "skipped: chown needs root; run the tests as root");
+    SyncNode n3 = SyncNode.start(base, "n3", view, pinned, Optional.of("nobody:nogroup"), Optional.of(Duration.ofDays(14)));
+    nodes.add(n3);
+    Files.writeString(n1.root.resolve("invoice.pdf"), "version one");
+    promote(n1, 1);
+    awaitSame(n1, n3);
+    assertThat(Files.getOwner(n3.root.resolve("invoice.pdf")).getName()).isEqualTo("nobody");
+
+    Files.writeString(n1.root.resolve("invoice.pdf"), "version two, longer");
+    awaitSame(n1, n3);
+    Files.delete(n1.root.resolve("invoice.pdf"));
+    awaitSame(n1, n3);
+
+    List<String> kept;
+    try (var walk = Files.walk(n3.root.resolve(".tandem-versions"))) {
+      kept = walk.filter(Files::isRegularFile).map(p -> {
+        try {
+          return Files.readString(p);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).sorted().toList();
+    }
+    assertThat(kept).as("the replaced and the deleted version, kept on the replica").containsExactly("version one",
+        "version two, longer");
+    assertThat(n2.root.resolve(".tandem-versions")).as("a replica without versions keeps none").doesNotExist();
   }
 
   @Test
