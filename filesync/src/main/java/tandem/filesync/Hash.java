@@ -13,10 +13,19 @@ public record Hash(long a, long b, long c, long d) {
 
   /** The hash of {@code bytes[offset, offset+length)}. */
   public static Hash of(byte[] bytes, int offset, int length) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = DIGEST.get();
     sha.update(bytes, offset, length);
     return fromBytes(sha.digest());
   }
+
+  /** The hash of the bytes remaining in {@code bytes} (which it consumes). */
+  public static Hash of(java.nio.ByteBuffer bytes) {
+    MessageDigest sha = DIGEST.get();
+    sha.update(bytes);
+    return fromBytes(sha.digest());
+  }
+
+  private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Hash::sha256);
 
   /** Reads a 32-byte digest; throws IllegalArgumentException on any other length. */
   public static Hash fromBytes(byte[] digest) {

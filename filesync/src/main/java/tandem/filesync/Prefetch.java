@@ -227,12 +227,13 @@ final class Prefetch implements ChunkSource {
   }
 
   private ChunkData verified(Expected x, ByteString b) throws IOException {
-    byte[] bytes = b.toByteArray();
-    if (bytes.length != x.chunk().length() || !Hash.of(bytes, 0, bytes.length).equals(x.chunk().hash())) {
+    // Hashed and later written straight from the parsed message: no copy of the chunk is made.
+    java.nio.ByteBuffer data = b.asReadOnlyByteBuffer();
+    if (data.remaining() != x.chunk().length() || !Hash.of(data.duplicate()).equals(x.chunk().hash())) {
       throw new IOException("a chunk of " + x.path() + " from " + primary + " does not match its hash "
           + x.chunk().hash() + "; the file was left as it was");
     }
-    counter.received(bytes.length);
-    return new ChunkData.Bytes(bytes, 0, bytes.length);
+    counter.received(data.remaining());
+    return new ChunkData.Buffer(data);
   }
 }

@@ -106,6 +106,7 @@ final class TempWriter {
         }
         switch (d) {
           case ChunkData.Bytes b -> writeFully(out, ByteBuffer.wrap(b.data(), b.offset(), b.length()));
+          case ChunkData.Buffer b -> writeFully(out, b.data().duplicate());
           case ChunkData.Range r -> run = r;
         }
       }

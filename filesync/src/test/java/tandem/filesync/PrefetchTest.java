@@ -71,8 +71,15 @@ class PrefetchTest {
   }
 
   private static byte[] bytes(ChunkData d) {
-    ChunkData.Bytes b = (ChunkData.Bytes) d;
-    return Arrays.copyOfRange(b.data(), b.offset(), b.offset() + b.length());
+    return switch (d) {
+      case ChunkData.Bytes b -> Arrays.copyOfRange(b.data(), b.offset(), b.offset() + b.length());
+      case ChunkData.Buffer b -> {
+        byte[] out = new byte[b.length()];
+        b.data().duplicate().get(out);
+        yield out;
+      }
+      case ChunkData.Range r -> throw new AssertionError("a local range where fetched bytes were expected");
+    };
   }
 
   private void readAll(Prefetch p, FileEntry f) throws Exception {
