@@ -94,6 +94,19 @@ public final class Index implements Baseline {
     return removed;
   }
 
+  /** What the index holds at {@code path} and under it (when it is a directory), in path order. */
+  public synchronized List<Recorded> atAndUnder(String path) {
+    List<Recorded> out = new ArrayList<>();
+    Slot at = slots.get(path);
+    if (at != null) {
+      out.add(at.toRecorded());
+    }
+    for (Slot s : slots.subMap(path + "/", path + "0").values()) {
+      out.add(s.toRecorded());
+    }
+    return out;
+  }
+
   /**
    * The names (last segments) of the paths the index holds directly under {@code dir} ("" for
    * the root), sorted. Costs a tree lookup per child, not a visit of the whole subtree.

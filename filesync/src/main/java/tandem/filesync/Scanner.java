@@ -114,6 +114,11 @@ public final class Scanner {
   public synchronized ScanResult paths(Collection<String> relPaths) throws IOException {
     Scan scan = new Scan(false);
     Set<String> parents = new TreeSet<>();
+    for (String rel : relPaths) {
+      if (!rel.isEmpty() && !Files.exists(root.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+        scan.movedAway(rel);
+      }
+    }
     for (String rel : new TreeSet<>(relPaths)) {
       if (rel.isEmpty()) {
         scan.listRoot();
@@ -141,6 +146,42 @@ public final class Scanner {
   }
 
   /** What lstat said, in the units the index keeps. */
+  /**
+   * Files from this size on that reappear under a new name are recognised rather than hashed again;
+   * smaller ones cost less to hash than to check.
+   */
+  static final long MOVED_MIN_BYTES = 1 << 20;
+
+  /**
+   * True when the first and last chunk of {@code was} are what {@code path} holds now: a deleted
+   * file's inode reused by another file of the same size and mtime (a tarball extracted again) is
+   * not taken for a move.
+   */
+  private static boolean endsMatch(Path path, FileEntry was) {
+    List<ChunkRef> chunks = was.chunks();
+    if (chunks.isEmpty()) {
+      return false;
+    }
+    ChunkRef first = chunks.getFirst();
+    ChunkRef last = chunks.getLast();
+    try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      return first.hash().equals(hashAt(ch, 0, first.length())) && last.hash().equals(hashAt(ch, was.size() - last.length(), last.length()));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Hash hashAt(java.nio.channels.FileChannel ch, long offset, int length) throws IOException {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length);
+    while (b.hasRemaining() && ch.read(b, offset + b.position()) >= 0) {
+      // until full or end of file
+    }
+    return b.hasRemaining() ? null : Hash.of(b.flip());
+  }
+
+  /** What identifies a file across a rename: rename(2) keeps the inode, the size and the mtime. */
+  private record Moved(long inode, long size, long mtimeNanos) {}
+
   private record Stat(int type, int mode, LocalStat local) {
     boolean sameAs(Slot slot) {
       return slot != null && slot.inode() == local.inode() && slot.ctimeNanos() == local.ctimeNanos()
@@ -152,6 +193,8 @@ public final class Scanner {
   private final class Scan {
     private final boolean deep;
     private final Map<String, FileEntry> changed = new HashMap<>();
+    /** Files indexed under paths that are gone in this scan, by what identifies them on disk. */
+    private final Map<Moved, FileEntry> moved = new HashMap<>();
     private final List<String> unsent = new ArrayList<>();
     private final Map<String, FileEntry> handedOver = new HashMap<>();
     private long unsentBytes;
@@ -164,6 +207,15 @@ public final class Scanner {
 
     Scan(boolean deep) {
       this.deep = deep;
+    }
+
+    /** Remembers the files indexed at or under {@code rel}, which is gone, in case they reappear elsewhere. */
+    void movedAway(String rel) {
+      for (Recorded r : index.atAndUnder(rel)) {
+        if (r.entry().kind() == Kind.FILE) {
+          moved.put(new Moved(r.stat().inode(), r.stat().size(), r.stat().mtimeNanos()), r.entry());
+        }
+      }
     }
 
     void listRoot() throws IOException {
@@ -230,6 +282,15 @@ public final class Scanner {
 
     private void file(String rel, Path path, Stat stat, Slot slot) {
       if (stat.sameAs(slot) && slot.kind() == Kind.FILE && slot.mode() == stat.mode) {
+        return;
+      }
+      FileEntry was = stat.local.size() > MOVED_MIN_BYTES
+          ? moved.remove(new Moved(stat.local.inode(), stat.local.size(), stat.local.mtimeNanos())) : null;
+      if (was != null && endsMatch(path, was)) {
+        // The same inode, size, mtime, first and last chunk as a file indexed at a path that is gone:
+        // a rename or a move within the tree. Its chunks are known; a moved tree of big files is not
+        // read again.
+        record(slot, new FileEntry(rel, Kind.FILE, was.size(), stat.local.mtimeNanos(), stat.mode, "", was.chunks()), stat);
         return;
       }
       for (int attempt = 0; attempt < HASH_ATTEMPTS; attempt++) {

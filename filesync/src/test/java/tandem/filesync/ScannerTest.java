@@ -253,6 +253,46 @@ class ScannerTest {
     assertThat(Files.isRegularFile(root.resolve("x"), LinkOption.NOFOLLOW_LINKS)).isTrue();
   }
 
+  @Test
+  void directoryOfBigFilesMovedWithinTheTree_isRecognised_notHashedAgain() throws IOException {
+    byte[] data = new byte[3 << 20];
+    new java.util.Random(9).nextBytes(data);
+    Files.createDirectories(root.resolve("projects/a"));
+    Files.write(root.resolve("projects/a/one.bin"), data);
+    data[0] ^= 1;
+    Files.write(root.resolve("projects/a/two.bin"), data);
+    scanner.full();
+    FileEntry before = index.recorded("projects/a/one.bin").entry();
+    Files.createDirectories(root.resolve("archive"));
+    Files.move(root.resolve("projects/a"), root.resolve("archive/a"));
+
+    ScanResult result = scanner.paths(List.of("projects/a", "archive"));
+
+    assertThat(result.filesHashed()).as("files read again").isZero();
+    assertThat(paths(result.changed())).contains("archive/a/one.bin", "archive/a/two.bin");
+    assertThat(index.recorded("archive/a/one.bin").entry().chunks()).isEqualTo(before.chunks());
+    assertThat(result.deleted()).contains("projects/a/one.bin", "projects/a");
+  }
+
+  @Test
+  void aFileWithTheSameInodeSizeAndMtimeButOtherBytes_isHashed_notTakenForAMove() throws IOException {
+    byte[] data = new byte[3 << 20];
+    new java.util.Random(10).nextBytes(data);
+    Path old = Files.write(root.resolve("old.bin"), data);
+    scanner.full();
+    FileTime mtime = Files.getLastModifiedTime(old);
+    Path moved = Files.move(old, root.resolve("new.bin"));
+    try (var ch = java.nio.channels.FileChannel.open(moved, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~data[0]}), 0); // as a reused inode would hold other bytes
+    }
+    Files.setLastModifiedTime(moved, mtime);
+
+    ScanResult result = scanner.paths(List.of("old.bin", "new.bin"));
+
+    assertThat(result.filesHashed()).isEqualTo(1);
+    assertThat(index.recorded("new.bin").entry().chunks()).isEqualTo(Chunker.chunk(moved));
+  }
+
   static void deleteTree(Path dir) throws IOException {
     try (var walk = Files.walk(dir)) {
       for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
