@@ -1,0 +1,62 @@
+package tandem.backup;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+/**
+ * A key file ({@code keys/<name>}): the repository's data and id keys, sealed with a key derived
+ * from the password by Argon2id (memory-hard: 64 MiB, 3 passes by default), as JSON.
+ */
+record KeyFile(
+    @JsonProperty("version") int version,
+    @JsonProperty("kdf") String kdf,
+    @JsonProperty("memory_kib") int memoryKib,
+    @JsonProperty("iterations") int iterations,
+    @JsonProperty("parallelism") int parallelism,
+    @JsonProperty("salt") String salt,
+    @JsonProperty("keys") String keys) {
+  static final int DEFAULT_MEMORY_KIB = 64 * 1024;
+  static final int DEFAULT_ITERATIONS = 3;
+
+  /** New keys for a new repository, sealed under {@code password}. */
+  static KeyFile create(char[] password, byte[] dataKey, byte[] idKey, int memoryKib, int iterations) {
+    byte[] salt = Crypto.random(16);
+    byte[] both = new byte[2 * Crypto.KEY_BYTES];
+    System.arraycopy(dataKey, 0, both, 0, Crypto.KEY_BYTES);
+    System.arraycopy(idKey, 0, both, Crypto.KEY_BYTES, Crypto.KEY_BYTES);
+    byte[] kek = derive(password, salt, memoryKib, iterations, 1);
+    byte[] sealed = Crypto.aead(new SecretKeySpec(kek, "AES"), both, "keys");
+    return new KeyFile(1, "argon2id", memoryKib, iterations, 1, Base64.getEncoder().encodeToString(salt),
+        Base64.getEncoder().encodeToString(sealed));
+  }
+
+  /** The keys, or {@link WrongPasswordException}. */
+  Crypto open(char[] password) throws WrongPasswordException, CorruptException {
+    if (version != 1 || !"argon2id".equals(kdf)) {
+      throw new CorruptException("key file version " + version + " / kdf " + kdf + " is not known to this tandem");
+    }
+    byte[] kek = derive(password, Base64.getDecoder().decode(salt), memoryKib, iterations, parallelism);
+    byte[] both;
+    try {
+      both = Crypto.unseal(new SecretKeySpec(kek, "AES"), Base64.getDecoder().decode(keys), "keys", "the key file");
+    } catch (CorruptException e) {
+      throw new WrongPasswordException();
+    }
+    return new Crypto(java.util.Arrays.copyOfRange(both, 0, Crypto.KEY_BYTES),
+        java.util.Arrays.copyOfRange(both, Crypto.KEY_BYTES, 2 * Crypto.KEY_BYTES));
+  }
+
+  private static byte[] derive(char[] password, byte[] salt, int memoryKib, int iterations, int parallelism) {
+    Argon2Parameters p = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
+        .withSalt(salt).withMemoryAsKB(memoryKib).withIterations(iterations).withParallelism(parallelism).build();
+    Argon2BytesGenerator gen = new Argon2BytesGenerator();
+    gen.init(p);
+    byte[] out = new byte[Crypto.KEY_BYTES];
+    gen.generateBytes(new String(password).getBytes(StandardCharsets.UTF_8), out);
+    return out;
+  }
+}

@@ -1,0 +1,126 @@
+package tandem.backup;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Removes what no snapshot needs: packs holding only unused blobs are deleted, packs holding some
+ * are rewritten with the used ones (copied sealed, without decrypting). Order for crash safety:
+ * new packs, then one new index listing everything kept, then the old index files, then the old
+ * packs. A kill -9 anywhere leaves every snapshot complete (at worst extra packs, removed next time).
+ * Needs the exclusive lock.
+ */
+public final class Prune {
+  private final Repository repo;
+
+  public Prune(Repository repo) {
+    this.repo = repo;
+  }
+
+  public record Result(int packsDeleted, int packsRewritten, int blobsRemoved, long bytesFreed, int unindexedRemoved) {}
+
+  public Result run(boolean dryRun) throws IOException {
+    Set<String> used = repo.reachable(repo.snapshots());
+    List<Path> oldIndexes = repo.list("index");
+    List<Model.IndexPack> keep = new ArrayList<>();
+    List<String> drop = new ArrayList<>();
+    List<Model.IndexPack> rewrite = new ArrayList<>();
+    Set<String> placed = new HashSet<>();
+    Set<String> indexedPacks = new HashSet<>();
+    int removed = 0;
+    for (Path f : oldIndexes) {
+      for (Model.IndexPack p : repo.readIndex(f).packs()) {
+        indexedPacks.add(p.pack());
+        List<Model.IndexBlob> wanted = new ArrayList<>();
+        for (Model.IndexBlob b : p.blobs()) {
+          if (used.contains(b.id()) && placed.add(b.id())) {
+            wanted.add(b);
+          } else {
+            removed++;
+          }
+        }
+        if (wanted.isEmpty()) {
+          drop.add(p.pack());
+        } else if (wanted.size() == p.blobs().size()) {
+          keep.add(p);
+        } else {
+          rewrite.add(new Model.IndexPack(p.pack(), wanted));
+          drop.add(p.pack());
+        }
+      }
+    }
+    List<String> unindexed = new ArrayList<>();
+    for (Path p : repo.list("data")) {
+      if (!indexedPacks.contains(p.getFileName().toString())) {
+        unindexed.add(p.getFileName().toString());
+      }
+    }
+    long freed = 0;
+    for (String p : drop) {
+      freed += Files.size(repo.packPath(p));
+    }
+    for (String p : unindexed) {
+      freed += Files.size(repo.packPath(p));
+    }
+    if (dryRun) {
+      return new Result(drop.size() - rewrite.size(), rewrite.size(), removed, freed, unindexed.size());
+    }
+    for (Model.IndexPack p : rewrite) {
+      keep.add(copy(p));
+    }
+    if (!drop.isEmpty() || !rewrite.isEmpty() || oldIndexes.size() > 1) {
+      Path fresh = repo.writeIndex(new Model.IndexFile(keep));
+      for (Path f : oldIndexes) {
+        if (!f.equals(fresh)) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Durable.fsyncDir(repo.root().resolve("index"));
+    }
+    for (String p : drop) {
+      Files.deleteIfExists(repo.packPath(p));
+    }
+    for (String p : unindexed) {
+      Files.deleteIfExists(repo.packPath(p));
+    }
+    return new Result(drop.size() - rewrite.size(), rewrite.size(), removed, freed, unindexed.size());
+  }
+
+  /** Writes the used blobs of a pack into a new pack, as they are (still sealed). */
+  private Model.IndexPack copy(Model.IndexPack p) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    List<Model.IndexBlob> blobs = new ArrayList<>();
+    try (FileChannel ch = FileChannel.open(repo.packPath(p.pack()), StandardOpenOption.READ)) {
+      for (Model.IndexBlob b : p.blobs()) {
+        ByteBuffer buf = ByteBuffer.allocate(b.length());
+        while (buf.hasRemaining() && ch.read(buf, b.offset() + buf.position()) >= 0) {
+          // until read
+        }
+        if (buf.hasRemaining()) {
+          throw new CorruptException("pack " + p.pack().substring(0, 12) + " is truncated; run `tandem backup verify`");
+        }
+        blobs.add(new Model.IndexBlob(b.id(), b.type(), out.size(), b.length()));
+        out.write(buf.array());
+      }
+    }
+    byte[] bytes = out.toByteArray();
+    String name;
+    try {
+      name = Durable.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Durable.write(repo.packPath(name), bytes);
+    return new Model.IndexPack(name, blobs);
+  }
+}

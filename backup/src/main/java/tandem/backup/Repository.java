@@ -1,0 +1,352 @@
+package tandem.backup;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A backup repository in a directory (local disk, NFS): content-defined chunks of files and the
+ * trees that list them, deduplicated by keyed hash across files, snapshots and groups, compressed
+ * and encrypted (see {@link Crypto}), gathered in pack files of about {@link #PACK_BYTES}, found
+ * through index files, and named by snapshots. The format is written down in
+ * docs/backup-format.md; {@link #FORMAT} is its version.
+ *
+ * <p><b>Crash safety.</b> Everything is written to a temporary name, fsynced and renamed: a pack
+ * before the index that lists it, an index before the snapshot that needs it. A kill -9 at any
+ * point leaves at worst packs or indexes nothing refers to yet, which {@code prune} removes; no
+ * complete snapshot ever refers to something missing.
+ *
+ * <p>Not thread-safe: one backup, restore or prune per instance.
+ */
+public final class Repository {
+  public static final int FORMAT = 1;
+  static final long PACK_BYTES = 16L << 20;
+  static final String DATA = "data";
+  static final String TREE = "tree";
+  static final String CHUNKER = "fastcdc-16k-64k-256k-tandemCD";
+  static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final Path root;
+  private final Crypto crypto;
+  private final Model.Config config;
+  /** Every blob the index files list: id -> where. */
+  private final Map<String, Where> index = new HashMap<>();
+  /** Blobs written by this instance and not yet in an index file. */
+  private final List<Model.IndexPack> unindexed = new ArrayList<>();
+  private final Map<String, Where> pendingBlobs = new HashMap<>();
+  private ByteArrayOutputStream pack = new ByteArrayOutputStream();
+  private List<Model.IndexBlob> packBlobs = new ArrayList<>();
+  private long bytesWritten;
+
+  /** Where a blob is. */
+  record Where(String pack, String type, long offset, int length) {}
+
+  private Repository(Path root, Crypto crypto, Model.Config config) {
+    this.root = root;
+    this.crypto = crypto;
+    this.config = config;
+  }
+
+  /** Creates a repository in {@code root} (missing or empty) with keys sealed under {@code password}. */
+  public static Repository init(Path root, char[] password) throws IOException {
+    return init(root, password, KeyFile.DEFAULT_MEMORY_KIB, KeyFile.DEFAULT_ITERATIONS);
+  }
+
+  static Repository init(Path root, char[] password, int kdfMemoryKib, int kdfIterations) throws IOException {
+    if (Files.exists(root.resolve("config"))) {
+      throw new FileAlreadyExistsException(root + " already holds a tandem repository");
+    }
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> s = Files.list(root)) {
+        if (s.findAny().isPresent()) {
+          throw new IOException(root + " is not empty and holds no tandem repository; choose an empty or new directory");
+        }
+      }
+    }
+    for (String d : List.of("data", "index", "snapshots", "keys", "locks")) {
+      Files.createDirectories(root.resolve(d));
+    }
+    byte[] dataKey = Crypto.random(Crypto.KEY_BYTES);
+    byte[] idKey = Crypto.random(Crypto.KEY_BYTES);
+    KeyFile key = KeyFile.create(password, dataKey, idKey, kdfMemoryKib, kdfIterations);
+    Durable.write(root.resolve("keys").resolve(Durable.hex(Crypto.random(16))), JSON.writeValueAsBytes(key));
+    Model.Config config = new Model.Config(FORMAT, UUID.randomUUID().toString(), CHUNKER);
+    Durable.write(root.resolve("config"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+    return new Repository(root, new Crypto(dataKey, idKey), config);
+  }
+
+  /** Opens the repository in {@code root}; {@link WrongPasswordException} when no key file opens. */
+  public static Repository open(Path root, char[] password) throws IOException {
+    Path configFile = root.resolve("config");
+    if (!Files.exists(configFile)) {
+      throw new NoSuchFileException(root + " holds no tandem repository (no config file); create one with `tandem backup init`"
+          + " or check the repository path");
+    }
+    Model.Config config = JSON.readValue(Files.readAllBytes(configFile), Model.Config.class);
+    if (config.version() != FORMAT) {
+      throw new CorruptException(root + " is a repository of format version " + config.version() + "; this tandem reads "
+          + FORMAT);
+    }
+    Crypto crypto = null;
+    try (Stream<Path> keys = Files.list(root.resolve("keys"))) {
+      for (Path k : keys.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+        try {
+          crypto = JSON.readValue(Files.readAllBytes(k), KeyFile.class).open(password);
+          break;
+        } catch (WrongPasswordException wrong) {
+          // try the next key file
+        }
+      }
+    }
+    if (crypto == null) {
+      throw new WrongPasswordException();
+    }
+    Repository r = new Repository(root, crypto, config);
+    r.loadIndex();
+    return r;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public String id() {
+    return config.id();
+  }
+
+  Crypto crypto() {
+    return crypto;
+  }
+
+  /** Bytes written to pack files by this instance (after compression and encryption). */
+  public long bytesWritten() {
+    return bytesWritten;
+  }
+
+  private void loadIndex() throws IOException {
+    index.clear();
+    for (Path f : list("index")) {
+      Model.IndexFile file = readIndex(f);
+      for (Model.IndexPack p : file.packs()) {
+        for (Model.IndexBlob b : p.blobs()) {
+          index.put(b.id(), new Where(p.pack(), b.type(), b.offset(), b.length()));
+        }
+      }
+    }
+  }
+
+  Model.IndexFile readIndex(Path f) throws IOException {
+    byte[] plain = crypto.open(Files.readAllBytes(f), "index", "index file " + f.getFileName());
+    return JSON.readValue(plain, Model.IndexFile.class);
+  }
+
+  /** The files of a top-level directory of the repository (not temporary ones), sorted. */
+  List<Path> list(String dir) throws IOException {
+    Path d = root.resolve(dir);
+    if (!Files.isDirectory(d)) {
+      return List.of();
+    }
+    try (Stream<Path> s = dir.equals("data") ? Files.walk(d, 2) : Files.list(d)) {
+      return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+    }
+  }
+
+  boolean has(String id) {
+    return index.containsKey(id) || pendingBlobs.containsKey(id);
+  }
+
+  Map<String, Where> blobs() {
+    return index;
+  }
+
+  /** Stores {@code plain} as a blob of {@code type} unless the repository has it; returns its id. */
+  String put(String type, byte[] plain) throws IOException {
+    return put(type, plain, 0, plain.length);
+  }
+
+  String put(String type, byte[] plain, int offset, int length) throws IOException {
+    String id = crypto.id(plain, offset, length);
+    if (has(id)) {
+      return id;
+    }
+    byte[] bytes = offset == 0 && length == plain.length ? plain : java.util.Arrays.copyOfRange(plain, offset, offset + length);
+    byte[] sealed = crypto.seal(bytes, id);
+    long at = pack.size();
+    pack.write(sealed);
+    packBlobs.add(new Model.IndexBlob(id, type, at, sealed.length));
+    pendingBlobs.put(id, new Where(null, type, at, sealed.length));
+    if (pack.size() >= PACK_BYTES) {
+      finishPack();
+    }
+    return id;
+  }
+
+  /** The plain bytes of blob {@code id}. */
+  byte[] get(String id) throws IOException {
+    Where w = index.get(id);
+    if (w == null) {
+      if (pendingBlobs.containsKey(id)) {
+        flush();
+        w = index.get(id);
+      }
+      if (w == null) {
+        throw new CorruptException("blob " + id.substring(0, 12) + " is in no index: the repository lost data; run"
+            + " `tandem backup verify`");
+      }
+    }
+    byte[] sealed = new byte[w.length()];
+    try (FileChannel ch = FileChannel.open(packPath(w.pack()), StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.wrap(sealed);
+      while (b.hasRemaining()) {
+        if (ch.read(b, w.offset() + b.position()) < 0) {
+          throw new CorruptException("pack " + w.pack().substring(0, 12) + " is truncated: blob " + id.substring(0, 12)
+              + " runs past its end");
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new CorruptException("pack " + w.pack().substring(0, 12) + " is missing (it holds blob " + id.substring(0, 12) + ")");
+    }
+    byte[] plain = crypto.open(sealed, id, "blob " + id.substring(0, 12));
+    if (!crypto.id(plain, 0, plain.length).equals(id)) {
+      throw new CorruptException("blob " + id.substring(0, 12) + " decrypts to other content than its id says");
+    }
+    return plain;
+  }
+
+  Path packPath(String pack) {
+    return root.resolve("data").resolve(pack.substring(0, 2)).resolve(pack);
+  }
+
+  /** Writes the current pack, if any, under the SHA-256 of its content. */
+  private void finishPack() throws IOException {
+    if (packBlobs.isEmpty()) {
+      return;
+    }
+    byte[] bytes = pack.toByteArray();
+    String name;
+    try {
+      name = Durable.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Durable.write(packPath(name), bytes);
+    bytesWritten += bytes.length;
+    unindexed.add(new Model.IndexPack(name, List.copyOf(packBlobs)));
+    pack = new ByteArrayOutputStream();
+    packBlobs = new ArrayList<>();
+  }
+
+  /** Makes every blob stored so far durable and findable: the last pack, then an index file listing the new packs. */
+  void flush() throws IOException {
+    finishPack();
+    if (unindexed.isEmpty()) {
+      return;
+    }
+    writeIndex(new Model.IndexFile(List.copyOf(unindexed)));
+    for (Model.IndexPack p : unindexed) {
+      for (Model.IndexBlob b : p.blobs()) {
+        index.put(b.id(), new Where(p.pack(), b.type(), b.offset(), b.length()));
+      }
+    }
+    unindexed.clear();
+    pendingBlobs.clear();
+  }
+
+  /** Writes an index file; returns its path. */
+  Path writeIndex(Model.IndexFile file) throws IOException {
+    byte[] sealed = crypto.seal(JSON.writeValueAsBytes(file), "index");
+    Path p = root.resolve("index").resolve(Durable.hex(Crypto.random(16)));
+    Durable.write(p, sealed);
+    return p;
+  }
+
+  /** Flushes, then stores {@code s}; returns the snapshot's id. */
+  String saveSnapshot(Model.Snapshot s) throws IOException {
+    flush();
+    String id = Durable.hex(Crypto.random(16));
+    Durable.write(root.resolve("snapshots").resolve(id), crypto.seal(JSON.writeValueAsBytes(s), "snapshot"));
+    return id;
+  }
+
+  /** Every snapshot, oldest first. */
+  public List<StoredSnapshot> snapshots() throws IOException {
+    List<StoredSnapshot> out = new ArrayList<>();
+    for (Path p : list("snapshots")) {
+      byte[] plain = crypto.open(Files.readAllBytes(p), "snapshot", "snapshot " + p.getFileName());
+      out.add(new StoredSnapshot(p.getFileName().toString(), JSON.readValue(plain, Model.Snapshot.class)));
+    }
+    out.sort(Comparator.comparing((StoredSnapshot s) -> s.snapshot().time()).thenComparing(StoredSnapshot::id));
+    return out;
+  }
+
+  /** The snapshot whose id is or starts with {@code prefix} ("latest" for the newest). */
+  public StoredSnapshot snapshot(String prefix) throws IOException {
+    List<StoredSnapshot> all = snapshots();
+    if (prefix.equals("latest")) {
+      if (all.isEmpty()) {
+        throw new NoSuchFileException("the repository holds no snapshot yet");
+      }
+      return all.getLast();
+    }
+    List<StoredSnapshot> match = all.stream().filter(s -> s.id().startsWith(prefix)).toList();
+    if (match.size() != 1) {
+      throw new NoSuchFileException(match.isEmpty() ? "no snapshot " + prefix + " (see `tandem backup list`)"
+          : "snapshot prefix " + prefix + " is ambiguous: " + match.size() + " snapshots start with it");
+    }
+    return match.getFirst();
+  }
+
+  void deleteSnapshot(String id) throws IOException {
+    Files.deleteIfExists(root.resolve("snapshots").resolve(id));
+    Durable.fsyncDir(root.resolve("snapshots"));
+  }
+
+  Model.Tree tree(String id) throws IOException {
+    return JSON.readValue(get(id), Model.Tree.class);
+  }
+
+  /** Every blob reachable from {@code snapshots} (trees and data). */
+  Set<String> reachable(List<StoredSnapshot> snapshots) throws IOException {
+    Set<String> seen = new java.util.HashSet<>();
+    for (StoredSnapshot s : snapshots) {
+      for (Model.Source src : s.snapshot().sources()) {
+        walk(src.tree(), seen);
+      }
+    }
+    return seen;
+  }
+
+  private void walk(String treeId, Set<String> seen) throws IOException {
+    if (!seen.add(treeId)) {
+      return;
+    }
+    for (Model.Node n : tree(treeId).nodes()) {
+      if (n.content() != null) {
+        seen.addAll(n.content());
+      }
+      if (n.subtree() != null) {
+        walk(n.subtree(), seen);
+      }
+    }
+  }
+
+  /** A snapshot with its id. */
+  public record StoredSnapshot(String id, Model.Snapshot snapshot) {}
+}

@@ -1,0 +1,124 @@
+package tandem.backup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Checks a repository: every index file opens, every pack an index names exists and is long
+ * enough, every snapshot's trees open and every blob they name is indexed; and, for the given
+ * share of packs, reads every byte: the pack's SHA-256 must be its name, every blob must decrypt
+ * (AES-GCM authenticates it) to content whose keyed hash is its id. Says what it proved.
+ */
+public final class Verify {
+  private final Repository repo;
+
+  public Verify(Repository repo) {
+    this.repo = repo;
+  }
+
+  /** What was checked and what is wrong. */
+  public record Report(int snapshots, int packs, int blobs, int packsRead, long bytesRead, int unindexedPacks,
+      List<String> problems) {
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** Verifies; {@code readDataPercent} of the packs (0-100, at least one pack when above 0) are read whole. */
+  public Report run(double readDataPercent, long seed) throws IOException {
+    List<String> problems = new ArrayList<>();
+    Map<String, Long> packEnds = new HashMap<>();
+    Map<String, List<Model.IndexBlob>> packBlobs = new HashMap<>();
+    int blobs = 0;
+    for (Path f : repo.list("index")) {
+      try {
+        for (Model.IndexPack p : repo.readIndex(f).packs()) {
+          for (Model.IndexBlob b : p.blobs()) {
+            packEnds.merge(p.pack(), b.offset() + b.length(), Math::max);
+            packBlobs.computeIfAbsent(p.pack(), k -> new ArrayList<>()).add(b);
+            blobs++;
+          }
+        }
+      } catch (IOException e) {
+        problems.add("index " + f.getFileName() + ": " + e.getMessage());
+      }
+    }
+    for (var e : packEnds.entrySet()) {
+      Path p = repo.packPath(e.getKey());
+      if (!Files.exists(p)) {
+        problems.add("pack " + e.getKey().substring(0, 12) + " is missing");
+      } else if (Files.size(p) < e.getValue()) {
+        problems.add("pack " + e.getKey().substring(0, 12) + " is truncated: " + Files.size(p) + " bytes, its index needs "
+            + e.getValue());
+      }
+    }
+    Set<String> onDisk = new HashSet<>();
+    for (Path p : repo.list("data")) {
+      onDisk.add(p.getFileName().toString());
+    }
+    int unindexed = (int) onDisk.stream().filter(p -> !packEnds.containsKey(p)).count();
+    List<Repository.StoredSnapshot> snapshots = new ArrayList<>();
+    try {
+      snapshots = repo.snapshots();
+    } catch (IOException e) {
+      problems.add("snapshots: " + e.getMessage());
+    }
+    for (Repository.StoredSnapshot s : snapshots) {
+      try {
+        for (String id : repo.reachable(List.of(s))) {
+          if (!repo.blobs().containsKey(id)) {
+            problems.add("snapshot " + s.id().substring(0, 8) + " needs blob " + id.substring(0, 12) + ", which no index lists");
+          }
+        }
+      } catch (IOException e) {
+        problems.add("snapshot " + s.id().substring(0, 8) + ": " + e.getMessage());
+      }
+    }
+    List<String> packs = new ArrayList<>(packEnds.keySet());
+    packs.sort(null);
+    java.util.Collections.shuffle(packs, new Random(seed));
+    int toRead = readDataPercent <= 0 ? 0 : (int) Math.max(1, Math.ceil(packs.size() * readDataPercent / 100.0));
+    long bytesRead = 0;
+    int read = 0;
+    for (String pack : packs.subList(0, Math.min(toRead, packs.size()))) {
+      Path p = repo.packPath(pack);
+      if (!Files.exists(p)) {
+        continue; // reported above
+      }
+      byte[] all = Files.readAllBytes(p);
+      bytesRead += all.length;
+      read++;
+      try {
+        if (!Durable.hex(MessageDigest.getInstance("SHA-256").digest(all)).equals(pack)) {
+          problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed on disk");
+        }
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      for (Model.IndexBlob b : packBlobs.get(pack)) {
+        if (b.offset() + b.length() > all.length) {
+          continue; // truncated: reported above
+        }
+        byte[] sealed = java.util.Arrays.copyOfRange(all, (int) b.offset(), (int) b.offset() + b.length());
+        try {
+          byte[] plain = repo.crypto().open(sealed, b.id(), "blob " + b.id().substring(0, 12));
+          if (!repo.crypto().id(plain, 0, plain.length).equals(b.id())) {
+            problems.add("blob " + b.id().substring(0, 12) + " in pack " + pack.substring(0, 12) + " holds other content than its id");
+          }
+        } catch (CorruptException e) {
+          problems.add(e.getMessage() + " (pack " + pack.substring(0, 12) + ")");
+        }
+      }
+    }
+    return new Report(snapshots.size(), packEnds.size(), blobs, read, bytesRead, unindexed, problems);
+  }
+}
