@@ -14,7 +14,7 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "backups");
 
   private ConfigLoader() {}
 
@@ -57,7 +57,10 @@ public final class ConfigLoader {
       ConfigValidator.witness(node, groups, top.problems());
       ConfigValidator.files(node, groups, top.problems());
     }
-    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file) : null;
+    // Every group named in the file, also one with problems of its own (those are reported there).
+    java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();
+    Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
+    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, backups) : null;
   }
 
   private static String cluster(Section top) {

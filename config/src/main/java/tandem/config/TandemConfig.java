@@ -15,9 +15,16 @@ import tandem.core.NodeName;
  * @param failover lease timing, the same on every node of the cluster
  * @param groups the groups by name, in file order; unmodifiable
  * @param file the absolute path this config was loaded from
+ * @param backups the scheduled backups by name, in file order; unmodifiable
  */
 public record TandemConfig(
-    String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file) {
+    String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
+    Map<String, BackupConfig> backups) {
+
+  /** A config without backups. */
+  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file) {
+    this(cluster, node, failover, groups, file, Map.of());
+  }
 
   public TandemConfig {
     if (!NodeName.isValid(cluster)) {
@@ -27,5 +34,6 @@ public record TandemConfig(
     Objects.requireNonNull(failover, "failover");
     Objects.requireNonNull(file, "file");
     groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+    backups = Collections.unmodifiableMap(new LinkedHashMap<>(backups));
   }
 }

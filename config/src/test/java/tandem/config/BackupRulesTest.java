@@ -1,0 +1,111 @@
+package tandem.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tandem.config.ConfigFixtures.load;
+import static tandem.config.ConfigFixtures.problemOf;
+import static tandem.config.ConfigFixtures.withGroup;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BackupRulesTest {
+  private static String withBackup(String body) {
+    return withGroup("nodes: { n1: primary }\nresources:\n  - files: { path: /var/www/uploads }") + "backups:\n  nightly:\n"
+        + body.stripIndent().lines().map(l -> "    " + l + "\n").reduce("", String::concat);
+  }
+
+  @Test
+  void fullBackup_readsEveryKey() throws Exception {
+    TandemConfig c = load(withBackup("""
+        schedule: "30 2 * * *"
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /etc/tandem/backup.key
+        keep: { last: 3, hourly: 24, daily: 7, weekly: 4, monthly: 12 }
+        run-on: primary
+        copy-to: [/mnt/offsite/tandem]
+        """));
+    assertThat(c.backups().get("nightly")).isEqualTo(new BackupConfig("nightly", "30 2 * * *", List.of("web"),
+        Path.of("/backups/tandem"), Path.of("/etc/tandem/backup.key"), new BackupConfig.Keep(3, 24, 7, 4, 12, 0),
+        BackupConfig.RunOn.PRIMARY, List.of(Path.of("/mnt/offsite/tandem"))));
+  }
+
+  @Test
+  void shorthandSchedule_becomesCron_andRunOnDefaultsToReplica() throws Exception {
+    BackupConfig b = load(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: /backups/tandem
+        password-file: backup.key
+        keep: { daily: 7 }
+        """)).backups().get("nightly");
+    assertThat(b.schedule()).isEqualTo("0 0 * * *");
+    assertThat(b.runOn()).isEqualTo(BackupConfig.RunOn.REPLICA);
+    assertThat(b.passwordFile()).isEqualTo(Path.of("/etc/tandem/backup.key"));
+  }
+
+  @Test
+  void badCron_namesTheKeyAndTheFormat() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: "99 3 * * *"
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 7 }
+        """));
+    assertThat(p.path()).isEqualTo("backups.nightly.schedule");
+    assertThat(p.message()).contains("'99 3 * * *' is not a cron expression").contains("minute hour day-of-month");
+  }
+
+  @Test
+  void unknownGroup_isNamed() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: daily
+        groups: [shop]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 7 }
+        """));
+    assertThat(p.path()).isEqualTo("backups.nightly.groups[0]");
+    assertThat(p.message()).isEqualTo("'shop' is not a group of this file; groups here: web");
+  }
+
+  @Test
+  void s3Repository_saysWhatIsSupported() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: s3://bucket/tandem
+        password-file: /k
+        keep: { daily: 7 }
+        """));
+    assertThat(p.path()).isEqualTo("backups.nightly.repository");
+    assertThat(p.message()).contains("only directory repositories are supported so far");
+  }
+
+  @Test
+  void keepNothing_isRefused() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 0 }
+        """));
+    assertThat(p.path()).isEqualTo("backups.nightly.keep");
+    assertThat(p.message()).contains("keeps nothing");
+  }
+
+  @Test
+  void misspeltKeepRule_isNamedWithSuggestion() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 7, weakly: 4 }
+        """));
+    assertThat(p).isEqualTo(new ConfigProblem("backups.nightly.keep.weakly", "unknown key 'weakly'; did you mean 'weekly'?"));
+  }
+}
