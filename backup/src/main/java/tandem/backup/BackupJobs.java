@@ -1,0 +1,174 @@
+package tandem.backup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tandem.config.BackupConfig;
+import tandem.config.FilesConfig;
+import tandem.config.GroupConfig;
+import tandem.config.ResourceConfig;
+import tandem.config.TandemConfig;
+
+/**
+ * The operations on a configured backup ({@code backups:} in tandem.yaml), shared by the CLI and
+ * the agent's scheduler: each opens the repository with the password file, takes the right lock,
+ * and does one thing.
+ */
+public final class BackupJobs {
+  private final TandemConfig config;
+  private final BackupConfig backup;
+
+  public BackupJobs(TandemConfig config, BackupConfig backup) {
+    this.config = config;
+    this.backup = backup;
+  }
+
+  public BackupConfig backup() {
+    return backup;
+  }
+
+  /** The password in {@code password-file}: its first line. */
+  public static char[] password(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new IOException("password-file " + file + " does not exist; create it with a long random password, e.g."
+          + " `head -c 32 /dev/urandom | base64 > " + file + " && chmod 600 " + file + "`, and keep a copy elsewhere:"
+          + " without it the backups cannot be read");
+    }
+    String line = text.lines().findFirst().orElse("");
+    if (line.isEmpty()) {
+      throw new IOException("password-file " + file + " is empty; put the repository's password on its first line");
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+    if (perms.contains(PosixFilePermission.OTHERS_READ)) {
+      throw new IOException("password-file " + file + " is readable by every user; `chmod 600 " + file + "` first");
+    }
+    return line.toCharArray();
+  }
+
+  /** The repository, created on first use (an empty or missing directory). */
+  public Repository open(Path where) throws IOException {
+    char[] pw = password(backup.passwordFile());
+    if (!Files.exists(where.resolve("config"))) {
+      return Repository.init(where, pw);
+    }
+    return Repository.open(where, pw);
+  }
+
+  /** The directories this backup takes: the files resources of its groups. */
+  public List<Backup.Source> sources() throws IOException {
+    List<Backup.Source> out = new ArrayList<>();
+    for (String g : backup.groups()) {
+      GroupConfig group = config.groups().get(g);
+      for (ResourceConfig r : group.resources()) {
+        if (r instanceof FilesConfig f) {
+          out.add(new Backup.Source(g, "files", f.path()));
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IOException("backup " + backup.name() + ": its groups " + backup.groups() + " have no files resource, so there"
+          + " is nothing to back up yet (databases are not backed up yet)");
+    }
+    return out;
+  }
+
+  /** What one run did, copies included. */
+  public record RunResult(Backup.Result result, List<String> copies) {}
+
+  /** Takes a snapshot, then copies it to each copy-to repository. */
+  public RunResult run(Backup.Progress progress) throws IOException {
+    Repository repo = open(backup.repository());
+    Backup.Result result;
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "backup " + backup.name())) {
+      result = new Backup(repo, progress).run(backup.name(), sources());
+    }
+    List<String> copies = new ArrayList<>();
+    for (Path to : backup.copyTo()) {
+      Repository target = open(to);
+      try (RepoLock lock = RepoLock.acquire(to, false, "copy of " + backup.name())) {
+        int n = new Copy(existing(), target).run();
+        copies.add(to + ": " + n + " snapshot(s) copied");
+      }
+    }
+    return new RunResult(result, copies);
+  }
+
+  /** The repository, which must exist already. */
+  Repository existing() throws IOException {
+    return Repository.open(backup.repository(), password(backup.passwordFile()));
+  }
+
+  public List<Repository.StoredSnapshot> list() throws IOException {
+    return existing().snapshots();
+  }
+
+  public Restore.Result restore(String snapshot, String path, Path target) throws IOException {
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore")) {
+      return new Restore(repo).run(repo.snapshot(snapshot), path, target);
+    }
+  }
+
+  public Verify.Report verify(double readDataPercent) throws IOException {
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "verify")) {
+      return new Verify(repo).run(readDataPercent, System.nanoTime());
+    }
+  }
+
+  /** Applies the keep rules; with {@code dryRun} only says what would go. */
+  public List<Retention.Decision> forget(boolean dryRun) throws IOException {
+    Repository repo = existing();
+    BackupConfig.Keep k = backup.keep();
+    Retention rules = new Retention(k.last(), k.hourly(), k.daily(), k.weekly(), k.monthly(), k.yearly());
+    try (RepoLock lock = RepoLock.acquire(repo.root(), !dryRun, "forget")) {
+      Map<String, Instant> times = new LinkedHashMap<>();
+      for (Repository.StoredSnapshot s : repo.snapshots()) {
+        if (s.snapshot().backup().equals(backup.name())) {
+          times.put(s.id(), Instant.parse(s.snapshot().time()));
+        }
+      }
+      List<Retention.Decision> d = rules.apply(times, ZoneId.systemDefault());
+      if (!dryRun) {
+        for (Retention.Decision x : d) {
+          if (!x.keep()) {
+            repo.deleteSnapshot(x.id());
+          }
+        }
+      }
+      return d;
+    }
+  }
+
+  public Prune.Result prune(boolean dryRun) throws IOException {
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), !dryRun, "prune")) {
+      return new Prune(repo).run(dryRun);
+    }
+  }
+
+  /** Copies every snapshot to the copy-to repositories (or to {@code to}); returns lines to print. */
+  public List<String> copy(List<Path> to) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (Path t : to) {
+      Repository target = open(t);
+      try (RepoLock lock = RepoLock.acquire(t, false, "copy")) {
+        out.add(t + ": " + new Copy(existing(), target).run() + " snapshot(s) copied");
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,241 @@
+package tandem.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tandem.backup.Backup;
+import tandem.backup.BackupJobs;
+import tandem.backup.Prune;
+import tandem.backup.Repository;
+import tandem.backup.Restore;
+import tandem.backup.Retention;
+import tandem.backup.Verify;
+import tandem.config.BackupConfig;
+import tandem.config.TandemConfig;
+
+/** {@code tandem backup ...}: the backups configured under {@code backups:}, run on this node. */
+@Command(name = "backup", description = "Take, list, restore, verify and prune backups (the backups: section of tandem.yaml).",
+    subcommands = {BackupCommand.Run.class, BackupCommand.ListSnapshots.class, BackupCommand.RestoreSnapshot.class,
+        BackupCommand.VerifyRepository.class, BackupCommand.Forget.class, BackupCommand.PruneRepository.class,
+        BackupCommand.CopySnapshots.class})
+final class BackupCommand implements Runnable {
+  @Override
+  public void run() {
+    picocli.CommandLine.usage(this, System.out);
+  }
+
+  /** Options every subcommand has: the config and which backup. */
+  static final class Which {
+    @Mixin ConfigOption config;
+
+    @Option(names = {"-b", "--backup"}, description = "which entry of backups: (needed when there are several)")
+    String name;
+
+    BackupJobs jobs() {
+      TandemConfig cfg = config.load();
+      if (cfg.backups().isEmpty()) {
+        throw new CliException(2, config.path() + " has no backups: section; add one, e.g.\n  backups:\n    nightly:\n"
+            + "      schedule: daily\n      groups: [web]\n      repository: /backups/tandem\n"
+            + "      password-file: /etc/tandem/backup.key\n      keep: { daily: 7, weekly: 4, monthly: 12 }");
+      }
+      BackupConfig b;
+      if (name != null) {
+        b = cfg.backups().get(name);
+        if (b == null) {
+          throw new CliException(2, "no backup '" + name + "' in " + config.path() + "; backups: " + cfg.backups().keySet());
+        }
+      } else if (cfg.backups().size() == 1) {
+        b = cfg.backups().values().iterator().next();
+      } else {
+        throw new CliException(2, "several backups are configured " + cfg.backups().keySet() + "; choose one with --backup NAME");
+      }
+      return new BackupJobs(cfg, b);
+    }
+  }
+
+  static String size(double bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < units.length - 1) {
+      bytes /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  }
+
+  @Command(name = "run", description = "Take a snapshot now of the groups' files (on this node), then copy it to copy-to.")
+  static final class Run implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Override
+    public Integer call() throws IOException {
+      BackupJobs jobs = which.jobs();
+      long t0 = System.nanoTime();
+      boolean tty = System.console() != null;
+      long[] done = {0, 0, 0};
+      BackupJobs.RunResult r = jobs.run((path, size) -> {
+        done[0]++;
+        done[1] += size;
+        long now = System.nanoTime();
+        if (tty && now - done[2] > 200_000_000L) {
+          done[2] = now;
+          double secs = (now - t0) / 1e9;
+          System.out.print(String.format(Locale.ROOT, "\r  %d files, %s, %s/s   ", done[0], size(done[1]), size(done[1] / secs)));
+          System.out.flush();
+        }
+      });
+      if (tty) {
+        System.out.println();
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      Backup.Result b = r.result();
+      System.out.printf(Locale.ROOT, "snapshot %s of %s: %d files, %s read, %s stored (new after dedup and compression), %.1f s%n",
+          b.snapshotId().substring(0, 8), jobs.backup().name(), b.files(), size(b.bytes()), size(b.bytesWritten()), secs);
+      b.skipped().forEach(s -> System.out.println("  skipped " + s));
+      r.copies().forEach(c -> System.out.println("  copy " + c));
+      return 0;
+    }
+  }
+
+  @Command(name = "list", description = "List the snapshots in the repository.")
+  static final class ListSnapshots implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Override
+    public Integer call() throws IOException {
+      List<Repository.StoredSnapshot> all = which.jobs().list();
+      List<String[]> rows = new java.util.ArrayList<>();
+      rows.add(new String[] {"ID", "TIME", "HOST", "BACKUP", "SOURCES", "FILES", "SIZE"});
+      for (Repository.StoredSnapshot s : all) {
+        var snap = s.snapshot();
+        rows.add(new String[] {s.id().substring(0, 8), snap.time(), snap.host(), snap.backup(),
+            String.join(" ", snap.sources().stream().map(x -> x.group() + ":" + x.path()).toList()),
+            Long.toString(snap.files()), size(snap.bytes())});
+      }
+      System.out.print(Table.render(rows));
+      System.out.println(all.size() + " snapshot(s)");
+      return 0;
+    }
+  }
+
+  @Command(name = "restore", description = "Restore a snapshot (or one path in it) into a new or empty directory.")
+  static final class RestoreSnapshot implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Parameters(index = "0", description = "snapshot id (or a prefix of it), or latest")
+    String snapshot;
+
+    @Parameters(index = "1", arity = "0..1", description = "a path inside the snapshot (default: everything)")
+    String path = "";
+
+    @Option(names = "--target", required = true, description = "directory to restore into (new or empty)")
+    Path target;
+
+    @Override
+    public Integer call() throws IOException {
+      long t0 = System.nanoTime();
+      Restore.Result r = which.jobs().restore(snapshot, path, target.toAbsolutePath());
+      System.out.printf(Locale.ROOT, "restored %d files, %s into %s in %.1f s%n", r.files(), size(r.bytes()), target,
+          (System.nanoTime() - t0) / 1e9);
+      return 0;
+    }
+  }
+
+  @Command(name = "verify", description = "Check the repository's structure, and read a share of its data.")
+  static final class VerifyRepository implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Option(names = "--read-data", description = "share of the packs to read whole and check, e.g. 10%% (default: none)")
+    String readData = "0";
+
+    @Override
+    public Integer call() throws IOException {
+      double pct;
+      try {
+        pct = Double.parseDouble(readData.endsWith("%") ? readData.substring(0, readData.length() - 1) : readData);
+      } catch (NumberFormatException e) {
+        throw new CliException(2, "--read-data " + readData + " is not a percentage; write e.g. 10%");
+      }
+      if (pct < 0 || pct > 100) {
+        throw new CliException(2, "--read-data " + readData + " must be between 0% and 100%");
+      }
+      Verify.Report r = which.jobs().verify(pct);
+      System.out.printf(Locale.ROOT, "checked %d snapshots, %d packs, %d blobs: every index opens, every pack is there and long"
+          + " enough, every snapshot's trees open and name only indexed blobs%n", r.snapshots(), r.packs(), r.blobs());
+      if (r.packsRead() > 0) {
+        System.out.printf(Locale.ROOT, "read %d packs whole (%s): each hashes to its name, each blob authenticates (AES-GCM) and"
+            + " holds the content its id names%n", r.packsRead(), size(r.bytesRead()));
+      }
+      if (r.unindexedPacks() > 0) {
+        System.out.println(r.unindexedPacks() + " pack(s) no index lists (an interrupted backup); `tandem backup prune` removes them");
+      }
+      r.problems().forEach(p -> System.out.println("PROBLEM: " + p));
+      System.out.println(r.ok() ? "no problems found" : r.problems().size() + " problem(s) found");
+      return r.ok() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "forget", description = "Remove the snapshots the keep: rules do not keep (restic's rules).")
+  static final class Forget implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Option(names = "--dry-run", description = "only say what would be removed")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws IOException {
+      List<Retention.Decision> d = which.jobs().forget(dryRun);
+      for (Retention.Decision x : d) {
+        System.out.println((x.keep() ? "keep   " : (dryRun ? "would remove " : "remove ")) + x.id().substring(0, 8) + " " + x.time()
+            + (x.keep() ? " (" + String.join(", ", x.reasons()) + ")" : ""));
+      }
+      long gone = d.stream().filter(x -> !x.keep()).count();
+      System.out.println((dryRun ? "would remove " : "removed ") + gone + " of " + d.size() + " snapshot(s)"
+          + (gone > 0 && !dryRun ? "; `tandem backup prune` frees their space" : ""));
+      return 0;
+    }
+  }
+
+  @Command(name = "prune", description = "Free the space of data no snapshot needs any more.")
+  static final class PruneRepository implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Option(names = "--dry-run", description = "only say what would be freed")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws IOException {
+      Prune.Result r = which.jobs().prune(dryRun);
+      System.out.printf(Locale.ROOT, "%s %s: %d pack(s) deleted, %d rewritten, %d unused blob(s), %d pack(s) of interrupted"
+          + " backups%n", dryRun ? "would free" : "freed", size(r.bytesFreed()), r.packsDeleted(), r.packsRewritten(),
+          r.blobsRemoved(), r.unindexedRemoved());
+      return 0;
+    }
+  }
+
+  @Command(name = "copy", description = "Copy the snapshots to the copy-to repositories (or --to DIR).")
+  static final class CopySnapshots implements Callable<Integer> {
+    @Mixin Which which;
+
+    @Option(names = "--to", description = "a repository directory (default: the backup's copy-to)")
+    List<Path> to;
+
+    @Override
+    public Integer call() throws IOException {
+      BackupJobs jobs = which.jobs();
+      List<Path> targets = to != null ? to : jobs.backup().copyTo();
+      if (targets.isEmpty()) {
+        throw new CliException(2, "backup " + jobs.backup().name() + " has no copy-to; add copy-to: [/mnt/offsite/tandem] or"
+            + " give --to DIR");
+      }
+      jobs.copy(targets).forEach(System.out::println);
+      return 0;
+    }
+  }
+}
