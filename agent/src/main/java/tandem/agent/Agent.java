@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tandem.api.ApiServer;
+import tandem.backup.BackupScheduler;
 import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterJoinHandler;
 import tandem.cluster.ClusterState;
@@ -28,8 +29,10 @@ import tandem.cluster.CommandResult;
 import tandem.cluster.GroupState;
 import tandem.cluster.LocalMembership;
 import tandem.cluster.Member;
+import tandem.cluster.NodeReport;
 import tandem.cluster.raft.RaftCluster;
 import tandem.cluster.raft.RaftSettings;
+import tandem.config.BackupConfig;
 import tandem.config.CheckConfig;
 import tandem.config.CheckScope;
 import tandem.config.CheckTarget;
@@ -87,6 +90,7 @@ public final class Agent implements AutoCloseable {
   private ApiServer api;
   private Generations generations;
   private FileSyncService fileSync;
+  private BackupScheduler backups;
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -171,8 +175,32 @@ public final class Agent implements AutoCloseable {
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }
+    backups = new BackupScheduler(cfg, self, this::backupRunsHere, events, java.time.Clock.systemDefaultZone());
+    backups.start();
     emit(Level.INFO, "started", "", "agent " + self + " (" + identity.id().shortForm() + ") started; transport " + listen
         + ", raft " + cfg.node().raft() + ", api " + cfg.node().api());
+  }
+
+  /**
+   * Whether this node takes backup {@code b} now: decided from the cluster state every node shares,
+   * for the backup's first group (see {@link BackupScheduler#runsHere}).
+   */
+  private boolean backupRunsHere(BackupConfig b) {
+    ClusterState s = cluster.state();
+    String group = b.groups().getFirst();
+    GroupState g = s.groups().get(group);
+    if (g == null || !g.hasPrimary()) {
+      return false;
+    }
+    List<String> replicas = new ArrayList<>();
+    for (Member m : s.members().values()) {
+      String mode = g.modeOf(m.name());
+      NodeReport r = s.report(m.name(), group);
+      if (!m.name().equals(g.primary()) && (mode.equals("active") || mode.equals("passive")) && r != null && r.passing()) {
+        replicas.add(m.name());
+      }
+    }
+    return BackupScheduler.runsHere(b.runOn(), self, g.primary(), replicas);
   }
 
   private void bootstrapCluster() {
@@ -390,6 +418,9 @@ public final class Agent implements AutoCloseable {
       api.close();
     }
     background.shutdownNow();
+    if (backups != null) {
+      backups.close();
+    }
     if (coordinator != null) {
       coordinator.close();
     }

@@ -1,0 +1,188 @@
+package tandem.backup;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import tandem.config.BackupConfig;
+import tandem.config.TandemConfig;
+import tandem.core.Event;
+import tandem.core.EventSink;
+import tandem.core.Level;
+
+/**
+ * Runs the configured backups on their schedules, on the node the cluster state designates (see
+ * {@link #runsHere}), then applies the keep rules. Every run is an event: {@code backup-done}, or
+ * {@code backup-failed} (critical, so alerts fire); a run that should have happened while this
+ * node was down is a {@code backup-missed} warning and is taken at once. What the last run did is
+ * kept under {@code data-dir/backups/<name>.last} and shown by {@link #status}.
+ */
+public final class BackupScheduler implements AutoCloseable {
+  private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  private final TandemConfig config;
+  private final String self;
+  private final Predicate<BackupConfig> designated;
+  private final EventSink events;
+  private final Clock clock;
+  private final Path stateDir;
+  private final Map<String, LastRun> last = new ConcurrentHashMap<>();
+  private volatile boolean stopped;
+  /** Counted down once the runs missed while the node was down have been looked at (for tests). */
+  final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+  private Thread thread;
+
+  /** What the newest run of a backup did on this node. */
+  public record LastRun(String backup, Instant at, boolean ok, String snapshot, long files, long bytes, long stored,
+      double seconds, String message) {}
+
+  /**
+   * @param designated tells whether this node should take a backup now (from the cluster state)
+   */
+  public BackupScheduler(TandemConfig config, String self, Predicate<BackupConfig> designated, EventSink events, Clock clock) {
+    this.config = config;
+    this.self = self;
+    this.designated = designated;
+    this.events = events;
+    this.clock = clock;
+    this.stateDir = config.node().dataDir().resolve("backups");
+  }
+
+  /**
+   * Whether a node takes a backup: with {@code run-on: primary} the group's primary does; with
+   * {@code replica}, the first (by name) healthy replica does, and the primary only when there is
+   * none, so the primary's disk and CPU are spared when they can be.
+   */
+  public static boolean runsHere(BackupConfig.RunOn runOn, String self, String primary, List<String> healthyReplicas) {
+    if (runOn == BackupConfig.RunOn.REPLICA && !healthyReplicas.isEmpty()) {
+      return healthyReplicas.stream().sorted().findFirst().orElseThrow().equals(self);
+    }
+    return self.equals(primary);
+  }
+
+  public void start() {
+    if (config.backups().isEmpty()) {
+      return;
+    }
+    thread = Thread.ofPlatform().daemon().name("backup-scheduler").start(this::loop);
+  }
+
+  public List<LastRun> status() {
+    return config.backups().keySet().stream().map(last::get).filter(java.util.Objects::nonNull).toList();
+  }
+
+  /** The next time {@code b} is due after {@code after}. */
+  static Optional<ZonedDateTime> next(BackupConfig b, ZonedDateTime after) {
+    return ExecutionTime.forCron(CRON.parse(b.schedule())).nextExecution(after);
+  }
+
+  static Optional<ZonedDateTime> previous(BackupConfig b, ZonedDateTime before) {
+    return ExecutionTime.forCron(CRON.parse(b.schedule())).lastExecution(before);
+  }
+
+  private void loop() {
+    Map<String, ZonedDateTime> due = new ConcurrentHashMap<>();
+    ZonedDateTime now = ZonedDateTime.now(clock);
+    for (BackupConfig b : config.backups().values()) {
+      Optional<Instant> done = lastSuccess(b);
+      Optional<ZonedDateTime> prev = previous(b, now);
+      if (done.isPresent() && prev.isPresent() && done.get().isBefore(prev.get().toInstant()) && designated.test(b)) {
+        events.emit(new Event(Instant.now(clock), Level.WARNING, "backup-missed", self, String.join(",", b.groups()),
+            "backup " + b.name() + " was due at " + prev.get() + " while this node was down (last success " + done.get()
+                + "); taking it now"));
+        runOnce(b);
+      }
+      next(b, now).ifPresent(t -> due.put(b.name(), t));
+    }
+    caughtUp.countDown();
+    while (!stopped) {
+      try {
+        ZonedDateTime t = ZonedDateTime.now(clock);
+        for (BackupConfig b : config.backups().values()) {
+          ZonedDateTime when = due.get(b.name());
+          if (when != null && !t.isBefore(when)) {
+            if (designated.test(b)) {
+              runOnce(b);
+            }
+            next(b, ZonedDateTime.now(clock)).ifPresent(n -> due.put(b.name(), n));
+          }
+        }
+        long sleep = due.values().stream().mapToLong(d -> Duration.between(ZonedDateTime.now(clock), d).toMillis()).min()
+            .orElse(60_000);
+        Thread.sleep(Math.max(100, Math.min(sleep, 30_000)));
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        events.emit(new Event(Instant.now(clock), Level.WARNING, "backup-failed", self, "", "the backup scheduler: " + e));
+      }
+    }
+  }
+
+  /** Takes backup {@code b} now, then forgets what its keep rules do not keep; never throws. */
+  public LastRun runOnce(BackupConfig b) {
+    String group = String.join(",", b.groups());
+    long t0 = System.nanoTime();
+    BackupJobs jobs = new BackupJobs(config, b);
+    LastRun run;
+    try {
+      BackupJobs.RunResult r = jobs.run(Backup.Progress.NONE);
+      List<Retention.Decision> d = jobs.forget(false);
+      long forgotten = d.stream().filter(x -> !x.keep()).count();
+      double s = (System.nanoTime() - t0) / 1e9;
+      Backup.Result res = r.result();
+      run = new LastRun(b.name(), Instant.now(clock), true, res.snapshotId(), res.files(), res.bytes(), res.bytesWritten(), s,
+          String.format(Locale.ROOT, "backup %s: snapshot %s, %d files, %d bytes read, %d stored, %.1f s; %d old snapshot(s)"
+              + " forgotten%s%s", b.name(), res.snapshotId().substring(0, 8), res.files(), res.bytes(), res.bytesWritten(), s,
+              forgotten, r.copies().isEmpty() ? "" : "; " + String.join("; ", r.copies()),
+              res.skipped().isEmpty() ? "" : "; skipped: " + String.join("; ", res.skipped())));
+      events.emit(new Event(Instant.now(clock), Level.INFO, "backup-done", self, group, run.message()));
+      remember(b, run);
+    } catch (IOException | RuntimeException e) {
+      double s = (System.nanoTime() - t0) / 1e9;
+      run = new LastRun(b.name(), Instant.now(clock), false, "", 0, 0, 0, s, "backup " + b.name() + " failed: " + e.getMessage());
+      events.emit(new Event(Instant.now(clock), Level.CRITICAL, "backup-failed", self, group, run.message()
+          + "; the previous snapshots are intact"));
+    }
+    last.put(b.name(), run);
+    return run;
+  }
+
+  private Optional<Instant> lastSuccess(BackupConfig b) {
+    try {
+      Path f = stateDir.resolve(b.name() + ".last");
+      return Files.exists(f) ? Optional.of(Instant.parse(Files.readString(f).trim())) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void remember(BackupConfig b, LastRun run) {
+    try {
+      Durable.write(stateDir.resolve(b.name() + ".last"), run.at().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // Only the missed-run check needs it; the next run writes it again.
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopped = true;
+    if (thread != null) {
+      thread.interrupt();
+      thread.join(10_000);
+    }
+  }
+}

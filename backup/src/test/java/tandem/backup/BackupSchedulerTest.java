@@ -1,0 +1,111 @@
+package tandem.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tandem.config.BackupConfig;
+import tandem.config.ConfigLoader;
+import tandem.config.TandemConfig;
+import tandem.core.Event;
+import tandem.core.Level;
+
+class BackupSchedulerTest {
+  @TempDir Path dir;
+  TandemConfig config;
+  final List<Event> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path www = Files.createDirectories(dir.resolve("www"));
+    Files.writeString(www.resolve("a.txt"), "alpha");
+    Path pw = Files.writeString(dir.resolve("key"), "pw\n");
+    Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+    config = ConfigLoader.parse("""
+        cluster: shop
+        node: { name: n2, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: %s }
+        groups:
+          web:
+            nodes: { n1: primary, n2: passive }
+            resources:
+              - files: { path: %s }
+        backups:
+          nightly:
+            schedule: "* * * * *"
+            groups: [web]
+            repository: %s
+            password-file: %s
+            keep: { last: 2 }
+        """.formatted(dir.resolve("data"), www, dir.resolve("repo"), pw), dir.resolve("tandem.yaml"));
+  }
+
+  @Test
+  void runOn_replicaPrefersTheFirstHealthyReplica_elseThePrimary() {
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.REPLICA, "n2", "n1", List.of("n3", "n2"))).isTrue();
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.REPLICA, "n3", "n1", List.of("n3", "n2"))).isFalse();
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.REPLICA, "n1", "n1", List.of("n3", "n2"))).isFalse();
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.REPLICA, "n1", "n1", List.of())).as("no replica: the primary").isTrue();
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.PRIMARY, "n2", "n1", List.of("n2"))).isFalse();
+    assertThat(BackupScheduler.runsHere(BackupConfig.RunOn.PRIMARY, "n1", "n1", List.of("n2"))).isTrue();
+  }
+
+  @Test
+  void aRun_isAnEvent_andTheKeepRulesApply() throws IOException {
+    BackupScheduler s = new BackupScheduler(config, "n2", b -> true, events::add, Clock.systemUTC());
+    BackupConfig b = config.backups().get("nightly");
+    for (int i = 0; i < 3; i++) {
+      assertThat(s.runOnce(b).ok()).isTrue();
+    }
+
+    assertThat(events).filteredOn(e -> e.kind().equals("backup-done")).hasSize(3);
+    assertThat(events.getLast().message()).contains("1 old snapshot(s) forgotten");
+    assertThat(new BackupJobs(config, b).list()).hasSize(2);
+    assertThat(s.status()).singleElement().satisfies(r -> assertThat(r.files()).isEqualTo(1));
+  }
+
+  @Test
+  void aFailedRun_isACriticalEvent_namingTheCause() throws IOException {
+    Files.delete(dir.resolve("key"));
+    BackupScheduler s = new BackupScheduler(config, "n2", b -> true, events::add, Clock.systemUTC());
+
+    assertThat(s.runOnce(config.backups().get("nightly")).ok()).isFalse();
+
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.level()).isEqualTo(Level.CRITICAL);
+      assertThat(e.kind()).isEqualTo("backup-failed");
+      assertThat(e.message()).contains("password-file").contains("does not exist");
+    });
+  }
+
+  @Test
+  void aRunMissedWhileTheNodeWasDown_isAWarning_andIsTakenAtStart() throws Exception {
+    Durable.write(dir.resolve("data/backups/nightly.last"), Instant.now().minusSeconds(3600).toString().getBytes());
+    try (BackupScheduler s = new BackupScheduler(config, "n2", b -> true, events::add, Clock.systemUTC())) {
+      s.start();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> events.stream().anyMatch(e -> e.kind().equals("backup-done")));
+    }
+    assertThat(events.getFirst().kind()).isEqualTo("backup-missed");
+    assertThat(events.getFirst().level()).isEqualTo(Level.WARNING);
+  }
+
+  @Test
+  void aNodeThatIsNotDesignated_takesNoBackup() throws Exception {
+    Durable.write(dir.resolve("data/backups/nightly.last"), Instant.now().minusSeconds(3600).toString().getBytes());
+    BackupScheduler s = new BackupScheduler(config, "n2", b -> false, events::add, Clock.systemUTC());
+    s.start();
+    assertThat(s.caughtUp.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    s.close();
+    assertThat(events).isEmpty();
+    assertThat(dir.resolve("repo")).doesNotExist();
+  }
+}
