@@ -25,6 +25,29 @@ public final class Verify {
     this.repo = repo;
   }
 
+  /** Adds to {@code hit} the paths under tree {@code id} whose content or listing is in {@code bad}. */
+  private void affected(String id, String path, Set<String> bad, List<String> hit) {
+    if (bad.contains(id)) {
+      hit.add(path + "/ (the directory listing)");
+      return;
+    }
+    Model.Tree tree;
+    try {
+      tree = repo.tree(id);
+    } catch (IOException e) {
+      hit.add(path + "/ (" + e.getMessage() + ")");
+      return;
+    }
+    for (Model.Node n : tree.nodes()) {
+      if (n.content() != null && n.content().stream().anyMatch(bad::contains)) {
+        hit.add(path + "/" + n.name());
+      }
+      if (n.subtree() != null) {
+        affected(n.subtree(), path + "/" + n.name(), bad, hit);
+      }
+    }
+  }
+
   /** What was checked and what is wrong. */
   public record Report(int snapshots, int packs, int blobs, int packsRead, long bytesRead, int unindexedPacks,
       List<String> problems) {
@@ -36,6 +59,7 @@ public final class Verify {
   /** Verifies; {@code readDataPercent} of the packs (0-100, at least one pack when above 0) are read whole. */
   public Report run(double readDataPercent, long seed) throws IOException {
     List<String> problems = new ArrayList<>();
+    Set<String> bad = new HashSet<>();
     Map<String, Long> packEnds = new HashMap<>();
     Map<String, List<Model.IndexBlob>> packBlobs = new HashMap<>();
     int blobs = 0;
@@ -56,9 +80,12 @@ public final class Verify {
       Path p = repo.packPath(e.getKey());
       if (!Files.exists(p)) {
         problems.add("pack " + e.getKey().substring(0, 12) + " is missing");
+        packBlobs.get(e.getKey()).forEach(b -> bad.add(b.id()));
       } else if (Files.size(p) < e.getValue()) {
         problems.add("pack " + e.getKey().substring(0, 12) + " is truncated: " + Files.size(p) + " bytes, its index needs "
             + e.getValue());
+        long size = Files.size(p);
+        packBlobs.get(e.getKey()).stream().filter(b -> b.offset() + b.length() > size).forEach(b -> bad.add(b.id()));
       }
     }
     Set<String> onDisk = new HashSet<>();
@@ -113,9 +140,24 @@ public final class Verify {
           byte[] plain = repo.crypto().open(sealed, b.id(), "blob " + b.id().substring(0, 12));
           if (!repo.crypto().id(plain, 0, plain.length).equals(b.id())) {
             problems.add("blob " + b.id().substring(0, 12) + " in pack " + pack.substring(0, 12) + " holds other content than its id");
+            bad.add(b.id());
           }
         } catch (CorruptException e) {
           problems.add(e.getMessage() + " (pack " + pack.substring(0, 12) + ")");
+          bad.add(b.id());
+        }
+      }
+    }
+    if (!bad.isEmpty()) {
+      for (Repository.StoredSnapshot snap : snapshots) {
+        List<String> hit = new ArrayList<>();
+        for (Model.Source src : snap.snapshot().sources()) {
+          affected(src.tree(), src.group() + ":" + src.path(), bad, hit);
+        }
+        if (!hit.isEmpty()) {
+          problems.add("snapshot " + snap.id().substring(0, 8) + " (" + snap.snapshot().time() + ") is damaged at: "
+              + String.join(", ", hit.subList(0, Math.min(20, hit.size()))) + (hit.size() > 20 ? " and " + (hit.size() - 20)
+              + " more" : "") + "; its other files restore");
         }
       }
     }

@@ -152,6 +152,8 @@ class BackupTest {
 
     assertThat(report.ok()).isFalse();
     assertThat(report.problems()).anyMatch(p -> p.contains("does not authenticate") || p.contains("does not hash to its name"));
+    assertThat(report.problems()).as("the damaged snapshot and file are named").anyMatch(p -> p.startsWith("snapshot "
+        + s.id().substring(0, 8)) && p.contains("is damaged at: web:" + src));
     assertThatThrownBy(() -> new Restore(Repository.open(repoDir, PASSWORD)).run(s, "", tmp.resolve("r")))
         .isInstanceOf(CorruptException.class);
   }
@@ -168,6 +170,7 @@ class BackupTest {
     Verify.Report report = new Verify(Repository.open(repoDir, PASSWORD)).run(0, 1);
 
     assertThat(report.problems()).anyMatch(p -> p.contains("is truncated"));
+    assertThat(report.problems()).anyMatch(p -> p.contains("is damaged at: web:" + src + "/"));
   }
 
   @Test
