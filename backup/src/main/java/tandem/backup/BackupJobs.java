@@ -146,6 +146,7 @@ public final class BackupJobs {
         for (Retention.Decision x : d) {
           if (!x.keep()) {
             repo.deleteSnapshot(x.id());
+            CrashPoint.reached("forget-after-deleting-a-snapshot");
           }
         }
       }

@@ -34,20 +34,47 @@ record KeyFile(
         Base64.getEncoder().encodeToString(sealed));
   }
 
+  /**
+   * Keys derived in this process, by key file and password: a scheduler or a command that opens the
+   * same repository again does not pay the memory-hard derivation each time.
+   */
+  private static final java.util.Map<String, byte[]> DERIVED = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, byte[]> eldest) {
+          return size() > 16;
+        }
+      });
+
   /** The keys, or {@link WrongPasswordException}. */
   Crypto open(char[] password) throws WrongPasswordException, CorruptException {
     if (version != 1 || !"argon2id".equals(kdf)) {
       throw new CorruptException("key file version " + version + " / kdf " + kdf + " is not known to this tandem");
     }
-    byte[] kek = derive(password, Base64.getDecoder().decode(salt), memoryKib, iterations, parallelism);
+    String cacheKey = salt + "|" + memoryKib + "|" + iterations + "|" + parallelism + "|" + fingerprint(password);
+    byte[] kek = DERIVED.get(cacheKey);
+    if (kek == null) {
+      kek = derive(password, Base64.getDecoder().decode(salt), memoryKib, iterations, parallelism);
+    }
     byte[] both;
     try {
       both = Crypto.unseal(new SecretKeySpec(kek, "AES"), Base64.getDecoder().decode(keys), "keys", "the key file");
     } catch (CorruptException e) {
       throw new WrongPasswordException();
     }
+    DERIVED.put(cacheKey, kek);
     return new Crypto(java.util.Arrays.copyOfRange(both, 0, Crypto.KEY_BYTES),
         java.util.Arrays.copyOfRange(both, Crypto.KEY_BYTES, 2 * Crypto.KEY_BYTES));
+  }
+
+  /** A SHA-256 of the password, so the cache holds no password. */
+  private static String fingerprint(char[] password) {
+    try {
+      return Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(new String(password).getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static byte[] derive(char[] password, byte[] salt, int memoryKib, int iterations, int parallelism) {

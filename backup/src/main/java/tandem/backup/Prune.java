@@ -77,21 +77,33 @@ public final class Prune {
     }
     for (Model.IndexPack p : rewrite) {
       keep.add(copy(p));
+      CrashPoint.reached("prune-after-new-pack");
     }
     if (!drop.isEmpty() || !rewrite.isEmpty() || oldIndexes.size() > 1) {
       Path fresh = repo.writeIndex(new Model.IndexFile(keep));
+      CrashPoint.reached("prune-after-new-index");
       for (Path f : oldIndexes) {
         if (!f.equals(fresh)) {
           Files.deleteIfExists(f);
+          CrashPoint.reached("prune-after-deleting-an-index");
         }
       }
       Durable.fsyncDir(repo.root().resolve("index"));
     }
+    // Packs are named by their content: a pack rewritten now can have the name of one an interrupted
+    // prune left behind, so nothing the new index lists is deleted.
+    Set<String> listed = new HashSet<>();
+    keep.forEach(p -> listed.add(p.pack()));
     for (String p : drop) {
-      Files.deleteIfExists(repo.packPath(p));
+      if (!listed.contains(p)) {
+        Files.deleteIfExists(repo.packPath(p));
+        CrashPoint.reached("prune-after-deleting-a-pack");
+      }
     }
     for (String p : unindexed) {
-      Files.deleteIfExists(repo.packPath(p));
+      if (!listed.contains(p)) {
+        Files.deleteIfExists(repo.packPath(p));
+      }
     }
     return new Result(drop.size() - rewrite.size(), rewrite.size(), removed, freed, unindexed.size());
   }

@@ -247,6 +247,7 @@ public final class Repository {
       throw new IllegalStateException(e);
     }
     Durable.write(packPath(name), bytes);
+    CrashPoint.reached("backup-after-pack");
     bytesWritten += bytes.length;
     unindexed.add(new Model.IndexPack(name, List.copyOf(packBlobs)));
     pack = new ByteArrayOutputStream();
@@ -280,6 +281,7 @@ public final class Repository {
   /** Flushes, then stores {@code s}; returns the snapshot's id. */
   String saveSnapshot(Model.Snapshot s) throws IOException {
     flush();
+    CrashPoint.reached("backup-after-index");
     String id = Durable.hex(Crypto.random(16));
     Durable.write(root.resolve("snapshots").resolve(id), crypto.seal(JSON.writeValueAsBytes(s), "snapshot"));
     return id;
