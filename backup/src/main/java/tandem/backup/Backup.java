@@ -1,7 +1,6 @@
 package tandem.backup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -11,9 +10,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import tandem.filesync.Chunker;
 
@@ -29,6 +33,10 @@ public final class Backup {
   private long files;
   private long bytes;
   private final List<String> skipped = new ArrayList<>();
+  /** Threads that hash, compress and seal chunks (zstd is the slow part, about 400 MB/s a core). */
+  static final int SEALERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private static final int AHEAD = 4 * SEALERS;
+  private final ExecutorService sealers = Executors.newFixedThreadPool(SEALERS, Thread.ofPlatform().daemon().name("backup-seal-", 0).factory());
 
   /** Told about each file stored, for a progress line. */
   public interface Progress {
@@ -50,6 +58,14 @@ public final class Backup {
 
   /** Backs up {@code sources} as one snapshot named {@code name}. */
   public Result run(String name, List<Source> sources) throws IOException {
+    try {
+      return take(name, sources);
+    } finally {
+      sealers.shutdownNow();
+    }
+  }
+
+  private Result take(String name, List<Source> sources) throws IOException {
     List<Model.Source> stored = new ArrayList<>();
     for (Source s : sources) {
       if (!Files.isDirectory(s.path(), LinkOption.NOFOLLOW_LINKS)) {
@@ -106,21 +122,39 @@ public final class Backup {
     return repo.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes)));
   }
 
-  /** The ids of a file's chunks, storing the ones the repository lacks. */
+  /**
+   * The ids of a file's chunks, storing the ones the repository lacks. The file is read once;
+   * hashing, compressing and sealing run on {@link #SEALERS} threads, a few chunks ahead, and the
+   * sealed chunks are added to the pack in file order.
+   */
   private List<String> file(Path file) throws IOException {
-    List<long[]> cuts = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    ArrayDeque<Future<Repository.Sealed>> ahead = new ArrayDeque<>();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      Chunker.chunk(ch, (offset, length, hash) -> cuts.add(new long[] {offset, length}));
-      List<String> ids = new ArrayList<>(cuts.size());
-      byte[] buf = new byte[Chunker.MAX_SIZE];
-      for (long[] c : cuts) {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) c[1]);
-        while (b.hasRemaining() && ch.read(b, c[0] + b.position()) >= 0) {
-          // until the chunk is read (a file that shrank meanwhile gives a short last chunk)
+      Chunker.chunkBytes(ch, (offset, buf, start, length) -> {
+        byte[] chunk = java.util.Arrays.copyOfRange(buf, start, start + length);
+        ahead.add(sealers.submit(() -> repo.seal(Repository.DATA, chunk, 0, chunk.length)));
+        while (ahead.size() > AHEAD) {
+          ids.add(repo.add(take(ahead.poll())));
         }
-        ids.add(repo.put(Repository.DATA, buf, 0, b.position()));
+      });
+      while (!ahead.isEmpty()) {
+        ids.add(repo.add(take(ahead.poll())));
       }
       return ids;
+    } finally {
+      ahead.forEach(f -> f.cancel(true));
+    }
+  }
+
+  private static Repository.Sealed take(Future<Repository.Sealed> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while sealing chunks");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException("sealing a chunk failed: " + e.getCause(), e.getCause());
     }
   }
 

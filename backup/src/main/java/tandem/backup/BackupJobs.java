@@ -119,6 +119,8 @@ public final class BackupJobs {
     Repository repo = existing();
     try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore")) {
       return new Restore(repo).run(repo.snapshot(snapshot), path, target);
+    } finally {
+      repo.closeReaders();
     }
   }
 

@@ -47,10 +47,10 @@ public final class Repository {
   private final Crypto crypto;
   private final Model.Config config;
   /** Every blob the index files list: id -> where. */
-  private final Map<String, Where> index = new HashMap<>();
+  private final Map<String, Where> index = new java.util.concurrent.ConcurrentHashMap<>();
   /** Blobs written by this instance and not yet in an index file. */
   private final List<Model.IndexPack> unindexed = new ArrayList<>();
-  private final Map<String, Where> pendingBlobs = new HashMap<>();
+  private final Map<String, Where> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
   private ByteArrayOutputStream pack = new ByteArrayOutputStream();
   private List<Model.IndexBlob> packBlobs = new ArrayList<>();
   private long bytesWritten;
@@ -182,20 +182,38 @@ public final class Repository {
   }
 
   String put(String type, byte[] plain, int offset, int length) throws IOException {
+    return add(seal(type, plain, offset, length));
+  }
+
+  /** A blob ready to be added: its id, and its sealed bytes unless the repository has it already. */
+  record Sealed(String type, String id, byte[] sealed) {}
+
+  /**
+   * Computes the id of {@code plain} and, if the repository lacks it, compresses and seals it.
+   * Thread-safe: backups seal on several threads and {@link #add} in order on one.
+   */
+  Sealed seal(String type, byte[] plain, int offset, int length) {
     String id = crypto.id(plain, offset, length);
     if (has(id)) {
-      return id;
+      return new Sealed(type, id, null);
     }
     byte[] bytes = offset == 0 && length == plain.length ? plain : java.util.Arrays.copyOfRange(plain, offset, offset + length);
-    byte[] sealed = crypto.seal(bytes, id);
+    return new Sealed(type, id, crypto.seal(bytes, id));
+  }
+
+  /** Appends a sealed blob to the current pack unless the repository has it; returns its id. Not thread-safe. */
+  String add(Sealed s) throws IOException {
+    if (s.sealed() == null || has(s.id())) {
+      return s.id();
+    }
     long at = pack.size();
-    pack.write(sealed);
-    packBlobs.add(new Model.IndexBlob(id, type, at, sealed.length));
-    pendingBlobs.put(id, new Where(null, type, at, sealed.length));
+    pack.write(s.sealed());
+    packBlobs.add(new Model.IndexBlob(s.id(), s.type(), at, s.sealed().length));
+    pendingBlobs.put(s.id(), new Where(null, s.type(), at, s.sealed().length));
     if (pack.size() >= PACK_BYTES) {
       finishPack();
     }
-    return id;
+    return s.id();
   }
 
   /** The plain bytes of blob {@code id}. */
@@ -212,7 +230,8 @@ public final class Repository {
       }
     }
     byte[] sealed = new byte[w.length()];
-    try (FileChannel ch = FileChannel.open(packPath(w.pack()), StandardOpenOption.READ)) {
+    try {
+      FileChannel ch = channel(w.pack());
       ByteBuffer b = ByteBuffer.wrap(sealed);
       while (b.hasRemaining()) {
         if (ch.read(b, w.offset() + b.position()) < 0) {
@@ -228,6 +247,43 @@ public final class Repository {
       throw new CorruptException("blob " + id.substring(0, 12) + " decrypts to other content than its id says");
     }
     return plain;
+  }
+
+  /** Packs open for reading: a restore reads many blobs from each, in order. */
+  private final Map<String, FileChannel> open = new java.util.LinkedHashMap<>(8, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, FileChannel> eldest) {
+      if (size() > 8) {
+        try {
+          eldest.getValue().close();
+        } catch (IOException e) {
+          // only read from it
+        }
+        return true;
+      }
+      return false;
+    }
+  };
+
+  private synchronized FileChannel channel(String pack) throws IOException {
+    FileChannel ch = open.get(pack);
+    if (ch == null) {
+      ch = FileChannel.open(packPath(pack), StandardOpenOption.READ);
+      open.put(pack, ch);
+    }
+    return ch;
+  }
+
+  /** Closes the packs kept open for reading. */
+  public synchronized void closeReaders() {
+    for (FileChannel ch : open.values()) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // only read from it
+      }
+    }
+    open.clear();
   }
 
   Path packPath(String pack) {

@@ -25,6 +25,44 @@ public final class Verify {
     this.repo = repo;
   }
 
+  /** What reading one pack found: bytes read (-1 if absent), problems, damaged blob ids. */
+  private record PackCheck(long bytes, List<String> problems, Set<String> bad) {}
+
+  /** Reads a pack whole: its hash must be its name; each blob must authenticate and match its id. */
+  private PackCheck readPack(String pack, List<Model.IndexBlob> blobs) throws IOException {
+    Path p = repo.packPath(pack);
+    List<String> problems = new ArrayList<>();
+    Set<String> bad = new HashSet<>();
+    if (!Files.exists(p)) {
+      return new PackCheck(-1, problems, bad); // reported with the structure
+    }
+    byte[] all = Files.readAllBytes(p);
+    try {
+      if (!Durable.hex(MessageDigest.getInstance("SHA-256").digest(all)).equals(pack)) {
+        problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed on disk");
+      }
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (Model.IndexBlob b : blobs) {
+      if (b.offset() + b.length() > all.length) {
+        continue; // truncated: reported with the structure
+      }
+      byte[] sealed = java.util.Arrays.copyOfRange(all, (int) b.offset(), (int) b.offset() + b.length());
+      try {
+        byte[] plain = repo.crypto().open(sealed, b.id(), "blob " + b.id().substring(0, 12));
+        if (!repo.crypto().id(plain, 0, plain.length).equals(b.id())) {
+          problems.add("blob " + b.id().substring(0, 12) + " in pack " + pack.substring(0, 12) + " holds other content than its id");
+          bad.add(b.id());
+        }
+      } catch (CorruptException e) {
+        problems.add(e.getMessage() + " (pack " + pack.substring(0, 12) + ")");
+        bad.add(b.id());
+      }
+    }
+    return new PackCheck(all.length, problems, bad);
+  }
+
   /** Adds to {@code hit} the paths under tree {@code id} whose content or listing is in {@code bad}. */
   private void affected(String id, String path, Set<String> bad, List<String> hit) {
     if (bad.contains(id)) {
@@ -116,36 +154,29 @@ public final class Verify {
     int toRead = readDataPercent <= 0 ? 0 : (int) Math.max(1, Math.ceil(packs.size() * readDataPercent / 100.0));
     long bytesRead = 0;
     int read = 0;
-    for (String pack : packs.subList(0, Math.min(toRead, packs.size()))) {
-      Path p = repo.packPath(pack);
-      if (!Files.exists(p)) {
-        continue; // reported above
+    List<String> chosen = packs.subList(0, Math.min(toRead, packs.size()));
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon().name("verify-", 0).factory())) {
+      List<java.util.concurrent.Future<PackCheck>> checks = new ArrayList<>();
+      for (String pack : chosen) {
+        checks.add(pool.submit(() -> readPack(pack, packBlobs.get(pack))));
       }
-      byte[] all = Files.readAllBytes(p);
-      bytesRead += all.length;
-      read++;
-      try {
-        if (!Durable.hex(MessageDigest.getInstance("SHA-256").digest(all)).equals(pack)) {
-          problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed on disk");
-        }
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-      for (Model.IndexBlob b : packBlobs.get(pack)) {
-        if (b.offset() + b.length() > all.length) {
-          continue; // truncated: reported above
-        }
-        byte[] sealed = java.util.Arrays.copyOfRange(all, (int) b.offset(), (int) b.offset() + b.length());
+      for (var f : checks) {
+        PackCheck c;
         try {
-          byte[] plain = repo.crypto().open(sealed, b.id(), "blob " + b.id().substring(0, 12));
-          if (!repo.crypto().id(plain, 0, plain.length).equals(b.id())) {
-            problems.add("blob " + b.id().substring(0, 12) + " in pack " + pack.substring(0, 12) + " holds other content than its id");
-            bad.add(b.id());
-          }
-        } catch (CorruptException e) {
-          problems.add(e.getMessage() + " (pack " + pack.substring(0, 12) + ")");
-          bad.add(b.id());
+          c = f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while verifying");
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
+        if (c.bytes() >= 0) {
+          read++;
+          bytesRead += c.bytes();
+        }
+        problems.addAll(c.problems());
+        bad.addAll(c.bad());
       }
     }
     if (!bad.isEmpty()) {

@@ -118,6 +118,29 @@ public final class Chunker {
     }
   }
 
+  /** Receives the bytes of each chunk, in order; {@code buf} is reused after the call returns. */
+  @FunctionalInterface
+  public interface ChunkBytesConsumer {
+    void chunk(long offset, byte[] buf, int start, int length) throws IOException;
+  }
+
+  /**
+   * Reads {@code in} to its end and gives each chunk's bytes to {@code consumer}, on the calling
+   * thread, without hashing them (for callers that hash them their own way, like backups). Cuts
+   * exactly where {@link #chunk} cuts. Returns the number of bytes read; does not close {@code in}.
+   */
+  public static long chunkBytes(ReadableByteChannel in, ChunkBytesConsumer consumer) throws IOException {
+    return cutAll(in, new Batch(), (full, tail) -> {
+      int start = 0;
+      for (int i = 0; i < full.count; i++) {
+        consumer.chunk(full.offset + start, full.buf, start, full.lengths[i]);
+        start += full.lengths[i];
+      }
+      System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
+      return full;
+    });
+  }
+
   /** Passes a batch of cut chunks on and returns the buffer to fill next, holding the uncut tail. */
   @FunctionalInterface
   interface HandOff {

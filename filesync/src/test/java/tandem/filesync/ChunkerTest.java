@@ -37,6 +37,21 @@ class ChunkerTest {
   }
 
   @Test
+  void chunkBytes_cutsWhereChunkCuts_andGivesTheBytes() throws IOException {
+    byte[] data = random(9 * 1024 * 1024 + 123, 7);
+    List<long[]> hashed = new ArrayList<>();
+    Chunker.chunk(Channels.newChannel(new java.io.ByteArrayInputStream(data)), (offset, length, hash) -> hashed.add(new long[] {offset, length}));
+    List<long[]> plain = new ArrayList<>();
+    java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+    Chunker.chunkBytes(Channels.newChannel(new java.io.ByteArrayInputStream(data)), (offset, buf, start, length) -> {
+      plain.add(new long[] {offset, length});
+      joined.write(buf, start, length);
+    });
+    assertThat(plain).usingElementComparator((a, b) -> java.util.Arrays.equals(a, b) ? 0 : 1).isEqualTo(hashed);
+    assertThat(joined.toByteArray()).isEqualTo(data);
+  }
+
+  @Test
   void sameContent_sameChunks_whateverTheReadSizes() throws IOException {
     byte[] data = random(3 * 1024 * 1024 + 12345, 1);
     List<ChunkRef> whole = collect(channel(data));

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Backup benchmark (issue 5): tandem's backups side by side with restic and borg (apt-get install
+# restic borgbackup) on one generated dataset, in one run.
+#
+# Dataset (bench/lib/backupdata.py): SIZE_MIB (2048) MiB in FILES (30000) files: small text-like
+# files that compress and a few big binary ones; then CHANGE_PCT (1) % of the bytes overwritten
+# in place. For each tool: first backup, second backup after the change, full restore of the
+# latest snapshot, full verify reading all data (tandem backup verify --read-data 100%, restic
+# check --read-data, borg check --verify-data), repository size after each backup, peak RSS of
+# each step (GNU time). Each step starts with `sync` and dropped page caches when DROP_CACHES=1.
+# Every tool encrypts; compression: tandem zstd 3, restic --compression auto (repository v2),
+# borg lz4 (its default) and zstd,3 as a second variant.
+# Environment: TOOLS ("tandem restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0),
+# SKIP_BUILD=1, BENCH_OUT=file (append the JSON line), KEEP_DIR=1.
+# Output: a human table, ratios against restic, and one line starting with "BENCH_JSON ".
+set -euo pipefail
+TOOLS="${TOOLS:-tandem restic borg}"
+SIZE_MIB="${SIZE_MIB:-2048}"
+FILES="${FILES:-30000}"
+CHANGE_PCT="${CHANGE_PCT:-1}"
+DROP_CACHES="${DROP_CACHES:-0}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repo/dev/find-jdk.sh"
+source "$repo/dev/jvm-opts.sh"
+jar="$repo/cli/target/tandem.jar"
+tmp="$(mktemp -d /tmp/tandem-bench-backup.XXXXXX)"
+cleanup() { [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+results="$tmp/results.tsv"; : >"$results"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  (cd "$repo" && JAVA_HOME="$TANDEM_JDK" mvn -q -B -o -DskipTests package >&2) || (cd "$repo" && JAVA_HOME="$TANDEM_JDK" mvn -q -B -DskipTests package >&2)
+fi
+
+data="$tmp/data"; mkdir -p "$data"
+log "making $SIZE_MIB MiB in $FILES files"
+python3 "$repo/bench/lib/backupdata.py" make "$data" "$SIZE_MIB" "$FILES" 1
+bytes=$(du -sb "$data" | cut -f1)
+pw="$tmp/pw"; head -c 24 /dev/urandom | base64 >"$pw"; chmod 600 "$pw"
+export RESTIC_PASSWORD_FILE="$pw" BORG_PASSPHRASE="$(cat "$pw")"
+
+quiet=(--enable-native-access=ALL-UNNAMED)
+[ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && quiet+=(--sun-misc-unsafe-memory-access=allow)
+# A script, not a function: GNU time runs programs.
+printf '#!/bin/sh\nexec %q %s -jar %q "$@"\n' "$TANDEM_JDK/bin/java" "${quiet[*]} ${TANDEM_AGENT_JVM[*]}" "$jar" >"$tmp/tandem"
+chmod +x "$tmp/tandem"
+tandem="$tmp/tandem"
+
+prep() { sync; if [ "$DROP_CACHES" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches; fi; }
+# step TOOL VARIANT STEP REPO_DIR -- command...: times the command, records seconds, peak RSS, repo size.
+step() {
+  local tool=$1 variant=$2 name=$3 rdir=$4; shift 5
+  prep
+  local t0 t1 rss
+  t0=$(date +%s.%N)
+  /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/$tool-$variant-$name.log" 2>&1 || { log "$tool $variant $name FAILED: $(tail -3 "$tmp/$tool-$variant-$name.log")"; return 1; }
+  t1=$(date +%s.%N)
+  rss=$(tail -1 "$tmp/rss")
+  local size; size=$(du -sb "$rdir" | cut -f1)
+  local secs; secs=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a-b}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$variant" "$name" "$secs" "$rss" "$size" >>"$results"
+  log "$tool ($variant) $name: $secs s, peak RSS $((rss / 1024)) MiB, repository $((size / 1048576)) MiB"
+}
+
+run_tool() {
+  local tool=$1 variant=$2
+  local rdir="$tmp/repo-$tool-$variant" out="$tmp/restore-$tool-$variant"
+  rm -rf "$rdir" "$out"
+  case "$tool" in
+    tandem)
+      cat >"$tmp/tandem.yaml" <<YAML
+cluster: bench
+node: { name: n1, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: $tmp/tandem-data }
+groups:
+  web:
+    nodes: { n1: primary }
+    resources:
+      - files: { path: $data }
+backups:
+  bench:
+    schedule: daily
+    groups: [web]
+    repository: $rdir
+    password-file: $pw
+    keep: { last: 10 }
+YAML
+      step tandem "$variant" first "$rdir" -- "$tandem" backup run -c "$tmp/tandem.yaml"
+      python3 "$repo/bench/lib/backupdata.py" change "$data" "$CHANGE_PCT" 2
+      step tandem "$variant" second "$rdir" -- "$tandem" backup run -c "$tmp/tandem.yaml"
+      step tandem "$variant" restore "$rdir" -- "$tandem" backup restore latest --target "$out" -c "$tmp/tandem.yaml"
+      step tandem "$variant" verify "$rdir" -- "$tandem" backup verify --read-data 100% -c "$tmp/tandem.yaml"
+      out="$out"
+      ;;
+    restic)
+      restic init -q -r "$rdir" --repository-version 2 >/dev/null
+      step restic "$variant" first "$rdir" -- restic -q -r "$rdir" backup --compression auto "$data"
+      python3 "$repo/bench/lib/backupdata.py" change "$data" "$CHANGE_PCT" 2
+      step restic "$variant" second "$rdir" -- restic -q -r "$rdir" backup --compression auto "$data"
+      step restic "$variant" restore "$rdir" -- restic -q -r "$rdir" restore latest --target "$out"
+      step restic "$variant" verify "$rdir" -- restic -q -r "$rdir" check --read-data
+      out="$out$data"
+      ;;
+    borg)
+      borg init -e repokey-blake2 "$rdir" >/dev/null 2>&1
+      local comp=lz4; [ "$variant" = zstd3 ] && comp=zstd,3
+      step borg "$variant" first "$rdir" -- borg create --compression "$comp" "$rdir::one" "$data"
+      python3 "$repo/bench/lib/backupdata.py" change "$data" "$CHANGE_PCT" 2
+      step borg "$variant" second "$rdir" -- borg create --compression "$comp" "$rdir::two" "$data"
+      mkdir -p "$out"
+      step borg "$variant" restore "$rdir" -- bash -c "cd '$out' && borg extract '$rdir::two'"
+      step borg "$variant" verify "$rdir" -- borg check --verify-data "$rdir"
+      out="$out$data"
+      ;;
+  esac
+  if diff -rq "$data" "$out" >/dev/null; then log "$tool ($variant): restore identical"; else log "$tool ($variant): RESTORE DIFFERS"; fi
+  # Every tool starts from the same dataset.
+  rm -rf "$data"; mkdir -p "$data"; python3 "$repo/bench/lib/backupdata.py" make "$data" "$SIZE_MIB" "$FILES" 1
+  rm -rf "$out"
+}
+
+for t in $TOOLS; do
+  case "$t" in
+    tandem) run_tool tandem zstd3 ;;
+    restic) command -v restic >/dev/null && run_tool restic auto || log "restic not installed: skipped" ;;
+    borg) if command -v borg >/dev/null; then run_tool borg lz4; run_tool borg zstd3; else log "borg not installed: skipped"; fi ;;
+  esac
+done
+
+python3 - "$results" "$bytes" "$SIZE_MIB" "$FILES" "$CHANGE_PCT" <<'PY'
+import json, sys, datetime, collections
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+data_bytes = int(sys.argv[2])
+res = collections.OrderedDict()
+for tool, variant, step, secs, rss, size in rows:
+    res.setdefault((tool, variant), {})[step] = {"s": float(secs), "rss_mib": int(rss) / 1024, "repo_mib": int(size) / 1048576}
+print("%-16s %10s %10s %10s %10s %10s %10s %9s" % ("tool", "first MB/s", "second s", "restore s", "verify s", "repo MiB", "repo2 MiB", "peak MiB"))
+for (tool, variant), st in res.items():
+    f = st.get("first", {}); s2 = st.get("second", {})
+    print("%-16s %10.0f %10.2f %10.2f %10.2f %10.0f %10.0f %9.0f" % (tool + "/" + variant, data_bytes / f.get("s", float("nan")) / 1e6,
+          s2.get("s", float("nan")), st.get("restore", {}).get("s", float("nan")), st.get("verify", {}).get("s", float("nan")),
+          f.get("repo_mib", float("nan")), s2.get("repo_mib", float("nan")), max(x["rss_mib"] for x in st.values())))
+r = res.get(("restic", "auto")); t = res.get(("tandem", "zstd3"))
+if r and t:
+    print("tandem vs restic: first backup %.2fx faster, second %.2fx, restore %.2fx, verify %.2fx; repository %.2fx restic's" % (
+        r["first"]["s"] / t["first"]["s"], r["second"]["s"] / t["second"]["s"], r["restore"]["s"] / t["restore"]["s"],
+        r["verify"]["s"] / t["verify"]["s"], t["second"]["repo_mib"] / r["second"]["repo_mib"]))
+print("BENCH_JSON " + json.dumps({"bench": "backup", "date": datetime.datetime.utcnow().isoformat() + "Z", "size_mib": int(sys.argv[3]),
+      "files": int(sys.argv[4]), "change_pct": float(sys.argv[5]), "data_bytes": data_bytes,
+      "results": {"%s/%s" % k: v for k, v in res.items()}}))
+PY
