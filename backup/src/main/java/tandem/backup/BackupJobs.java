@@ -131,6 +131,14 @@ public final class BackupJobs {
     }
   }
 
+  /** Restores a sample of the latest snapshot's files into a scratch directory and checks them. */
+  public RestoreTest.Report restoreTest(int sample) throws IOException {
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore test")) {
+      return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime());
+    }
+  }
+
   /** Applies the keep rules; with {@code dryRun} only says what would go. */
   public List<Retention.Decision> forget(boolean dryRun) throws IOException {
     Repository repo = existing();

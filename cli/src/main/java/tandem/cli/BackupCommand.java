@@ -14,6 +14,7 @@ import tandem.backup.BackupJobs;
 import tandem.backup.Prune;
 import tandem.backup.Repository;
 import tandem.backup.Restore;
+import tandem.backup.RestoreTest;
 import tandem.backup.Retention;
 import tandem.backup.Verify;
 import tandem.config.BackupConfig;
@@ -154,6 +155,10 @@ final class BackupCommand implements Runnable {
     @Option(names = "--read-data", description = "share of the packs to read whole and check, e.g. 10%% (default: none)")
     String readData = "0";
 
+    @Option(names = "--restore-test", arity = "0..1", fallbackValue = "20",
+        description = "also restore N files (default 20) of the latest snapshot into a scratch directory and check them")
+    Integer restoreTest;
+
     @Override
     public Integer call() throws IOException {
       double pct;
@@ -175,9 +180,18 @@ final class BackupCommand implements Runnable {
       if (r.unindexedPacks() > 0) {
         System.out.println(r.unindexedPacks() + " pack(s) no index lists (an interrupted backup); `tandem backup prune` removes them");
       }
-      r.problems().forEach(p -> System.out.println("PROBLEM: " + p));
-      System.out.println(r.ok() ? "no problems found" : r.problems().size() + " problem(s) found");
-      return r.ok() ? 0 : 1;
+      List<String> problems = new java.util.ArrayList<>(r.problems());
+      if (restoreTest != null) {
+        RestoreTest.Report t = which.jobs().restoreTest(restoreTest);
+        System.out.printf(Locale.ROOT, "restore test: %d files (%s) of snapshot %s restored into a scratch directory; each has its"
+            + " recorded size and cuts into exactly its recorded chunks; %d of them are unchanged on disk since and are byte"
+            + " for byte the live files%n", t.files(), size(t.bytes()), t.snapshot().substring(0, 8), t.comparedWithLive());
+        System.out.println("restore test: databases are not backed up yet, so none was restored");
+        problems.addAll(t.problems());
+      }
+      problems.forEach(p -> System.out.println("PROBLEM: " + p));
+      System.out.println(problems.isEmpty() ? "no problems found" : problems.size() + " problem(s) found");
+      return problems.isEmpty() ? 0 : 1;
     }
   }
 

@@ -39,6 +39,11 @@ class BackupCommandTest extends BackupFixture {
     Run verify = tandem("backup", "verify", "--read-data", "100%");
     assertThat(verify.code()).as(verify.out()).isZero();
     assertThat(verify.out()).contains("no problems found").contains("each blob authenticates");
+
+    Run restoreTest = tandem("backup", "verify", "--restore-test");
+    assertThat(restoreTest.code()).as(restoreTest.out()).isZero();
+    assertThat(restoreTest.out()).contains("restore test: 2 files").contains("2 of them are unchanged on disk since and are byte"
+        + " for byte the live files");
   }
 
   @Test
