@@ -56,6 +56,7 @@ public final class ConfigLoader {
     if (node != null) {
       ConfigValidator.witness(node, groups, top.problems());
       ConfigValidator.files(node, groups, top.problems());
+      ConfigValidator.postgres(node, groups, top.problems());
     }
     return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file) : null;
   }
