@@ -35,6 +35,7 @@ import tandem.config.CheckScope;
 import tandem.config.CheckTarget;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
+import tandem.config.PostgresConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.TandemConfig;
 import tandem.core.Event;
@@ -43,6 +44,14 @@ import tandem.core.Level;
 import tandem.core.Mode;
 import tandem.core.NodeId;
 import tandem.core.Ticker;
+import tandem.db.DatabaseFactsService;
+import tandem.db.DbException;
+import tandem.db.DbStatus;
+import tandem.db.ReplicatedDatabase;
+import tandem.db.UpstreamClient;
+import tandem.db.postgres.PgBin;
+import tandem.db.postgres.PostgresEngine;
+import tandem.db.postgres.PostgresSettings;
 import tandem.failover.FailoverCoordinator;
 import tandem.failover.LeaseTiming;
 import tandem.failover.LocalGroup;
@@ -88,6 +97,8 @@ public final class Agent implements AutoCloseable {
   private Generations generations;
   private FileSyncService fileSync;
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private DatabaseFactsService dbFacts;
+  private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
@@ -152,9 +163,10 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
+    dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster), events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
-            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync));
+            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     groups = localGroups();
@@ -167,7 +179,8 @@ public final class Agent implements AutoCloseable {
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
-        events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList()));
+        events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList(),
+        this::databaseStatus));
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }
@@ -208,6 +221,7 @@ public final class Agent implements AutoCloseable {
   private LocalGroup localGroup(GroupConfig g) throws IOException {
     List<Resource> resources = new ArrayList<>();
     int filesResources = 0;
+    int dbResources = 0;
     List<CheckConfig> serviceChecks = new ArrayList<>();
     List<CheckConfig> nodeChecks = new ArrayList<>();
     for (var r : g.resources()) {
@@ -216,6 +230,12 @@ public final class Agent implements AutoCloseable {
             new ClusterPeers(self, cluster), this::peerChannel, events, fileSync);
         dirs.add(dir);
         resources.add(new FilesResource(dir));
+      }
+      if (r instanceof PostgresConfig p) {
+        ReplicatedDatabase db = postgres(g.name(), dbResources++, p);
+        databases.add(db);
+        dbFacts.register(g.name(), dbResources - 1, db);
+        resources.add(new DatabaseResource(db));
       }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
@@ -231,6 +251,39 @@ public final class Agent implements AutoCloseable {
     HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
     HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
     return new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+  }
+
+  /** The {@code index}-th database of a group: PostgreSQL, following the group's primary until it is promoted here. */
+  private ReplicatedDatabase postgres(String group, int index, PostgresConfig p) throws IOException {
+    Path data = cfg.node().dataDir();
+    Path bin;
+    try {
+      bin = PgBin.find(p.bin());
+    } catch (DbException e) {
+      throw new IOException("group " + group + ": " + e.getMessage(), e);
+    }
+    String host = cfg.node().listen().host();
+    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, p.parameters(),
+        data.resolve("postgres").resolve(group + "-" + index + ".secrets"), identity.certificatePem(),
+        Files.readString(data.resolve("node.key")));
+    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
+        new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
+        .start();
+  }
+
+  private List<DbStatus> databaseStatus() {
+    return databases.stream().map(ReplicatedDatabase::status).toList();
+  }
+
+  /** A mutual-TLS channel to a member's transport server by name, pinned to its node ID. */
+  private io.grpc.Channel memberChannel(String name) {
+    Member m = cluster.state().members().get(name);
+    if (m == null) {
+      throw new IllegalStateException(name + " is not a member of this cluster");
+    }
+    tandem.config.HostPort at = tandem.config.HostPort.parse(m.listen());
+    return peerClients.computeIfAbsent(name + "@" + at.host() + ":" + at.port(),
+        k -> TransportClient.connect(at.host(), at.port(), identity, pinned.trustManager("database facts"))).channel();
   }
 
   /** A mutual-TLS channel to a peer's transport server, made once per address and kept. */
@@ -398,6 +451,7 @@ public final class Agent implements AutoCloseable {
       g.close();
     }
     dirs.forEach(ReplicatedDir::close);
+    databases.forEach(ReplicatedDatabase::close);
     peerClients.values().forEach(TransportClient::close);
     if (watchdog != null) {
       watchdog.close();

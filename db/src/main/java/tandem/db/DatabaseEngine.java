@@ -55,6 +55,9 @@ public interface DatabaseEngine {
   /** The connection facts replicas need, with this node as their upstream. */
   Upstream asUpstream(String node, String host, long epoch) throws DbException;
 
+  /** Keeps the credentials a replica received from its primary (it needs them to watch its own server). */
+  void keepCredentials(Upstream upstream) throws DbException;
+
   /** Makes sure each named replica has its own replication slot here (a primary only). */
   void ensureSlots(List<String> replicas) throws DbException;
 

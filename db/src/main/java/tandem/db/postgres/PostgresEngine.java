@@ -351,8 +351,8 @@ public final class PostgresEngine implements DatabaseEngine {
     }
   }
 
-  /** Keeps the passwords a replica received from its primary (it needs the admin one to watch its own server). */
-  public void keepSecrets(Upstream u) throws DbException {
+  @Override
+  public void keepCredentials(Upstream u) throws DbException {
     try {
       PgSecrets have = PgSecrets.read(s.secrets());
       PgSecrets now = new PgSecrets(u.replicationPassword(), u.adminPassword());

@@ -33,7 +33,7 @@ class PgReplicationTest {
 
       Rejoin r = n2.rejoin(PgNodes.upstream(n1, "n1", 1), "1-test");
       assertThat(r.how()).isEqualTo(Rejoin.How.CLONED);
-      n2.keepSecrets(PgNodes.upstream(n1, "n1", 1));
+      n2.keepCredentials(PgNodes.upstream(n1, "n1", 1));
       exec(n1, "INSERT INTO t VALUES (2, 'after the clone')");
 
       await("row 2 reaches n2").atMost(WAIT).ignoreExceptions().until(() -> count(n2, "SELECT count(*) FROM t") == 2);
@@ -67,8 +67,8 @@ class PgReplicationTest {
       exec(n1, "CREATE TABLE t (id int PRIMARY KEY, note text)", "INSERT INTO t SELECT g, 'common' FROM generate_series(1, 100) g");
       n2.rejoin(PgNodes.upstream(n1, "n1", 1), "1-a");
       n3.rejoin(PgNodes.upstream(n1, "n1", 1), "1-b");
-      n2.keepSecrets(PgNodes.upstream(n1, "n1", 1));
-      n3.keepSecrets(PgNodes.upstream(n1, "n1", 1));
+      n2.keepCredentials(PgNodes.upstream(n1, "n1", 1));
+      n3.keepCredentials(PgNodes.upstream(n1, "n1", 1));
       await("both replicas have the 100 rows").atMost(WAIT).ignoreExceptions()
           .until(() -> count(n2, "SELECT count(*) FROM t") == 100 && count(n3, "SELECT count(*) FROM t") == 100);
 

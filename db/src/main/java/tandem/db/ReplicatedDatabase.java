@@ -1,0 +1,264 @@
+package tandem.db;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tandem.core.Event;
+import tandem.core.EventSink;
+import tandem.core.Level;
+
+/**
+ * A group's database on this node, kept in the role the cluster gives the node. As primary (between
+ * {@link #becomePrimary} and {@link #stepDown}, called by the group's resource chain) it accepts
+ * writes and keeps a replication slot for each other data node. Otherwise, once a second, it
+ * follows the group's current primary: it asks that node for the connection facts under the
+ * current epoch and (re)starts the server as its replica; after a change of primary it rejoins,
+ * which rewinds or re-clones data that went past the new primary's history (kept aside, reported).
+ *
+ * <p>Every operation on the engine runs under this object's lock, so the follower and a promotion
+ * never act at once.
+ */
+public final class ReplicatedDatabase implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicatedDatabase.class);
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final String self;
+  private final String group;
+  private final int resource;
+  private final DatabaseEngine engine;
+  private final DbPeers peers;
+  private final UpstreamSource upstreams;
+  private final EventSink events;
+  private final Path roleFile;
+  private final String host;
+  private final ScheduledExecutorService follower;
+  private volatile long primaryEpoch;
+  private volatile long followingEpoch;
+  private volatile String lastProblem = "";
+  private volatile boolean closed;
+  private long slotsCheckedNanos;
+
+  /**
+   * @param roleFile where the node's last database role is kept (in tandem's data dir)
+   * @param host the address replicas reach this node's database at
+   */
+  public ReplicatedDatabase(String self, String group, int resource, DatabaseEngine engine, DbPeers peers,
+      UpstreamSource upstreams, EventSink events, Path roleFile, String host) {
+    this.self = self;
+    this.group = group;
+    this.resource = resource;
+    this.engine = engine;
+    this.peers = peers;
+    this.upstreams = upstreams;
+    this.events = events;
+    this.roleFile = roleFile;
+    this.host = host;
+    this.follower = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        .name("db-follower-" + group + "-" + resource).factory());
+  }
+
+  /** Starts following the group's primary whenever this node is not it. */
+  public ReplicatedDatabase start() {
+    follower.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+    return this;
+  }
+
+  public DatabaseEngine engine() {
+    return engine;
+  }
+
+  public String describe() {
+    return engine.describe();
+  }
+
+  /**
+   * Makes this node's database the group's writable primary under {@code epoch}: bootstraps it on
+   * the group's very first start, promotes a replica, or starts a primary's data again.
+   */
+  public synchronized void becomePrimary(long epoch) throws DbException {
+    if (primaryEpoch == epoch && engine.running()) {
+      return;
+    }
+    DbRole last = readRole();
+    switch (engine.localRole()) {
+      case EMPTY -> {
+        if (last != null || epoch > 1) {
+          throw new DbException(self + " has no copy of the database of " + group + " (epoch " + epoch + "); it cannot"
+              + " become primary before it has cloned one from a primary");
+        }
+        engine.bootstrap();
+        engine.startPrimary();
+        emit(Level.WARNING, "db-bootstrapped", "created a new database for " + group + ": " + engine.describe());
+      }
+      case PRIMARY -> {
+        if (last != null && last.primary() && last.epoch() < epoch - 1) {
+          emit(Level.WARNING, "db-restarted", "starting " + engine.describe() + " as primary under epoch " + epoch
+              + " with the data it had as primary under epoch " + last.epoch() + "; anything a primary of the epochs"
+              + " in between wrote is not in it");
+        }
+        if (last == null && !engine.running()) {
+          engine.bootstrap();
+        }
+        engine.startPrimary();
+      }
+      case REPLICA -> {
+        engine.promote();
+        emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
+      }
+    }
+    writeRole(new DbRole(true, epoch));
+    primaryEpoch = epoch;
+    followingEpoch = 0;
+    ensureSlots();
+  }
+
+  /** Stops the server: this node no longer holds the group (demoted, or its lease lapsed). */
+  public synchronized void stepDown() throws DbException {
+    primaryEpoch = 0;
+    followingEpoch = 0;
+    engine.stop();
+  }
+
+  /** The connection facts for replicas, while this node's server runs as primary under {@code epoch}. */
+  public Optional<Upstream> facts(long epoch) throws DbException {
+    if (primaryEpoch != epoch || !engine.running()) {
+      return Optional.empty();
+    }
+    return Optional.of(engine.asUpstream(self, host, epoch));
+  }
+
+  /** The database's state for status and metrics. */
+  public DbStatus status() {
+    return engine.status().of(group, resource);
+  }
+
+  /** Why the follower could not follow the primary last time, or "". */
+  public String problem() {
+    return lastProblem;
+  }
+
+  private void tick() {
+    try {
+      follow();
+    } catch (RuntimeException e) {
+      LOG.error("database follower of {} failed; please report it as a bug", group, e);
+    }
+  }
+
+  synchronized void follow() {
+    if (closed) {
+      return;
+    }
+    if (primaryEpoch != 0) {
+      if (System.nanoTime() - slotsCheckedNanos > TimeUnit.SECONDS.toNanos(10)) {
+        ensureSlots();
+      }
+      return;
+    }
+    Optional<DbPeers.Primary> p = peers.primary(group);
+    if (p.isEmpty() || p.get().name().equals(self)) {
+      return;
+    }
+    if (followingEpoch == p.get().epoch() && engine.running()) {
+      return;
+    }
+    try {
+      Upstream u = upstreams.fetch(group, resource, p.get());
+      engine.keepCredentials(u);
+      DbRole last = readRole();
+      if (last != null && !last.primary() && last.epoch() == u.epoch() && engine.localRole() == DatabaseEngine.LocalRole.REPLICA) {
+        if (!engine.running()) {
+          engine.startReplica(u);
+        }
+        emit(Level.INFO, "db-following", engine.describe() + " streams from " + u.node() + " (epoch " + u.epoch() + ")");
+      } else {
+        rejoin(u);
+      }
+      writeRole(new DbRole(false, u.epoch()));
+      followingEpoch = u.epoch();
+      lastProblem = "";
+    } catch (DbException e) {
+      if (!e.getMessage().equals(lastProblem)) {
+        emit(Level.WARNING, "db-follow-failed", "cannot follow " + p.get().name() + " (epoch " + p.get().epoch() + "): "
+            + e.getMessage() + "; retrying every second");
+      }
+      lastProblem = e.getMessage();
+    }
+  }
+
+  private void rejoin(Upstream u) throws DbException {
+    String tag = u.epoch() + "-" + STAMP.format(Instant.now());
+    Rejoin r = engine.rejoin(u, tag);
+    switch (r.how()) {
+      case FOLLOWED -> emit(Level.INFO, "db-following", engine.describe() + " " + r.detail() + " (epoch " + u.epoch() + ")");
+      case REWOUND -> emit(Level.WARNING, "db-rewound", engine.describe() + " had diverged from " + u.node() + ": " + r.detail()
+          + "; remove the kept copy once you have looked at it");
+      case CLONED -> emit(r.keptCopy().isPresent() ? Level.WARNING : Level.INFO, "db-cloned", engine.describe() + ": " + r.detail());
+    }
+  }
+
+  private void ensureSlots() {
+    slotsCheckedNanos = System.nanoTime();
+    try {
+      engine.ensureSlots(peers.replicas(group).stream().map(DbPeers.Peer::name).toList());
+    } catch (DbException e) {
+      LOG.warn("{}: {}", group, e.getMessage());
+    }
+  }
+
+  private DbRole readRole() throws DbException {
+    try {
+      return DbRole.read(roleFile);
+    } catch (IOException | RuntimeException e) {
+      throw new DbException("cannot read " + roleFile + ": " + e.getMessage() + "; remove it if it is damaged", e);
+    }
+  }
+
+  private void writeRole(DbRole r) throws DbException {
+    try {
+      r.write(roleFile);
+    } catch (IOException e) {
+      throw new DbException("cannot write " + roleFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void emit(Level level, String kind, String message) {
+    events.emit(new Event(Instant.now(), level, kind, self, group, message));
+  }
+
+  /** Stops following; a replica's server is stopped too (a primary's was stopped by {@link #stepDown}). */
+  @Override
+  public void close() {
+    closed = true;
+    follower.shutdownNow();
+    synchronized (this) {
+      if (primaryEpoch == 0) {
+        try {
+          engine.stop();
+        } catch (DbException e) {
+          LOG.warn("cannot stop {}: {}", engine.describe(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** For messages: which database of which group. */
+  @Override
+  public String toString() {
+    return "ReplicatedDatabase[" + group + "#" + resource + " " + engine.describe() + "]";
+  }
+
+  /** The names of the other data nodes, for tests. */
+  List<String> replicaNames() {
+    return peers.replicas(group).stream().map(DbPeers.Peer::name).toList();
+  }
+}
