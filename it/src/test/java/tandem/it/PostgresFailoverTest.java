@@ -101,9 +101,10 @@ class PostgresFailoverTest {
     // n2's timeline branched off, so it always needs a rewind, and says what it cut.
     await("n1 reports its rewind").atMost(FAILOVER).ignoreExceptions()
         .until(() -> c.hasEvent("n1", "db-rewound", "was never replicated; the data before the rewind is kept in"));
+    long epoch = TestCluster.group(c.status("n1"), "db").path("epoch").asLong();
     try (Stream<Path> s = Files.list(c.node("n1").dir())) {
-      assertThat(s.map(p -> p.getFileName().toString())).as("n1's pre-rewind copy")
-          .anyMatch(n -> n.startsWith("pg.pre-rewind-" + c.status("n1").path("groups").get(0).path("epoch").asLong() + "-"));
+      assertThat(s.map(p -> p.getFileName().toString())).as("n1's pre-rewind copy, named by the epoch it rejoined")
+          .anyMatch(n -> n.startsWith("pg.pre-rewind-" + epoch + "-"));
     }
     System.out.println("n1 rejoined: " + events("n1"));
   }
