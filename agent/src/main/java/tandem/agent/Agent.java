@@ -222,6 +222,8 @@ public final class Agent implements AutoCloseable {
     List<Resource> resources = new ArrayList<>();
     int filesResources = 0;
     int dbResources = 0;
+    ReplicatedDatabase tracked = null;
+    long maxLag = 0;
     List<CheckConfig> serviceChecks = new ArrayList<>();
     List<CheckConfig> nodeChecks = new ArrayList<>();
     for (var r : g.resources()) {
@@ -235,6 +237,10 @@ public final class Agent implements AutoCloseable {
         ReplicatedDatabase db = postgres(g.name(), dbResources++, p);
         databases.add(db);
         dbFacts.register(g.name(), dbResources - 1, db);
+        if (tracked == null) {
+          tracked = db;
+          maxLag = p.maxLagOnFailover();
+        }
         resources.add(new DatabaseResource(db));
       }
       if (r instanceof ServiceConfig s) {
@@ -250,7 +256,11 @@ public final class Agent implements AutoCloseable {
     Optional<Hook> demote = g.onDemote().map(c -> new Hook("on-demote", c, g.hookTimeout()));
     HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
     HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
-    return new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+    LocalGroup lg = new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+    if (tracked != null) {
+      lg.trackDatabase(tracked::position, maxLag);
+    }
+    return lg;
   }
 
   /** The {@code index}-th database of a group: PostgreSQL, following the group's primary until it is promoted here. */

@@ -45,6 +45,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private volatile long followingEpoch;
   private volatile String lastProblem = "";
   private volatile boolean closed;
+  private volatile long position = -1;
   private long slotsCheckedNanos;
 
   /**
@@ -146,9 +147,15 @@ public final class ReplicatedDatabase implements AutoCloseable {
     return lastProblem;
   }
 
+  /** The position last read by the follower (at most a second old): written on a primary, received on a replica; -1 unknown. */
+  public long position() {
+    return position;
+  }
+
   private void tick() {
     try {
       follow();
+      position = engine.running() ? engine.status().position() : -1;
     } catch (RuntimeException e) {
       LOG.error("database follower of {} failed; please report it as a bug", group, e);
     }
