@@ -278,6 +278,11 @@ public final class Agent implements AutoCloseable {
         Files.readString(data.resolve("node.key")));
     return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
         new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
+        .synchronous(switch (p.synchronous()) {
+          case OFF -> 0;
+          case ON -> 1;
+          case QUORUM_2 -> 2;
+        }, p.synchronousFallback().orElse(null))
         .start();
   }
 

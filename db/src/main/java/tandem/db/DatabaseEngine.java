@@ -61,6 +61,12 @@ public interface DatabaseEngine {
   /** Makes sure each named replica has its own replication slot here (a primary only). */
   void ensureSlots(List<String> replicas) throws DbException;
 
+  /**
+   * Makes commits on this primary wait until {@code count} of {@code standbys} have them (0: do
+   * not wait). Takes effect at once, without a restart.
+   */
+  void setSynchronous(List<String> standbys, int count) throws DbException;
+
   /** How far this server is, and on a primary how far each replica is. */
   DbStatus status();
 

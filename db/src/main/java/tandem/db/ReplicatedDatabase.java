@@ -46,6 +46,13 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private volatile String lastProblem = "";
   private volatile boolean closed;
   private volatile long position = -1;
+  /** How many standbys must have a commit before it is acknowledged; 0 for asynchronous commits. */
+  private volatile int synchronousCount;
+  /** After how long without enough standbys commits stop waiting for them; null: they wait (block). */
+  private volatile java.time.Duration synchronousFallback;
+  private boolean fellBack;
+  private int appliedCount;
+  private long enoughStandbysNanos;
   private long slotsCheckedNanos;
 
   /**
@@ -65,6 +72,17 @@ public final class ReplicatedDatabase implements AutoCloseable {
     this.host = host;
     this.follower = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
         .name("db-follower-" + group + "-" + resource).factory());
+  }
+
+  /**
+   * Synchronous commits: on the primary, a commit waits until {@code count} standbys have it;
+   * with a {@code fallback}, commits stop waiting after that long without enough standbys (a
+   * WARNING event says so) and wait again once they are back.
+   */
+  public ReplicatedDatabase synchronous(int count, java.time.Duration fallback) {
+    this.synchronousCount = count;
+    this.synchronousFallback = fallback;
+    return this;
   }
 
   /** Starts following the group's primary whenever this node is not it. */
@@ -120,6 +138,10 @@ public final class ReplicatedDatabase implements AutoCloseable {
     primaryEpoch = epoch;
     followingEpoch = 0;
     ensureSlots();
+    fellBack = false;
+    enoughStandbysNanos = System.nanoTime();
+    appliedCount = synchronousCount;
+    engine.setSynchronous(standbyNames(), appliedCount);
   }
 
   /** Stops the server: this node no longer holds the group (demoted, or its lease lapsed). */
@@ -169,6 +191,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
       if (System.nanoTime() - slotsCheckedNanos > TimeUnit.SECONDS.toNanos(10)) {
         ensureSlots();
       }
+      keepSynchronous();
       return;
     }
     Optional<DbPeers.Primary> p = peers.primary(group);
@@ -200,6 +223,51 @@ public final class ReplicatedDatabase implements AutoCloseable {
       }
       lastProblem = e.getMessage();
     }
+  }
+
+  /** On the primary: falls back to asynchronous commits after the fallback time without enough standbys, and back. */
+  private void keepSynchronous() {
+    int count = synchronousCount;
+    java.time.Duration fallback = synchronousFallback;
+    List<String> names = standbyNames();
+    if (count != appliedCount && !fellBack) {
+      try {
+        engine.setSynchronous(names, count);
+        appliedCount = count;
+        enoughStandbysNanos = System.nanoTime();
+      } catch (DbException e) {
+        LOG.warn("{}: {}", group, e.getMessage());
+      }
+    }
+    if (count <= 0) {
+      return;
+    }
+    long streaming = engine.status().replicas().stream()
+        .filter(r -> names.contains(r.node()) && "streaming".equals(r.state())).count();
+    long now = System.nanoTime();
+    try {
+      if (streaming >= count) {
+        enoughStandbysNanos = now;
+        if (fellBack) {
+          engine.setSynchronous(names, count);
+          fellBack = false;
+          emit(Level.WARNING, "db-synchronous-restored", engine.describe() + ": " + streaming + " standbys stream again;"
+              + " commits wait for " + count + " of them again");
+        }
+      } else if (fallback != null && !fellBack && now - enoughStandbysNanos > fallback.toNanos()) {
+        engine.setSynchronous(names, 0);
+        fellBack = true;
+        emit(Level.WARNING, "db-synchronous-fallback", engine.describe() + ": only " + streaming + " of the " + count
+            + " standbys a commit waits for have streamed for " + fallback.toSeconds() + " s; commits no longer wait"
+            + " (synchronous-fallback), so a failover now may lose acknowledged commits");
+      }
+    } catch (DbException e) {
+      LOG.warn("{}: {}", group, e.getMessage());
+    }
+  }
+
+  private List<String> standbyNames() {
+    return peers.replicas(group).stream().map(DbPeers.Peer::name).sorted().toList();
   }
 
   private void rejoin(Upstream u) throws DbException {

@@ -147,6 +147,7 @@ class DatabaseFactsServiceTest {
     @Override public void stop() { running = false; }
     @Override public void keepCredentials(Upstream upstream) { }
     @Override public void ensureSlots(List<String> replicas) { }
+    @Override public void setSynchronous(List<String> standbys, int count) { }
     @Override public List<String> fenceCommands() { return List.of(); }
 
     @Override

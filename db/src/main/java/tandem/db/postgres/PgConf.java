@@ -21,10 +21,16 @@ final class PgConf {
 
   private final PostgresSettings s;
   private final PgFiles files;
+  /** synchronous_standby_names on a primary, e.g. ANY 1 ("n2", "n3"); "" for asynchronous commits. */
+  private volatile String synchronousNames = "";
 
   PgConf(PostgresSettings s, PgFiles files) {
     this.s = s;
     this.files = files;
+  }
+
+  void synchronousNames(String names) {
+    synchronousNames = names;
   }
 
   Path serverCert() {
@@ -101,6 +107,7 @@ final class PgConf {
       lines.add("primary_conninfo = ''");
       lines.add("primary_slot_name = ''");
     }
+    lines.add("synchronous_standby_names = " + value(upstream == null ? synchronousNames : ""));
     return String.join("\n", lines) + "\n";
   }
 

@@ -378,6 +378,22 @@ public final class PostgresEngine implements DatabaseEngine {
   }
 
   @Override
+  public void setSynchronous(List<String> standbys, int count) throws DbException {
+    String names = count <= 0 || standbys.isEmpty() ? "" : "ANY " + count + " ("
+        + String.join(", ", standbys.stream().map(n -> "\"" + n.replace("\"", "") + "\"").toList()) + ")";
+    conf.synchronousNames(names);
+    if (localRole() != LocalRole.PRIMARY || !running()) {
+      return;
+    }
+    writeConf(null, false);
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("SELECT pg_reload_conf()");
+    } catch (SQLException e) {
+      throw new DbException("cannot reload " + describe() + " with synchronous_standby_names = '" + names + "': " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public DbStatus status() {
     if (!running()) {
       return new DbStatus("", 0, "postgres", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of());
