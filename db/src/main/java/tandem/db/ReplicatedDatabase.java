@@ -41,6 +41,9 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private final Path roleFile;
   private final String host;
   private final ScheduledExecutorService follower;
+  private final ScheduledExecutorService positions;
+  /** How often the position is read for the node's reports. */
+  static final java.time.Duration POSITION_EVERY = java.time.Duration.ofMillis(300);
   private volatile long primaryEpoch;
   private volatile long followingEpoch;
   private volatile String lastProblem = "";
@@ -52,6 +55,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private volatile java.time.Duration synchronousFallback;
   private boolean fellBack;
   private int appliedCount;
+  private List<String> appliedNames = List.of();
+  private List<String> slotsFor = List.of();
   private long enoughStandbysNanos;
   private long slotsCheckedNanos;
 
@@ -72,6 +77,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
     this.host = host;
     this.follower = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
         .name("db-follower-" + group + "-" + resource).factory());
+    this.positions = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        .name("db-position-" + group + "-" + resource).factory());
   }
 
   /**
@@ -88,6 +95,9 @@ public final class ReplicatedDatabase implements AutoCloseable {
   /** Starts following the group's primary whenever this node is not it. */
   public ReplicatedDatabase start() {
     follower.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+    // Fresh positions decide who is promoted: after the primary dies, each replica's last one
+    // must reach the leader before the lease runs out (2.3 s with the defaults).
+    positions.scheduleWithFixedDelay(this::readPosition, 0, POSITION_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -141,7 +151,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
     fellBack = false;
     enoughStandbysNanos = System.nanoTime();
     appliedCount = synchronousCount;
-    engine.setSynchronous(standbyNames(), appliedCount);
+    appliedNames = standbyNames();
+    engine.setSynchronous(appliedNames, appliedCount);
   }
 
   /** Stops the server: this node no longer holds the group (demoted, or its lease lapsed). */
@@ -169,15 +180,22 @@ public final class ReplicatedDatabase implements AutoCloseable {
     return lastProblem;
   }
 
-  /** The position last read by the follower (at most a second old): written on a primary, received on a replica; -1 unknown. */
+  /** The position last read (at most {@link #POSITION_EVERY} old): written on a primary, received on a replica; -1 unknown. */
   public long position() {
     return position;
+  }
+
+  private void readPosition() {
+    try {
+      position = engine.running() ? engine.status().position() : -1;
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the position of {}: {}", engine.describe(), e.toString());
+    }
   }
 
   private void tick() {
     try {
       follow();
-      position = engine.running() ? engine.status().position() : -1;
     } catch (RuntimeException e) {
       LOG.error("database follower of {} failed; please report it as a bug", group, e);
     }
@@ -188,7 +206,8 @@ public final class ReplicatedDatabase implements AutoCloseable {
       return;
     }
     if (primaryEpoch != 0) {
-      if (System.nanoTime() - slotsCheckedNanos > TimeUnit.SECONDS.toNanos(10)) {
+      // Nodes that join after the first start need their slots at once: they clone as soon as they can.
+      if (System.nanoTime() - slotsCheckedNanos > TimeUnit.SECONDS.toNanos(10) || !standbyNames().equals(slotsFor)) {
         ensureSlots();
       }
       keepSynchronous();
@@ -230,10 +249,12 @@ public final class ReplicatedDatabase implements AutoCloseable {
     int count = synchronousCount;
     java.time.Duration fallback = synchronousFallback;
     List<String> names = standbyNames();
-    if (count != appliedCount && !fellBack) {
+    // The settings changed, or the group's other nodes did (e.g. they joined after the first start).
+    if ((count != appliedCount || !names.equals(appliedNames)) && !fellBack) {
       try {
         engine.setSynchronous(names, count);
         appliedCount = count;
+        appliedNames = names;
         enoughStandbysNanos = System.nanoTime();
       } catch (DbException e) {
         LOG.warn("{}: {}", group, e.getMessage());
@@ -250,6 +271,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
         enoughStandbysNanos = now;
         if (fellBack) {
           engine.setSynchronous(names, count);
+          appliedNames = names;
           fellBack = false;
           emit(Level.WARNING, "db-synchronous-restored", engine.describe() + ": " + streaming + " standbys stream again;"
               + " commits wait for " + count + " of them again");
@@ -284,7 +306,9 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private void ensureSlots() {
     slotsCheckedNanos = System.nanoTime();
     try {
-      engine.ensureSlots(peers.replicas(group).stream().map(DbPeers.Peer::name).toList());
+      List<String> names = standbyNames();
+      engine.ensureSlots(names);
+      slotsFor = names;
     } catch (DbException e) {
       LOG.warn("{}: {}", group, e.getMessage());
     }
@@ -315,6 +339,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
   public void close() {
     closed = true;
     follower.shutdownNow();
+    positions.shutdownNow();
     synchronized (this) {
       if (primaryEpoch == 0) {
         try {

@@ -48,7 +48,8 @@ import tandem.health.HealthReport;
 public final class FailoverCoordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-  private static final long POSITION_EVERY_MILLIS = 1000;
+  /** A moving database position is reported at most this often (each report is a Raft command). */
+  private static final long POSITION_EVERY_MILLIS = 500;
 
   private final String self;
   private final Cluster cluster;
@@ -350,7 +351,7 @@ public final class FailoverCoordinator implements AutoCloseable {
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag());
     NodeReport agreed = s.report(self, lg.name());
-    // A database's position moves with every write: it is reported at most once a second.
+    // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
     if (agreed != null && sameFacts(agreed, r) && (agreed.position() == r.position() || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
       return;
     }

@@ -47,8 +47,8 @@ class PostgresFailoverTest {
   private final Map<String, Integer> ports = new HashMap<>();
   private TestCluster c;
 
-  @Test
-  void primaryAndItsPostgresKilled9_replicaPromoted_writesResume_oldPrimaryRewindsAndFollows(TestInfo info) throws Exception {
+  /** Three agents, each with a PostgreSQL of the group "db" on its own port; the database runs on n1. */
+  private void startCluster(TestInfo info, String synchronous) throws Exception {
     c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, null));
     c.initAll();
     Set<Integer> taken = new HashSet<>();
@@ -59,10 +59,16 @@ class PostgresFailoverTest {
       ports.put(n, freePort(taken));
       Files.writeString(c.node(n).config(), "\ngroups:\n  db:\n    nodes: { n1: primary, n2: active, n3: active }\n"
           + "    resources:\n      - postgres:\n          data: \"" + pgData(n) + "\"\n          port: " + ports.get(n) + "\n"
+          + "          synchronous: " + synchronous + "\n"
           + "          parameters: { shared_buffers: 16MB, max_connections: 30 }\n", StandardOpenOption.APPEND);
     }
     c.startAll();
     await("db runs on n1").atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", "n1", "n1"));
+  }
+
+  @Test
+  void primaryAndItsPostgresKilled9_replicaPromoted_writesResume_oldPrimaryRewindsAndFollows(TestInfo info) throws Exception {
+    startCluster(info, "off");
     exec("n1", "CREATE TABLE t (id int PRIMARY KEY, note text)");
     for (int i = 1; i <= 200; i++) {
       exec("n1", "INSERT INTO t VALUES (" + i + ", 'before the kill')");
@@ -107,6 +113,76 @@ class PostgresFailoverTest {
           .anyMatch(n -> n.startsWith("pg.pre-rewind-" + epoch + "-"));
     }
     System.out.println("n1 rejoined: " + events("n1"));
+  }
+
+  @Test
+  void synchronousMode_everyAcknowledgedCommitSurvivesTwoFailovers(TestInfo info) throws Exception {
+    startCluster(info, "on");
+    exec("n1", "CREATE TABLE t (id int PRIMARY KEY)");
+    for (String replica : List.of("n2", "n3")) {
+      await(replica + " has cloned the database").atMost(CLONE).ignoreExceptions()
+          .until(() -> count(replica, "SELECT count(*) FROM t") >= 0);
+    }
+    Set<Integer> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicReference<String> target = new java.util.concurrent.atomic.AtomicReference<>("n1");
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread writer = Thread.ofVirtual().start(() -> {
+      int i = 1;
+      while (writing.get()) {
+        try {
+          exec(target.get(), "INSERT INTO t VALUES (" + i + ")");
+          acked.add(i++);
+        } catch (SQLException e) {
+          if ("23505".equals(e.getSQLState())) {
+            // An earlier try committed without an answer: the row is there.
+            acked.add(i++);
+          } else {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // pacing while there is no primary
+          }
+        } catch (Exception e) {
+          java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+      }
+    });
+    try {
+      for (int round = 1; round <= 2; round++) {
+        String old = target.get();
+        int before = acked.size();
+        await("commits acknowledged on " + old).atMost(FAILOVER).until(() -> acked.size() >= before + 50);
+        long postmaster = postmasterPid(old);
+        Instant killed = c.kill9(old);
+        ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
+        String viewer = NODES.stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+        String next = c.awaitPrimary("db", viewer, FAILOVER, p -> p != null && !p.equals(old));
+        target.set(next);
+        int atKill = acked.size();
+        await("commits acknowledged on " + next).atMost(FAILOVER).until(() -> acked.size() >= atKill + 20);
+        System.out.printf("MEASURED synchronous round %d: kill -9 of %s -> commits acknowledged again on %s: %d ms%n", round,
+            old, next, Duration.between(killed, Instant.now()).toMillis());
+        Set<Integer> present = ids(next);
+        Set<Integer> missing = new java.util.TreeSet<>(acked);
+        missing.removeAll(present);
+        assertThat(missing).as("acknowledged commits missing on %s after failover %d", next, round).isEmpty();
+        c.restart(old);
+        await(old + " rejoins as a replica of " + next).atMost(CLONE).ignoreExceptions()
+            .until(() -> ids(old).containsAll(present));
+      }
+    } finally {
+      writing.set(false);
+      writer.join();
+    }
+    Set<Integer> onPrimary = ids(target.get());
+    assertThat(onPrimary).containsAll(acked);
+  }
+
+  private Set<Integer> ids(String node) throws Exception {
+    Set<Integer> out = new HashSet<>();
+    try (Connection conn = connect(node); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM t")) {
+      while (rs.next()) {
+        out.add(rs.getInt(1));
+      }
+    }
+    return out;
   }
 
   private void assertThatReplicaRefusesWrites(String node) throws Exception {
