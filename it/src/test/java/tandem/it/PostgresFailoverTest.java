@@ -175,6 +175,30 @@ class PostgresFailoverTest {
     assertThat(onPrimary).containsAll(acked);
   }
 
+  @Test
+  void switchover_losesNoCommit_andTheOldPrimaryFollowsWithoutRewind(TestInfo info) throws Exception {
+    startCluster(info, "off");
+    exec("n1", "CREATE TABLE t (id int PRIMARY KEY)");
+    await("n2 has cloned the database").atMost(CLONE).ignoreExceptions().until(() -> count("n2", "SELECT count(*) FROM t") >= 0);
+    for (int i = 1; i <= 300; i++) {
+      exec("n1", "INSERT INTO t VALUES (" + i + ")");
+    }
+    // No wait for the replica: the switchover itself must bring it to n1's last commit.
+    Instant asked = Instant.now();
+    TestCluster.CliResult r = c.cli("n1", "switchover", "db", "--to", "n2");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    await("db runs on n2").atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", "n2", "n2"));
+    exec("n2", "INSERT INTO t VALUES (1000)");
+    System.out.printf("MEASURED switchover n1 -> n2, to the first commit on n2: %d ms%n", Duration.between(asked, Instant.now()).toMillis());
+    assertThat(count("n2", "SELECT count(*) FROM t WHERE id <= 300")).isEqualTo(300);
+    await("n1 follows n2").atMost(CLONE).ignoreExceptions().until(() -> count("n1", "SELECT count(*) FROM t WHERE id = 1000") == 1);
+    assertThat(c.hasEvent("n1", "db-following", "no rewind required")).as(events("n1")).isTrue();
+    try (Stream<Path> s = Files.list(c.node("n1").dir())) {
+      assertThat(s.map(p -> p.getFileName().toString())).as("nothing to keep after a clean switchover")
+          .noneMatch(n -> n.startsWith("pg.pre-"));
+    }
+  }
+
   private Set<Integer> ids(String node) throws Exception {
     Set<Integer> out = new HashSet<>();
     try (Connection conn = connect(node); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM t")) {
