@@ -356,9 +356,4 @@ public final class ReplicatedDatabase implements AutoCloseable {
   public String toString() {
     return "ReplicatedDatabase[" + group + "#" + resource + " " + engine.describe() + "]";
   }
-
-  /** The names of the other data nodes, for tests. */
-  List<String> replicaNames() {
-    return peers.replicas(group).stream().map(DbPeers.Peer::name).toList();
-  }
 }
