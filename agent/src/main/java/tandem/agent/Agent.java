@@ -273,9 +273,14 @@ public final class Agent implements AutoCloseable {
       throw new IOException("group " + group + ": " + e.getMessage(), e);
     }
     String host = cfg.node().listen().host();
+    // PostgreSQL gets a key pair of its own: the node's identity key must not be readable by the
+    // database's OS user. Replicas pin this certificate, which they receive over the pinned transport.
+    Path tls = data.resolve("postgres").resolve("tls");
+    NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
+        : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
     PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, p.parameters(),
-        data.resolve("postgres").resolve(group + "-" + index + ".secrets"), identity.certificatePem(),
-        Files.readString(data.resolve("node.key")));
+        data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
+        Files.readString(tls.resolve("node.key")));
     return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
         new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
         .synchronous(switch (p.synchronous()) {

@@ -38,6 +38,7 @@ import tandem.it.harness.TestCluster;
  * on at the new primary with every row the replicas had, and the old node, restarted, rewinds
  * (keeping its pre-rewind data) and streams from the new primary.
  */
+@org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // real servers on a shared 2-core machine
 class PostgresFailoverTest {
   private static final Duration FAILOVER = Duration.ofSeconds(60);
   private static final Duration CLONE = Duration.ofSeconds(120);
