@@ -239,6 +239,8 @@ class PostgresFailoverTest {
     if (c == null) {
       return;
     }
+    // Agents first: one still cloning or rejoining would start its server again after this.
+    c.close();
     for (String n : NODES) {
       try {
         ProcessHandle.of(postmasterPid(n)).ifPresent(ProcessHandle::destroyForcibly);
