@@ -9,10 +9,19 @@ command -v setsid >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ps >/dev/null || need+=(procps)
 command -v restic >/dev/null || need+=(restic)   # backup's keep rules are checked against the real restic
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  need+=(postgresql)
+  # The tests make their own PostgreSQL clusters: the package must not create and start its "main" one.
+  as_root mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
+    || echo 'create_main_cluster = false' | as_root tee -a /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; fi
+  # confold keeps the createcluster.conf written above when postgresql-common brings its own.
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${need[@]}"
 fi
 source "$here/dev/find-jdk.sh"
 echo "using JDK $TANDEM_JDK" >&2

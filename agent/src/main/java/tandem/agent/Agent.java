@@ -38,6 +38,7 @@ import tandem.config.CheckScope;
 import tandem.config.CheckTarget;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
+import tandem.config.PostgresConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.TandemConfig;
 import tandem.core.Event;
@@ -46,6 +47,14 @@ import tandem.core.Level;
 import tandem.core.Mode;
 import tandem.core.NodeId;
 import tandem.core.Ticker;
+import tandem.db.DatabaseFactsService;
+import tandem.db.DbException;
+import tandem.db.DbStatus;
+import tandem.db.ReplicatedDatabase;
+import tandem.db.UpstreamClient;
+import tandem.db.postgres.PgBin;
+import tandem.db.postgres.PostgresEngine;
+import tandem.db.postgres.PostgresSettings;
 import tandem.failover.FailoverCoordinator;
 import tandem.failover.LeaseTiming;
 import tandem.failover.LocalGroup;
@@ -92,6 +101,8 @@ public final class Agent implements AutoCloseable {
   private FileSyncService fileSync;
   private BackupScheduler backups;
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private DatabaseFactsService dbFacts;
+  private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
@@ -156,9 +167,10 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
+    dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster), events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
-            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync));
+            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     groups = localGroups();
@@ -171,7 +183,8 @@ public final class Agent implements AutoCloseable {
     background.scheduleWithFixedDelay(this::housekeeping, 0, 1, TimeUnit.SECONDS);
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
-        events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList()));
+        events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList(),
+        this::databaseStatus));
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }
@@ -236,6 +249,9 @@ public final class Agent implements AutoCloseable {
   private LocalGroup localGroup(GroupConfig g) throws IOException {
     List<Resource> resources = new ArrayList<>();
     int filesResources = 0;
+    int dbResources = 0;
+    ReplicatedDatabase tracked = null;
+    long maxLag = 0;
     List<CheckConfig> serviceChecks = new ArrayList<>();
     List<CheckConfig> nodeChecks = new ArrayList<>();
     for (var r : g.resources()) {
@@ -244,6 +260,16 @@ public final class Agent implements AutoCloseable {
             new ClusterPeers(self, cluster), this::peerChannel, events, fileSync);
         dirs.add(dir);
         resources.add(new FilesResource(dir));
+      }
+      if (r instanceof PostgresConfig p) {
+        ReplicatedDatabase db = postgres(g.name(), dbResources++, p);
+        databases.add(db);
+        dbFacts.register(g.name(), dbResources - 1, db);
+        if (tracked == null) {
+          tracked = db;
+          maxLag = p.maxLagOnFailover();
+        }
+        resources.add(new DatabaseResource(db));
       }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
@@ -258,7 +284,54 @@ public final class Agent implements AutoCloseable {
     Optional<Hook> demote = g.onDemote().map(c -> new Hook("on-demote", c, g.hookTimeout()));
     HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
     HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
-    return new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+    LocalGroup lg = new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
+    if (tracked != null) {
+      lg.trackDatabase(tracked::position, maxLag);
+    }
+    return lg;
+  }
+
+  /** The {@code index}-th database of a group: PostgreSQL, following the group's primary until it is promoted here. */
+  private ReplicatedDatabase postgres(String group, int index, PostgresConfig p) throws IOException {
+    Path data = cfg.node().dataDir();
+    Path bin;
+    try {
+      bin = PgBin.find(p.bin());
+    } catch (DbException e) {
+      throw new IOException("group " + group + ": " + e.getMessage(), e);
+    }
+    String host = cfg.node().listen().host();
+    // PostgreSQL gets a key pair of its own: the node's identity key must not be readable by the
+    // database's OS user. Replicas pin this certificate, which they receive over the pinned transport.
+    Path tls = data.resolve("postgres").resolve("tls");
+    NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
+        : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
+    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, p.parameters(),
+        data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
+        Files.readString(tls.resolve("node.key")));
+    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
+        new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
+        .synchronous(switch (p.synchronous()) {
+          case OFF -> 0;
+          case ON -> 1;
+          case QUORUM_2 -> 2;
+        }, p.synchronousFallback().orElse(null))
+        .start();
+  }
+
+  private List<DbStatus> databaseStatus() {
+    return databases.stream().map(ReplicatedDatabase::status).toList();
+  }
+
+  /** A mutual-TLS channel to a member's transport server by name, pinned to its node ID. */
+  private io.grpc.Channel memberChannel(String name) {
+    Member m = cluster.state().members().get(name);
+    if (m == null) {
+      throw new IllegalStateException(name + " is not a member of this cluster");
+    }
+    tandem.config.HostPort at = tandem.config.HostPort.parse(m.listen());
+    return peerClients.computeIfAbsent(name + "@" + at.host() + ":" + at.port(),
+        k -> TransportClient.connect(at.host(), at.port(), identity, pinned.trustManager("database facts"))).channel();
   }
 
   /** A mutual-TLS channel to a peer's transport server, made once per address and kept. */
@@ -429,6 +502,7 @@ public final class Agent implements AutoCloseable {
       g.close();
     }
     dirs.forEach(ReplicatedDir::close);
+    databases.forEach(ReplicatedDatabase::close);
     peerClients.values().forEach(TransportClient::close);
     if (watchdog != null) {
       watchdog.close();

@@ -31,7 +31,8 @@ public final class ApiServer implements AutoCloseable {
 
   /** The parts of the agent the API reads and drives. */
   public record Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events,
-      AgentActions actions, Supplier<String> token, Supplier<List<FilesStatus>> files) {}
+      AgentActions actions, Supplier<String> token, Supplier<List<FilesStatus>> files,
+      Supplier<List<tandem.db.DbStatus>> databases) {}
 
   public static ApiServer start(String host, int port, Wiring w) {
     Javalin app = Javalin.create(config -> {
@@ -65,9 +66,10 @@ public final class ApiServer implements AutoCloseable {
       String g = ctx.queryParam("group");
       answer(ctx, isPrimary(w, g) || isHealthyReplica(w, g), "read-only");
     });
-    Metrics metrics = new Metrics(w.files());
+    Metrics metrics = new Metrics(w.files(), w.databases());
     app.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
-    app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator(), w.files().get())));
+    app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator(), w.files().get(),
+        w.databases().get())));
     app.get("/api/v1/events", ctx -> events(ctx, w));
     app.before("/api/v1/groups/*", ctx -> authorize(ctx, w));
     app.before("/api/v1/invite", ctx -> authorize(ctx, w));

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import tandem.db.DbStatus;
 import tandem.filesync.FilesStatus;
 import tandem.filesync.ReplicaProgress;
 
@@ -23,10 +24,16 @@ final class Metrics {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-  private final Supplier<List<FilesStatus>> files;
+  private static final String[] DB = {"group", "resource", "kind", "role"};
+  private static final String[] DB_REPLICA = {"group", "resource", "kind", "replica"};
 
-  Metrics(Supplier<List<FilesStatus>> files) {
+  private final Supplier<List<FilesStatus>> files;
+  private final Supplier<List<DbStatus>> databases;
+
+  Metrics(Supplier<List<FilesStatus>> files, Supplier<List<DbStatus>> databases) {
     this.files = files;
+    this.databases = databases;
+    databaseMetrics();
     dirGauge("tandem_files_entries", "Entries (files, directories, links) in this node's index of the directory",
         f -> f.entries());
     dirGauge("tandem_files_bytes", "File bytes in this node's index of the directory", f -> f.bytes());
@@ -54,6 +61,51 @@ final class Metrics {
         ReplicaProgress::behindSeconds);
     replicaGauge("tandem_files_replica_rate_bytes_per_second", "Bytes the replica acknowledged per second lately",
         ReplicaProgress::bytesPerSecond);
+  }
+
+  private void databaseMetrics() {
+    GaugeWithCallback.builder().name("tandem_db_running").help("1 while this node's database server runs (as primary or replica)")
+        .labelNames(DB).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            cb.call(d.state().equals("stopped") ? 0 : 1, dbLabels(d));
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_position_bytes").help("WAL position: the primary's current one, a replica's last received")
+        .labelNames(DB).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            if (d.position() >= 0) {
+              cb.call(d.position(), dbLabels(d));
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_replay_lag_seconds").help("How far this replica's replay is behind, in seconds")
+        .labelNames(DB).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            if (d.role().equals("replica") && d.lagSeconds() >= 0) {
+              cb.call(d.lagSeconds(), dbLabels(d));
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_replica_lag_bytes").help("On the primary: WAL bytes each replica has not replayed yet")
+        .labelNames(DB_REPLICA).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            for (DbStatus.ReplicaLag r : d.replicas()) {
+              cb.call(Math.max(0, r.lagBytes()), d.group(), Integer.toString(d.resource()), d.kind(), r.node());
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_replica_lag_seconds").help("On the primary: each replica's replay delay in seconds")
+        .labelNames(DB_REPLICA).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            for (DbStatus.ReplicaLag r : d.replicas()) {
+              cb.call(r.lagSeconds(), d.group(), Integer.toString(d.resource()), d.kind(), r.node());
+            }
+          }
+        }).register(registry);
+  }
+
+  private static String[] dbLabels(DbStatus d) {
+    return new String[] {d.group(), Integer.toString(d.resource()), d.kind(), d.role()};
   }
 
   /** The current values in the text format. */

@@ -1,6 +1,7 @@
 package tandem.api;
 
 import java.util.List;
+import tandem.db.DbStatus;
 import tandem.filesync.FilesStatus;
 
 /**
@@ -14,9 +15,10 @@ import tandem.filesync.FilesStatus;
  * @param nodes one row per member
  * @param groups one entry per group
  * @param files the replicated directories of this node's groups, with each replica's progress
+ * @param databases the databases of this node's groups: role, position and, on a primary, each replica's lag
  */
 public record Status(String cluster, String node, String leader, long generation, String automaticFailover,
-    List<NodeRow> nodes, List<GroupRow> groups, List<FilesStatus> files) {
+    List<NodeRow> nodes, List<GroupRow> groups, List<FilesStatus> files, List<DbStatus> databases) {
 
   /** A member of the cluster. */
   public record NodeRow(String name, String id, String listen, String api, boolean witness, boolean voter) {}
@@ -25,6 +27,10 @@ public record Status(String cluster, String node, String leader, long generation
   public record GroupRow(String group, String primary, long epoch, boolean paused, String switchoverTo,
       String failback, String why, String lastChange, String definedBy, List<MemberRow> members) {}
 
-  /** One node's part in a group. */
-  public record MemberRow(String node, String mode, String role, String state, String health, int weight, String lease) {}
+  /**
+   * One node's part in a group; {@code lag} is its database's replication lag as this node knows
+   * it (the primary knows every replica's, a replica its own), "" when unknown or not a database group.
+   */
+  public record MemberRow(String node, String mode, String role, String state, String health, int weight, String lease,
+      String lag) {}
 }

@@ -10,6 +10,7 @@ import tandem.cluster.ClusterState;
 import tandem.cluster.GroupState;
 import tandem.cluster.Member;
 import tandem.cluster.NodeReport;
+import tandem.db.DbStatus;
 import tandem.failover.FailoverCoordinator;
 import tandem.filesync.FilesStatus;
 
@@ -17,7 +18,8 @@ import tandem.filesync.FilesStatus;
 final class StatusBuilder {
   private StatusBuilder() {}
 
-  static Status build(String self, Cluster cluster, FailoverCoordinator coordinator, List<FilesStatus> files) {
+  static Status build(String self, Cluster cluster, FailoverCoordinator coordinator, List<FilesStatus> files,
+      List<DbStatus> databases) {
     ClusterState s = cluster.state();
     List<Status.NodeRow> nodes = s.members().values().stream()
         .map(m -> new Status.NodeRow(m.name(), m.nodeId(), m.listen(), m.api(), m.witness(), s.voters().contains(m.name())))
@@ -25,9 +27,35 @@ final class StatusBuilder {
     Map<String, String> decisions = coordinator == null ? Map.of() : coordinator.decisions();
     List<Status.GroupRow> groups = new ArrayList<>();
     for (GroupState g : s.groups().values()) {
-      groups.add(group(self, s, g, decisions.getOrDefault(g.name(), ""), coordinator));
+      groups.add(group(self, s, g, decisions.getOrDefault(g.name(), ""), coordinator, databases));
     }
-    return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups, files);
+    return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups, files, databases);
+  }
+
+  /** A node's database lag as this node knows it: "" when unknown. */
+  static String lag(String self, String node, String group, List<DbStatus> databases) {
+    for (DbStatus d : databases) {
+      if (!d.group().equals(group)) {
+        continue;
+      }
+      if (node.equals(self)) {
+        return d.role().equals("replica") ? seconds(d.lagSeconds()) + " (" + d.state() + ")" : d.role().equals("primary") ? "-" : "";
+      }
+      for (DbStatus.ReplicaLag r : d.replicas()) {
+        if (r.node().equals(node)) {
+          return bytes(r.lagBytes()) + ", " + seconds(r.lagSeconds());
+        }
+      }
+    }
+    return "";
+  }
+
+  private static String bytes(long b) {
+    return b < 0 ? "?" : b < 10_240 ? b + " B" : b < 10L << 20 ? (b >> 10) + " KiB" : (b >> 20) + " MiB";
+  }
+
+  private static String seconds(double s) {
+    return s < 0 ? "?" : String.format(java.util.Locale.ROOT, "%.1f s", s);
   }
 
   static String quorumNote(ClusterState s) {
@@ -44,7 +72,8 @@ final class StatusBuilder {
     return "possible: " + voters + " voters" + (witness ? " incl. a witness" : "") + ", " + (voters / 2 + 1) + " make a majority";
   }
 
-  private static Status.GroupRow group(String self, ClusterState s, GroupState g, String why, FailoverCoordinator c) {
+  private static Status.GroupRow group(String self, ClusterState s, GroupState g, String why, FailoverCoordinator c,
+      List<DbStatus> databases) {
     List<Status.MemberRow> rows = new ArrayList<>();
     for (Member m : s.members().values()) {
       if (m.witness()) {
@@ -60,7 +89,7 @@ final class StatusBuilder {
         lease = left == null ? "" : left.toMillis() + "ms";
       }
       rows.add(new Status.MemberRow(m.name(), mode, primary ? "primary" : "off".equals(mode) ? "-" : "replica", state,
-          r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease));
+          r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease, lag(self, m.name(), g.name(), databases)));
     }
     String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
     return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,

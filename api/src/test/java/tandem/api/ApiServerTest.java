@@ -416,6 +416,7 @@ class ApiServerTest {
   // ---- helpers -----------------------------------------------------------------------------
 
   java.util.List<tandem.filesync.FilesStatus> files = java.util.List.of();
+  java.util.List<tandem.db.DbStatus> databases = java.util.List.of();
 
   void start(String self) {
     start(self, null);
@@ -423,7 +424,7 @@ class ApiServerTest {
 
   void start(String self, FailoverCoordinator coordinator) {
     server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
-        () -> TOKEN, () -> files));
+        () -> TOKEN, () -> files, () -> databases));
   }
 
   void define(String group, Map<String, String> modes) {

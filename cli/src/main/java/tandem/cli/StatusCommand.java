@@ -38,13 +38,13 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.append(Table.render(nodes));
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"Group", "Node", "Mode", "Role", "State", "Epoch", "Lease", "Health"});
+    rows.add(new String[] {"Group", "Node", "Mode", "Role", "State", "Epoch", "Lease", "Lag", "Health"});
     for (JsonNode g : s.path("groups")) {
       for (JsonNode m : g.path("members")) {
         boolean primary = m.path("role").asText().equals("primary");
         rows.add(new String[] {g.path("group").asText(), m.path("node").asText(), m.path("mode").asText(),
             m.path("role").asText(), m.path("state").asText(), primary ? g.path("epoch").asText() : "",
-            m.path("lease").asText(), m.path("health").asText()});
+            m.path("lease").asText(), m.path("lag").asText(), m.path("health").asText()});
       }
     }
     if (rows.size() > 1) {

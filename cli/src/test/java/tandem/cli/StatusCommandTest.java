@@ -38,13 +38,13 @@ class StatusCommandTest {
   }
 
   @Test
-  void render_hasOneRowPerGroupMember_withTheEpochOnThePrimaryOnly() {
+  void render_hasOneRowPerGroupMember_withTheEpochOnThePrimaryOnly_andTheReplicasLag() {
     String out = StatusCommand.render(json(status("n1", false, "")));
 
     assertThat(rows(out)).contains(
-        List.of("Group", "Node", "Mode", "Role", "State", "Epoch", "Lease", "Health"),
-        List.of("web", "n1", "primary", "primary", "running", "7", "1834ms", "2/2 passing"),
-        List.of("web", "n3", "passive", "replica", "stopped", "", "", "http:web failing (HTTP 503)"));
+        List.of("Group", "Node", "Mode", "Role", "State", "Epoch", "Lease", "Lag", "Health"),
+        List.of("web", "n1", "primary", "primary", "running", "7", "1834ms", "-", "2/2 passing"),
+        List.of("web", "n3", "passive", "replica", "stopped", "", "", "2 MiB, 0.4 s", "http:web failing (HTTP 503)"));
   }
 
   @Test
@@ -81,11 +81,12 @@ class StatusCommandTest {
         new Status.NodeRow("n3", N3_ID, "10.0.0.3:7400", "10.0.0.3:8400", false, false),
         new Status.NodeRow("w", W_ID, "10.0.0.9:7400", "10.0.0.9:8400", true, true));
     List<Status.MemberRow> members = List.of(
-        new Status.MemberRow("n1", "primary", "primary", "running", "2/2 passing", 0, "1834ms"),
-        new Status.MemberRow("n3", "passive", "replica", "stopped", "http:web failing (HTTP 503)", -10, ""));
+        new Status.MemberRow("n1", "primary", "primary", "running", "2/2 passing", 0, "1834ms", "-"),
+        new Status.MemberRow("n3", "passive", "replica", "stopped", "http:web failing (HTTP 503)", -10, "",
+            "2 MiB, 0.4 s"));
     Status.GroupRow web = new Status.GroupRow("web", "n1", 7, paused, null, "manual", why,
         "switchover from n3 at 2026-11-22T10:15:30Z", "n1", members);
-    return new Status("shop", "n2", leader, 1, "possible: 3 voters incl. a witness, 2 make a majority", nodes, List.of(web), List.of());
+    return new Status("shop", "n2", leader, 1, "possible: 3 voters incl. a witness, 2 make a majority", nodes, List.of(web), List.of(), List.of());
   }
 
   static JsonNode json(Status s) {

@@ -13,6 +13,10 @@ package tandem.cluster;
  * @param running true when the group's resources run on this node as primary
  * @param runningEpoch the epoch under which they were started (0 when not running)
  * @param atMillis wall-clock time of the report
+ * @param position how far the group's database has come on this node (a WAL LSN: received on a
+ *     replica, written on the primary); 0 when unknown or the group has no database
+ * @param maxLag the most lag behind the primary with which this node may be promoted
+ *     automatically (max-lag-on-failover); 0 for no limit
  */
 public record NodeReport(
     String node,
@@ -23,4 +27,13 @@ public record NodeReport(
     String summary,
     boolean running,
     long runningEpoch,
-    long atMillis) {}
+    long atMillis,
+    long position,
+    long maxLag) {
+
+  /** A report of a node in a group without a database. */
+  public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
+      boolean running, long runningEpoch, long atMillis) {
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0);
+  }
+}

@@ -32,6 +32,7 @@ public final class ConfigValidator {
     });
     witness(config.node(), config.groups(), problems);
     files(config.node(), config.groups(), problems);
+    postgres(config.node(), config.groups(), problems);
     return problems.list();
   }
 
@@ -58,6 +59,19 @@ public final class ConfigValidator {
           }
         }
         seen.put(f.path(), key);
+      }
+    });
+  }
+
+  /** A PostgreSQL data dir may not sit inside tandem's data dir (nor hold it): pg_basebackup and rewinds replace it whole. */
+  static void postgres(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    java.nio.file.Path data = node.dataDir().toAbsolutePath().normalize();
+    groups.forEach((name, group) -> {
+      for (int i = 0; i < group.resources().size(); i++) {
+        if (group.resources().get(i) instanceof PostgresConfig p && (p.data().startsWith(data) || data.startsWith(p.data()))) {
+          problems.add(Problems.item(Problems.child("groups", name) + ".resources", i) + ".postgres.data", p.data()
+              + " is inside this node's data dir " + data + "; give PostgreSQL a directory of its own, e.g. /var/lib/tandem-pg");
+        }
       }
     });
   }

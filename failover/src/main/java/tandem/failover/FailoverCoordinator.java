@@ -48,6 +48,8 @@ import tandem.health.HealthReport;
 public final class FailoverCoordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  /** A moving database position is reported at most this often (each report is a Raft command). */
+  private static final long POSITION_EVERY_MILLIS = 500;
 
   private final String self;
   private final Cluster cluster;
@@ -174,6 +176,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     Seen seenAt = seen.get(g.name());
     Duration since = seenAt == null ? Duration.ZERO : Duration.ofNanos(now - seenAt.atNanos);
     List<Candidate> candidates = new ArrayList<>();
+    NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
+    long primaryPosition = pr == null ? 0 : pr.position();
     for (Member m : s.dataVoters()) {
       Mode mode = Objects.requireNonNullElse(Mode.parse(g.modeOf(m.name())), Mode.OFF);
       boolean alive = m.name().equals(self) || silence.getOrDefault(m.name(), Duration.ofDays(1)).compareTo(timing.lease().dividedBy(2)) < 0;
@@ -186,9 +190,11 @@ public final class FailoverCoordinator implements AutoCloseable {
         healthySince.remove(key);
       }
       Duration healthy = fit ? Duration.ofNanos(now - healthySince.get(key)) : Duration.ZERO;
-      candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy));
+      long position = r == null || r.position() <= 0 ? -1 : r.position();
+      long lag = position < 0 || primaryPosition <= 0 ? -1 : Math.max(0, primaryPosition - position);
+      candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy,
+          position, lag, r == null ? 0 : r.maxLag()));
     }
-    NodeReport pr = g.primary() == null ? null : s.report(g.primary(), g.name());
     // Critical: a failing critical check, or a start that failed (the node then reports itself unfit).
     boolean critical = pr != null && pr.criticalFailing();
     return new Observation(g.name(), g.primary(), g.paused(), g.switchoverTo(), candidates, since, critical,
@@ -343,13 +349,14 @@ public final class FailoverCoordinator implements AutoCloseable {
     boolean running = lg.phase() == Phase.RUNNING;
     String summary = failed ? "start failed: " + lg.failure() : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
-        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis());
+        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag());
     NodeReport agreed = s.report(self, lg.name());
-    if (agreed != null && sameFacts(agreed, r)) {
+    // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
+    if (agreed != null && sameFacts(agreed, r) && (agreed.position() == r.position() || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
       return;
     }
     NodeReport last = lastReport.get(lg.name());
-    if (last != null && sameFacts(last, r) && inflight.contains("report/" + lg.name())) {
+    if (last != null && sameFacts(last, r) && last.position() == r.position() && inflight.contains("report/" + lg.name())) {
       return;
     }
     if (!inflight.add("report/" + lg.name())) {
@@ -362,7 +369,8 @@ public final class FailoverCoordinator implements AutoCloseable {
 
   private static boolean sameFacts(NodeReport a, NodeReport b) {
     return a.passing() == b.passing() && a.criticalFailing() == b.criticalFailing() && a.weight() == b.weight()
-        && a.running() == b.running() && a.runningEpoch() == b.runningEpoch() && a.summary().equals(b.summary());
+        && a.running() == b.running() && a.runningEpoch() == b.runningEpoch() && a.summary().equals(b.summary())
+        && a.maxLag() == b.maxLag();
   }
 
   private void emit(Level level, String kind, String group, String message) {

@@ -100,11 +100,17 @@ public final class FailoverPolicy {
         + Durations.format(p.healthyFor())));
   }
 
-  /** The fittest candidate other than {@code exclude}: highest score, then name. */
+  /**
+   * The fittest candidate other than {@code exclude}: the furthest database position first (any
+   * other choice makes the furthest replica rewind away what it had), then highest score, then name.
+   * Groups without a database have no positions, so only score and name count there.
+   */
   static Optional<Candidate> best(Observation o, String exclude) {
     return o.candidates().stream()
         .filter(c -> !c.name().equals(exclude) && c.unfitReason() == null)
-        .min(Comparator.comparingInt(Candidate::score).reversed().thenComparing(Candidate::name));
+        .min(Comparator.comparingLong(Candidate::position).reversed()
+            .thenComparing(Comparator.comparingInt(Candidate::score).reversed())
+            .thenComparing(Candidate::name));
   }
 
   private static String unfit(Observation o, String exclude) {
@@ -114,6 +120,7 @@ public final class FailoverPolicy {
   }
 
   private static String describe(Candidate c) {
-    return c.mode().word() + ", score " + c.score();
+    return c.mode().word() + ", score " + c.score() + (c.position() >= 0 ? ", position " + c.position()
+        + (c.lagBytes() >= 0 ? ", " + c.lagBytes() + " bytes behind" : "") : "");
   }
 }

@@ -45,6 +45,8 @@ public final class LocalGroup implements AutoCloseable {
   private volatile Phase phase = Phase.STOPPED;
   private volatile long epoch;
   private volatile String failure = "";
+  private volatile java.util.function.LongSupplier position = () -> 0;
+  private volatile long maxLag;
 
   public LocalGroup(String node, String name, ResourceChain chain, Optional<Hook> onPromote, Optional<Hook> onDemote,
       HealthMonitor serviceChecks, HealthMonitor nodeChecks, Watchdog watchdog, EventSink events) {
@@ -84,6 +86,25 @@ public final class LocalGroup implements AutoCloseable {
     List<tandem.health.CheckStatus> all = new ArrayList<>(nodeChecks.report().checks());
     all.addAll(serviceChecks.report().checks());
     return new HealthReport(name, all);
+  }
+
+  /**
+   * Makes the group's database position part of this node's reports, for the choice of a
+   * candidate: {@code position} must answer at once (a cached value), 0 when unknown.
+   */
+  public void trackDatabase(java.util.function.LongSupplier position, long maxLag) {
+    this.position = position;
+    this.maxLag = maxLag;
+  }
+
+  /** The database position to report; 0 when unknown or the group has none. */
+  public long position() {
+    return Math.max(0, position.getAsLong());
+  }
+
+  /** The group's max-lag-on-failover on this node; 0 for no limit. */
+  public long maxLag() {
+    return maxLag;
   }
 
   /** Why the last start failed, or "". */

@@ -262,6 +262,46 @@ class FailoverPolicyTest {
     }
 
     @Test
+    void replicaFurtherBehindThanMaxLag_isNotPromoted_evenWithTheBestScore() {
+      Candidate behind = new Candidate("n2", Mode.ACTIVE, true, true, true, 0, Duration.ofHours(1), 1_000, 40 << 20, 16 << 20);
+      Candidate close = new Candidate("n3", Mode.PASSIVE, true, true, true, 0, Duration.ofHours(1), 40 << 20, 1_000, 16 << 20);
+
+      Decision d = obs().leaseOver().candidates(fit("n1", Mode.PRIMARY), behind, close).decide();
+
+      assertThat(behind.unfitReason()).startsWith("n2 is 41943040 bytes of WAL behind the old primary (max-lag-on-failover 16777216)");
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> assertThat(p.node()).isEqualTo("n3"));
+    }
+
+    @Test
+    void everyReplicaTooFarBehind_isStuck_sayingWhy() {
+      Candidate behind = new Candidate("n2", Mode.ACTIVE, true, true, true, 0, Duration.ofHours(1), 1_000, 40 << 20, 16 << 20);
+
+      Decision d = obs().leaseOver().candidates(fit("n1", Mode.PRIMARY), behind).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Stuck.class, s -> assertThat(s.why()).contains("bytes of WAL behind"));
+    }
+
+    @Test
+    void amongEligibleReplicas_theFurthestPositionWins_overAHigherScore() {
+      Candidate active = new Candidate("n2", Mode.ACTIVE, true, true, true, 0, Duration.ofHours(1), 5_000, 100, 16 << 20);
+      Candidate passive = new Candidate("n3", Mode.PASSIVE, true, true, true, 0, Duration.ofHours(1), 5_100, 0, 16 << 20);
+
+      Decision d = obs().leaseOver().candidates(fit("n1", Mode.PRIMARY), active, passive).decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> {
+        assertThat(p.node()).isEqualTo("n3");
+        assertThat(p.why()).contains("position 5100");
+      });
+    }
+
+    @Test
+    void lagUnknown_doesNotBlockPromotion() {
+      Candidate unknown = new Candidate("n2", Mode.ACTIVE, true, true, true, 0, Duration.ofHours(1), -1, -1, 16 << 20);
+
+      assertThat(unknown.unfitReason()).isNull();
+    }
+
+    @Test
     void scores_primaryModeBeatsActiveBeatsPassive() {
       assertThat(fit("a", Mode.PRIMARY).score()).isEqualTo(100);
       assertThat(fit("a", Mode.ACTIVE).score()).isEqualTo(90);

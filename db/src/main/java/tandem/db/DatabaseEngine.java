@@ -1,0 +1,85 @@
+package tandem.db;
+
+import java.util.List;
+
+/**
+ * One database server on this node that tandem replicates (PostgreSQL; MariaDB later): the
+ * operations failover needs, in the engine's own terms. Every method blocks until done, throws
+ * {@link DbException} with a message saying what failed and what to try, and is called by one
+ * thread at a time ({@link ReplicatedDatabase} serializes them).
+ *
+ * <p>Positions are byte offsets into the engine's change stream (PostgreSQL: WAL LSNs), so lag is
+ * the primary's position minus the replica's.
+ */
+public interface DatabaseEngine {
+  /** A short description for messages, e.g. "postgres 15 /var/lib/tandem/pg :5432". */
+  String describe();
+
+  /** True when the data directory holds a database (cloned, bootstrapped or adopted). */
+  boolean initialized();
+
+  /** True when the server's process runs. */
+  boolean running();
+
+  /** What the data directory is: a primary's, a replica's, or none yet. */
+  LocalRole localRole();
+
+  /**
+   * Makes a new database for the group's first primary (or adopts the one already in the data
+   * directory), creates tandem's own roles with new passwords, and leaves the server stopped.
+   */
+  void bootstrap() throws DbException;
+
+  /** Starts the server as a primary (accepting writes); does nothing if it runs as one. */
+  void startPrimary() throws DbException;
+
+  /** Promotes a replica (starting it first if it is stopped) and waits until it accepts writes. */
+  void promote() throws DbException;
+
+  /** Starts the server as a replica streaming from {@code upstream}; restarts it if it streams from another one. */
+  void startReplica(Upstream upstream) throws DbException;
+
+  /**
+   * Makes this node's data a replica of {@code upstream} again after the primary changed: keeps
+   * what can be kept (a replica on the new primary's history just follows), rewinds diverged data
+   * after copying it aside, and clones afresh when a rewind is impossible. Leaves the server
+   * running as a replica.
+   *
+   * @param tag names the copies of the old data, e.g. "3-20261205T051000Z"
+   */
+  Rejoin rejoin(Upstream upstream, String tag) throws DbException;
+
+  /** Stops the server (fast: open transactions are rolled back); does nothing if it is stopped. */
+  void stop() throws DbException;
+
+  /** The connection facts replicas need, with this node as their upstream. */
+  Upstream asUpstream(String node, String host, long epoch) throws DbException;
+
+  /** Keeps the credentials a replica received from its primary (it needs them to watch its own server). */
+  void keepCredentials(Upstream upstream) throws DbException;
+
+  /** Makes sure each named replica has its own replication slot here (a primary only). */
+  void ensureSlots(List<String> replicas) throws DbException;
+
+  /**
+   * Makes commits on this primary wait until {@code count} of {@code standbys} have them (0: do
+   * not wait). Takes effect at once, without a restart.
+   */
+  void setSynchronous(List<String> standbys, int count) throws DbException;
+
+  /** How far this server is, and on a primary how far each replica is. */
+  DbStatus status();
+
+  /** Shell commands that stop the server without this JVM, for the fencing watchdog. */
+  List<String> fenceCommands();
+
+  /** What a data directory is. */
+  enum LocalRole {
+    /** Nothing there yet: clone or bootstrap. */
+    EMPTY,
+    /** A primary's data (it ran, or last ran, accepting writes). */
+    PRIMARY,
+    /** A replica's data (standby.signal in PostgreSQL). */
+    REPLICA
+  }
+}

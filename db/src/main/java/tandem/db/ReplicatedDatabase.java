@@ -1,0 +1,359 @@
+package tandem.db;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tandem.core.Event;
+import tandem.core.EventSink;
+import tandem.core.Level;
+
+/**
+ * A group's database on this node, kept in the role the cluster gives the node. As primary (between
+ * {@link #becomePrimary} and {@link #stepDown}, called by the group's resource chain) it accepts
+ * writes and keeps a replication slot for each other data node. Otherwise, once a second, it
+ * follows the group's current primary: it asks that node for the connection facts under the
+ * current epoch and (re)starts the server as its replica; after a change of primary it rejoins,
+ * which rewinds or re-clones data that went past the new primary's history (kept aside, reported).
+ *
+ * <p>Every operation on the engine runs under this object's lock, so the follower and a promotion
+ * never act at once.
+ */
+public final class ReplicatedDatabase implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicatedDatabase.class);
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final String self;
+  private final String group;
+  private final int resource;
+  private final DatabaseEngine engine;
+  private final DbPeers peers;
+  private final UpstreamSource upstreams;
+  private final EventSink events;
+  private final Path roleFile;
+  private final String host;
+  private final ScheduledExecutorService follower;
+  private final ScheduledExecutorService positions;
+  /** How often the position is read for the node's reports. */
+  static final java.time.Duration POSITION_EVERY = java.time.Duration.ofMillis(300);
+  private volatile long primaryEpoch;
+  private volatile long followingEpoch;
+  private volatile String lastProblem = "";
+  private volatile boolean closed;
+  private volatile long position = -1;
+  /** How many standbys must have a commit before it is acknowledged; 0 for asynchronous commits. */
+  private volatile int synchronousCount;
+  /** After how long without enough standbys commits stop waiting for them; null: they wait (block). */
+  private volatile java.time.Duration synchronousFallback;
+  private boolean fellBack;
+  private int appliedCount;
+  private List<String> appliedNames = List.of();
+  private List<String> slotsFor = List.of();
+  private long enoughStandbysNanos;
+  private long slotsCheckedNanos;
+
+  /**
+   * @param roleFile where the node's last database role is kept (in tandem's data dir)
+   * @param host the address replicas reach this node's database at
+   */
+  public ReplicatedDatabase(String self, String group, int resource, DatabaseEngine engine, DbPeers peers,
+      UpstreamSource upstreams, EventSink events, Path roleFile, String host) {
+    this.self = self;
+    this.group = group;
+    this.resource = resource;
+    this.engine = engine;
+    this.peers = peers;
+    this.upstreams = upstreams;
+    this.events = events;
+    this.roleFile = roleFile;
+    this.host = host;
+    this.follower = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        .name("db-follower-" + group + "-" + resource).factory());
+    this.positions = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        .name("db-position-" + group + "-" + resource).factory());
+  }
+
+  /**
+   * Synchronous commits: on the primary, a commit waits until {@code count} standbys have it;
+   * with a {@code fallback}, commits stop waiting after that long without enough standbys (a
+   * WARNING event says so) and wait again once they are back.
+   */
+  public ReplicatedDatabase synchronous(int count, java.time.Duration fallback) {
+    this.synchronousCount = count;
+    this.synchronousFallback = fallback;
+    return this;
+  }
+
+  /** Starts following the group's primary whenever this node is not it. */
+  public ReplicatedDatabase start() {
+    follower.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+    // Fresh positions decide who is promoted: after the primary dies, each replica's last one
+    // must reach the leader before the lease runs out (2.3 s with the defaults).
+    positions.scheduleWithFixedDelay(this::readPosition, 0, POSITION_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  public DatabaseEngine engine() {
+    return engine;
+  }
+
+  public String describe() {
+    return engine.describe();
+  }
+
+  /**
+   * Makes this node's database the group's writable primary under {@code epoch}: bootstraps it on
+   * the group's very first start, promotes a replica, or starts a primary's data again.
+   */
+  public synchronized void becomePrimary(long epoch) throws DbException {
+    if (primaryEpoch == epoch && engine.running()) {
+      return;
+    }
+    DbRole last = readRole();
+    switch (engine.localRole()) {
+      case EMPTY -> {
+        if (last != null || epoch > 1) {
+          throw new DbException(self + " has no copy of the database of " + group + " (epoch " + epoch + "); it cannot"
+              + " become primary before it has cloned one from a primary");
+        }
+        engine.bootstrap();
+        engine.startPrimary();
+        emit(Level.WARNING, "db-bootstrapped", "created a new database for " + group + ": " + engine.describe());
+      }
+      case PRIMARY -> {
+        if (last != null && last.primary() && last.epoch() < epoch - 1) {
+          emit(Level.WARNING, "db-restarted", "starting " + engine.describe() + " as primary under epoch " + epoch
+              + " with the data it had as primary under epoch " + last.epoch() + "; anything a primary of the epochs"
+              + " in between wrote is not in it");
+        }
+        if (last == null && !engine.running()) {
+          engine.bootstrap();
+        }
+        engine.startPrimary();
+      }
+      case REPLICA -> {
+        engine.promote();
+        emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
+      }
+    }
+    writeRole(new DbRole(true, epoch));
+    primaryEpoch = epoch;
+    followingEpoch = 0;
+    ensureSlots();
+    fellBack = false;
+    enoughStandbysNanos = System.nanoTime();
+    appliedCount = synchronousCount;
+    appliedNames = standbyNames();
+    engine.setSynchronous(appliedNames, appliedCount);
+  }
+
+  /** Stops the server: this node no longer holds the group (demoted, or its lease lapsed). */
+  public synchronized void stepDown() throws DbException {
+    primaryEpoch = 0;
+    followingEpoch = 0;
+    engine.stop();
+  }
+
+  /** The connection facts for replicas, while this node's server runs as primary under {@code epoch}. */
+  public Optional<Upstream> facts(long epoch) throws DbException {
+    if (primaryEpoch != epoch || !engine.running()) {
+      return Optional.empty();
+    }
+    return Optional.of(engine.asUpstream(self, host, epoch));
+  }
+
+  /** The database's state for status and metrics. */
+  public DbStatus status() {
+    return engine.status().of(group, resource);
+  }
+
+  /** Why the follower could not follow the primary last time, or "". */
+  public String problem() {
+    return lastProblem;
+  }
+
+  /** The position last read (at most {@link #POSITION_EVERY} old): written on a primary, received on a replica; -1 unknown. */
+  public long position() {
+    return position;
+  }
+
+  private void readPosition() {
+    try {
+      position = engine.running() ? engine.status().position() : -1;
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the position of {}: {}", engine.describe(), e.toString());
+    }
+  }
+
+  private void tick() {
+    try {
+      follow();
+    } catch (RuntimeException e) {
+      LOG.error("database follower of {} failed; please report it as a bug", group, e);
+    }
+  }
+
+  synchronized void follow() {
+    if (closed) {
+      return;
+    }
+    if (primaryEpoch != 0) {
+      // Nodes that join after the first start need their slots at once: they clone as soon as they can.
+      if (System.nanoTime() - slotsCheckedNanos > TimeUnit.SECONDS.toNanos(10) || !standbyNames().equals(slotsFor)) {
+        ensureSlots();
+      }
+      keepSynchronous();
+      return;
+    }
+    Optional<DbPeers.Primary> p = peers.primary(group);
+    if (p.isEmpty() || p.get().name().equals(self)) {
+      return;
+    }
+    if (followingEpoch == p.get().epoch() && engine.running()) {
+      return;
+    }
+    try {
+      Upstream u = upstreams.fetch(group, resource, p.get());
+      engine.keepCredentials(u);
+      DbRole last = readRole();
+      if (last != null && !last.primary() && last.epoch() == u.epoch() && engine.localRole() == DatabaseEngine.LocalRole.REPLICA) {
+        if (!engine.running()) {
+          engine.startReplica(u);
+        }
+        emit(Level.INFO, "db-following", engine.describe() + " streams from " + u.node() + " (epoch " + u.epoch() + ")");
+      } else {
+        rejoin(u);
+      }
+      writeRole(new DbRole(false, u.epoch()));
+      followingEpoch = u.epoch();
+      lastProblem = "";
+    } catch (DbException e) {
+      if (!e.getMessage().equals(lastProblem)) {
+        emit(Level.WARNING, "db-follow-failed", "cannot follow " + p.get().name() + " (epoch " + p.get().epoch() + "): "
+            + e.getMessage() + "; retrying every second");
+      }
+      lastProblem = e.getMessage();
+    }
+  }
+
+  /** On the primary: falls back to asynchronous commits after the fallback time without enough standbys, and back. */
+  private void keepSynchronous() {
+    int count = synchronousCount;
+    java.time.Duration fallback = synchronousFallback;
+    List<String> names = standbyNames();
+    // The settings changed, or the group's other nodes did (e.g. they joined after the first start).
+    if ((count != appliedCount || !names.equals(appliedNames)) && !fellBack) {
+      try {
+        engine.setSynchronous(names, count);
+        appliedCount = count;
+        appliedNames = names;
+        enoughStandbysNanos = System.nanoTime();
+      } catch (DbException e) {
+        LOG.warn("{}: {}", group, e.getMessage());
+      }
+    }
+    if (count <= 0) {
+      return;
+    }
+    long streaming = engine.status().replicas().stream()
+        .filter(r -> names.contains(r.node()) && "streaming".equals(r.state())).count();
+    long now = System.nanoTime();
+    try {
+      if (streaming >= count) {
+        enoughStandbysNanos = now;
+        if (fellBack) {
+          engine.setSynchronous(names, count);
+          appliedNames = names;
+          fellBack = false;
+          emit(Level.WARNING, "db-synchronous-restored", engine.describe() + ": " + streaming + " standbys stream again;"
+              + " commits wait for " + count + " of them again");
+        }
+      } else if (fallback != null && !fellBack && now - enoughStandbysNanos > fallback.toNanos()) {
+        engine.setSynchronous(names, 0);
+        fellBack = true;
+        emit(Level.WARNING, "db-synchronous-fallback", engine.describe() + ": only " + streaming + " of the " + count
+            + " standbys a commit waits for have streamed for " + fallback.toSeconds() + " s; commits no longer wait"
+            + " (synchronous-fallback), so a failover now may lose acknowledged commits");
+      }
+    } catch (DbException e) {
+      LOG.warn("{}: {}", group, e.getMessage());
+    }
+  }
+
+  private List<String> standbyNames() {
+    return peers.replicas(group).stream().map(DbPeers.Peer::name).sorted().toList();
+  }
+
+  private void rejoin(Upstream u) throws DbException {
+    String tag = u.epoch() + "-" + STAMP.format(Instant.now());
+    Rejoin r = engine.rejoin(u, tag);
+    switch (r.how()) {
+      case FOLLOWED -> emit(Level.INFO, "db-following", engine.describe() + " " + r.detail() + " (epoch " + u.epoch() + ")");
+      case REWOUND -> emit(Level.WARNING, "db-rewound", engine.describe() + " had diverged from " + u.node() + ": " + r.detail()
+          + "; remove the kept copy once you have looked at it");
+      case CLONED -> emit(r.keptCopy().isPresent() ? Level.WARNING : Level.INFO, "db-cloned", engine.describe() + ": " + r.detail());
+    }
+  }
+
+  private void ensureSlots() {
+    slotsCheckedNanos = System.nanoTime();
+    try {
+      List<String> names = standbyNames();
+      engine.ensureSlots(names);
+      slotsFor = names;
+    } catch (DbException e) {
+      LOG.warn("{}: {}", group, e.getMessage());
+    }
+  }
+
+  private DbRole readRole() throws DbException {
+    try {
+      return DbRole.read(roleFile);
+    } catch (IOException | RuntimeException e) {
+      throw new DbException("cannot read " + roleFile + ": " + e.getMessage() + "; remove it if it is damaged", e);
+    }
+  }
+
+  private void writeRole(DbRole r) throws DbException {
+    try {
+      r.write(roleFile);
+    } catch (IOException e) {
+      throw new DbException("cannot write " + roleFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void emit(Level level, String kind, String message) {
+    events.emit(new Event(Instant.now(), level, kind, self, group, message));
+  }
+
+  /** Stops following; a replica's server is stopped too (a primary's was stopped by {@link #stepDown}). */
+  @Override
+  public void close() {
+    closed = true;
+    follower.shutdownNow();
+    positions.shutdownNow();
+    synchronized (this) {
+      if (primaryEpoch == 0) {
+        try {
+          engine.stop();
+        } catch (DbException e) {
+          LOG.warn("cannot stop {}: {}", engine.describe(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** For messages: which database of which group. */
+  @Override
+  public String toString() {
+    return "ReplicatedDatabase[" + group + "#" + resource + " " + engine.describe() + "]";
+  }
+}
