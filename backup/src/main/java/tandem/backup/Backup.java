@@ -48,6 +48,24 @@ public final class Backup {
   /** A directory to back up, with the group and resource it belongs to. */
   public record Source(String group, String kind, Path path) {}
 
+  /** One stream to store as a file: a database dump, produced by a process writing to its standard output. */
+  public record Dump(String name, ProcessStarter start) {}
+
+  /** Starts the process whose standard output is the dump. */
+  @FunctionalInterface
+  public interface ProcessStarter {
+    Process start() throws IOException;
+  }
+
+  /** Dumps of one database resource, stored as one directory of the snapshot (e.g. globals.sql, shop.pgdump). */
+  public record DumpSource(String group, String kind, String label, DumpLister dumps) {}
+
+  /** Lists the dumps to take when the backup runs (the databases there are then). */
+  @FunctionalInterface
+  public interface DumpLister {
+    List<Dump> list() throws IOException;
+  }
+
   /** What a run stored. */
   public record Result(String snapshotId, long files, long bytes, long bytesWritten, List<String> skipped) {}
 
@@ -58,15 +76,23 @@ public final class Backup {
 
   /** Backs up {@code sources} as one snapshot named {@code name}. */
   public Result run(String name, List<Source> sources) throws IOException {
+    return run(name, sources, List.of());
+  }
+
+  /** Backs up {@code sources} and {@code dumps} as one snapshot named {@code name}. */
+  public Result run(String name, List<Source> sources, List<DumpSource> dumps) throws IOException {
     try {
-      return take(name, sources);
+      return take(name, sources, dumps);
     } finally {
       sealers.shutdownNow();
     }
   }
 
-  private Result take(String name, List<Source> sources) throws IOException {
+  private Result take(String name, List<Source> sources, List<DumpSource> dumps) throws IOException {
     List<Model.Source> stored = new ArrayList<>();
+    for (DumpSource d : dumps) {
+      stored.add(new Model.Source(d.group(), d.kind(), d.label(), dumps(d)));
+    }
     for (Source s : sources) {
       if (!Files.isDirectory(s.path(), LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(s.path() + " (group " + s.group() + ") is not a directory; nothing was backed up");
@@ -122,16 +148,64 @@ public final class Backup {
     return repo.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes)));
   }
 
+  /** Takes every dump of a database resource into one tree; a dump that fails fails the backup. */
+  private String dumps(DumpSource d) throws IOException {
+    List<Model.Node> nodes = new ArrayList<>();
+    for (Dump dump : d.dumps().list()) {
+      Process p = dump.start().start();
+      StringBuilder err = new StringBuilder();
+      Thread drain = Thread.ofPlatform().daemon().name("backup-dump-stderr").start(() -> {
+        try {
+          err.append(new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          err.append(e);
+        }
+      });
+      List<String> content;
+      long[] size = {0};
+      try (var in = java.nio.channels.Channels.newChannel(p.getInputStream())) {
+        content = stream(in, size);
+      } finally {
+        try {
+          if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+          }
+          drain.join(10_000);
+        } catch (InterruptedException e) {
+          p.destroyForcibly();
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while dumping " + dump.name());
+        }
+      }
+      if (p.exitValue() != 0) {
+        throw new IOException("dumping " + dump.name() + " of " + d.group() + " failed (exit " + p.exitValue() + "): "
+            + err.toString().strip() + "; no snapshot was written");
+      }
+      nodes.add(new Model.Node(dump.name(), "file", 0600, System.currentTimeMillis() * 1_000_000L, size[0], null, content, null));
+      files++;
+      bytes += size[0];
+      progress.file(Path.of(dump.name()), size[0]);
+    }
+    return repo.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes)));
+  }
+
   /**
    * The ids of a file's chunks, storing the ones the repository lacks. The file is read once;
    * hashing, compressing and sealing run on {@link #SEALERS} threads, a few chunks ahead, and the
    * sealed chunks are added to the pack in file order.
    */
   private List<String> file(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      return stream(ch, new long[1]);
+    }
+  }
+
+  /** The ids of the chunks of a stream, storing those the repository lacks; adds the stream's length to {@code size[0]}. */
+  private List<String> stream(java.nio.channels.ReadableByteChannel in, long[] size) throws IOException {
     List<String> ids = new ArrayList<>();
     ArrayDeque<Future<Repository.Sealed>> ahead = new ArrayDeque<>();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      Chunker.chunkBytes(ch, (offset, buf, start, length) -> {
+    try {
+      size[0] += Chunker.chunkBytes(in, (offset, buf, start, length) -> {
         byte[] chunk = java.util.Arrays.copyOfRange(buf, start, start + length);
         ahead.add(sealers.submit(() -> repo.seal(Repository.DATA, chunk, 0, chunk.length)));
         while (ahead.size() > AHEAD) {

@@ -16,8 +16,10 @@ import java.util.Set;
 import tandem.config.BackupConfig;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
+import tandem.config.PostgresConfig;
 import tandem.config.ResourceConfig;
 import tandem.config.TandemConfig;
+import tandem.db.postgres.PgDump;
 
 /**
  * The operations on a configured backup ({@code backups:} in tandem.yaml), shared by the CLI and
@@ -78,9 +80,41 @@ public final class BackupJobs {
         }
       }
     }
-    if (out.isEmpty()) {
-      throw new IOException("backup " + backup.name() + ": its groups " + backup.groups() + " have no files resource, so there"
-          + " is nothing to back up yet (databases are not backed up yet)");
+    if (out.isEmpty() && dumps().isEmpty()) {
+      throw new IOException("backup " + backup.name() + ": its groups " + backup.groups() + " have no files or postgres"
+          + " resource, so there is nothing to back up");
+    }
+    return out;
+  }
+
+  /**
+   * The databases this backup dumps: each postgres resource of its groups, from this node's server
+   * (a hot standby on a replica, consistent as of one moment per database).
+   */
+  public List<Backup.DumpSource> dumps() {
+    List<Backup.DumpSource> out = new ArrayList<>();
+    for (String g : backup.groups()) {
+      int index = 0;
+      for (ResourceConfig r : config.groups().get(g).resources()) {
+        if (r instanceof PostgresConfig p) {
+          int i = index++;
+          Path secrets = config.node().dataDir().resolve("postgres").resolve(g + "-" + i + ".secrets");
+          out.add(new Backup.DumpSource(g, "postgres", "postgres-" + i, () -> {
+            PgDump dump;
+            try {
+              dump = new PgDump(p.bin(), p.port(), secrets);
+            } catch (tandem.db.DbException e) {
+              throw new IOException(e.getMessage(), e);
+            }
+            List<Backup.Dump> list = new ArrayList<>();
+            list.add(new Backup.Dump("globals.sql", dump::globals));
+            for (String db : dump.databases()) {
+              list.add(new Backup.Dump(db + ".pgdump", () -> dump.dump(db)));
+            }
+            return list;
+          }));
+        }
+      }
     }
     return out;
   }
@@ -93,7 +127,7 @@ public final class BackupJobs {
     Repository repo = open(backup.repository());
     Backup.Result result;
     try (RepoLock lock = RepoLock.acquire(repo.root(), false, "backup " + backup.name())) {
-      result = new Backup(repo, progress).run(backup.name(), sources());
+      result = new Backup(repo, progress).run(backup.name(), sources(), dumps());
     }
     List<String> copies = new ArrayList<>();
     for (Path to : backup.copyTo()) {

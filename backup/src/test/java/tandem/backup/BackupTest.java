@@ -234,6 +234,16 @@ class BackupTest {
     return m;
   }
 
+  static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
   static long sizeOf(Path dir) throws IOException {
     try (Stream<Path> all = Files.walk(dir)) {
       return all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> p.toFile().length()).sum();
