@@ -30,10 +30,11 @@ import tandem.core.EventLog;
 import tandem.core.Level;
 import tandem.failover.FailoverCoordinator;
 import tandem.failover.LeaseTiming;
+import tandem.testkit.FakeCluster;
 
 /**
  * The REST API on a real socket (127.0.0.1, a free port), read with the JDK's HTTP client. The cluster is a
- * {@link FakeCluster}: three data nodes n1, n2, n3; group "web" (n1 primary, n2 active, n3 passive) has n1 as primary
+ * {@link FakeCluster} (testkit): three data nodes n1, n2, n3; group "web" (n1 primary, n2 active, n3 passive) has n1 as primary
  * and group "db" (n1 off, n2 primary, n3 active) has n2, both under epoch 1. Each test says which node answers.
  */
 class ApiServerTest {
@@ -52,6 +53,8 @@ class ApiServerTest {
   @BeforeEach
   void cluster() throws Exception {
     cluster = FakeCluster.withDataNodes("n1", "n2", "n3");
+    cluster.setLeader("n1");
+    closing.add(cluster);
     define("web", Map.of("n1", "primary", "n2", "active", "n3", "passive"));
     define("db", Map.of("n1", "off", "n2", "primary", "n3", "active"));
     promote("web", "n1");
@@ -240,7 +243,7 @@ class ApiServerTest {
   @Test
   void status_onTheLeader_saysWhyForEachGroup() throws Exception {
     report("n1", "web", true, true, 1);
-    cluster.setLeaderReady(true);
+    cluster.setLeaderReady(true, "n1");
     // Time stands still for this coordinator, so it never finds a lease over and never acts.
     FailoverCoordinator coordinator = new FailoverCoordinator("n1", cluster,
         new LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L,

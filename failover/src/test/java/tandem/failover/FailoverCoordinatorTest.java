@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import java.util.concurrent.CompletableFuture;
+import tandem.testkit.FakeCluster;
+import tandem.testkit.FakeTicker;
 import tandem.cluster.Cluster;
 import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterListener;
