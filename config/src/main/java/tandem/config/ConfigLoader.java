@@ -14,7 +14,7 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log");
 
   private ConfigLoader() {}
 
@@ -53,11 +53,13 @@ public final class ConfigLoader {
     NodeConfig node = NodeReader.read(top, dir);
     FailoverSettings failover = FailoverReader.read(top);
     Map<String, GroupConfig> groups = GroupReader.readAll(top, dir);
+    LogFormat logFormat = top.section("log", List.of("format")).choice("format", LogFormat.TEXT, LogFormat.class,
+        "log format");
     if (node != null) {
       ConfigValidator.witness(node, groups, top.problems());
       ConfigValidator.files(node, groups, top.problems());
     }
-    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file) : null;
+    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, logFormat) : null;
   }
 
   private static String cluster(Section top) {

@@ -15,9 +15,17 @@ import tandem.core.NodeName;
  * @param failover lease timing, the same on every node of the cluster
  * @param groups the groups by name, in file order; unmodifiable
  * @param file the absolute path this config was loaded from
+ * @param logFormat how the agent writes its log ({@code log.format}); `tandem run --log-format` overrides it
  */
 public record TandemConfig(
-    String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file) {
+    String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
+    LogFormat logFormat) {
+
+  /** A config with the default (text) log format. */
+  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
+      Path file) {
+    this(cluster, node, failover, groups, file, LogFormat.TEXT);
+  }
 
   public TandemConfig {
     if (!NodeName.isValid(cluster)) {
@@ -26,6 +34,7 @@ public record TandemConfig(
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(failover, "failover");
     Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(logFormat, "logFormat");
     groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
   }
 }
