@@ -22,6 +22,7 @@ import java.util.Map;
   @JsonSubTypes.Type(value = ClusterCommand.Report.class, name = "report"),
   @JsonSubTypes.Type(value = ClusterCommand.Reform.class, name = "reform"),
   @JsonSubTypes.Type(value = ClusterCommand.AddVoter.class, name = "add-voter"),
+  @JsonSubTypes.Type(value = ClusterCommand.RemoveMember.class, name = "remove-member"),
 })
 public sealed interface ClusterCommand {
 
@@ -70,4 +71,11 @@ public sealed interface ClusterCommand {
 
   /** A member left out by a forced failover is back and votes again. */
   record AddVoter(String node) implements ClusterCommand {}
+
+  /**
+   * Removes a member for good (`tandem leave` on it, or `tandem remove-node` for a dead one): it no longer votes, its
+   * certificate is no longer pinned, its reports are dropped. The checks that need the network (is a majority of the
+   * rest reachable, is it a running primary) are made before this is submitted; {@code by} names who asked.
+   */
+  record RemoveMember(String node, String by, String reason, long atMillis) implements ClusterCommand {}
 }

@@ -86,6 +86,7 @@ public record ClusterState(
       case ClusterCommand.Report c -> report(c);
       case ClusterCommand.Reform c -> reform(c);
       case ClusterCommand.AddVoter c -> addVoter(c);
+      case ClusterCommand.RemoveMember c -> removeMember(c);
     };
     return new Applied(a.state.at(at), a.result);
   }
@@ -263,6 +264,23 @@ public record ClusterState(
     var v = new ArrayList<>(voters);
     v.add(c.node());
     return new Applied(with(members, v, groups, invites, reports), CommandResult.ok(c.node() + " votes again"));
+  }
+
+  private Applied removeMember(ClusterCommand.RemoveMember c) {
+    if (!members.containsKey(c.node())) {
+      return refuse(c.node() + " is not a member of cluster " + cluster + "; members: " + members.keySet());
+    }
+    if (members.size() == 1) {
+      return refuse(c.node() + " is the only member of cluster " + cluster + "; a cluster cannot remove its last member");
+    }
+    var mem = new TreeMap<>(members);
+    mem.remove(c.node());
+    var v = new ArrayList<>(voters);
+    v.remove(c.node());
+    var rep = new TreeMap<>(reports);
+    rep.keySet().removeIf(k -> k.startsWith(c.node() + "/"));
+    return new Applied(with(mem, v, groups, invites, rep), CommandResult.ok(c.node() + " removed from cluster " + cluster
+        + " by " + c.by() + (c.reason().isEmpty() ? "" : ": " + c.reason())));
   }
 
   private ClusterState withGroup(GroupState g) {
