@@ -89,6 +89,9 @@ public final class Agent implements AutoCloseable {
   private FileSyncService fileSync;
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Departures departures = new Departures(this);
+  private volatile boolean left;
+  private volatile Runnable whenLeft = () -> { };
 
   private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
     this.cfg = cfg;
@@ -300,7 +303,19 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.RequestSwitchover r -> emit(Level.INFO, "switchover", r.group(), result.message());
       case ClusterCommand.SetPaused p -> emit(Level.WARNING, p.paused() ? "paused" : "resumed", p.group(), result.message());
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
+      case ClusterCommand.RemoveMember r -> removed(r, result);
       default -> { }
+    }
+  }
+
+  private void removed(ClusterCommand.RemoveMember r, CommandResult result) {
+    emit(Level.WARNING, "member-removed", "", result.message());
+    if (r.node().equals(self) && !r.by().equals(self)) {
+      // Removed by another member (remove-node --force): the others refuse this node's certificate from now on.
+      emit(Level.CRITICAL, "removed", "", "this node was removed from the cluster by " + r.by() + "; it stops its groups;"
+          + " to bring it back: stop it, move " + cfg.node().dataDir().resolve("raft") + " and "
+          + cfg.node().dataDir().resolve(LocalMembership.FILE) + " away, then `tandem join` with a new invite");
+      groups.values().forEach(g -> g.demote("this node was removed from the cluster", Level.CRITICAL, () -> { }));
     }
   }
 
@@ -376,6 +391,48 @@ public final class Agent implements AutoCloseable {
     return self;
   }
 
+  Departures departures() {
+    return departures;
+  }
+
+  /** What to do once this node has left the cluster (`tandem run` exits); runs on a thread of its own. */
+  public void whenLeft(Runnable r) {
+    whenLeft = r;
+  }
+
+  /** This node is out of the cluster: stop the agent, and at close move its cluster files aside for a later join. */
+  void leftCluster() {
+    left = true;
+    emit(Level.WARNING, "left", "", self + " left the cluster; the agent stops");
+    Thread.ofPlatform().name("leave").start(() -> {
+      try {
+        Thread.sleep(500); // the API answers the `tandem leave` that asked first
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      whenLeft.run();
+    });
+  }
+
+  /** Stops {@code group} here and releases it without a target; null when done, else why not. */
+  String releaseGroup(String group) throws InterruptedException {
+    LocalGroup g = groups.get(group);
+    GroupState gs = cluster.state().groups().get(group);
+    if (g == null || gs == null) {
+      return "no group " + group + " on " + self;
+    }
+    var done = new java.util.concurrent.CountDownLatch(1);
+    g.demote(self + " leaves the cluster (--force)", Level.WARNING, done::countDown);
+    done.await(5, TimeUnit.MINUTES);
+    try {
+      CommandResult r = cluster.submit(new ClusterCommand.Release(group, self, gs.epoch(), System.currentTimeMillis()),
+          Duration.ofSeconds(5)).get();
+      return r.ok() ? null : r.message();
+    } catch (Exception e) {
+      return "could not release " + group + ": " + e.getMessage();
+    }
+  }
+
   void emit(Level level, String kind, String group, String message) {
     events.emit(new Event(Instant.now(), level, kind, self, group, message));
   }
@@ -406,7 +463,26 @@ public final class Agent implements AutoCloseable {
       transport.close();
     }
     cluster.current().close();
+    if (left) {
+      keepAsideForRejoin();
+    }
     events.close();
+  }
+
+  /** After `tandem leave`: the Raft log and cluster.json move aside (kept, not deleted) so that `tandem join` works. */
+  private void keepAsideForRejoin() {
+    Path data = cfg.node().dataDir();
+    long now = System.currentTimeMillis();
+    for (String name : List.of("raft", LocalMembership.FILE)) {
+      Path from = data.resolve(name);
+      try {
+        if (Files.exists(from)) {
+          Files.move(from, data.resolve(name + ".left-" + now));
+        }
+      } catch (IOException e) {
+        LOG.warn("could not move {} aside after leaving: {}; move it before `tandem join`", from, e.getMessage());
+      }
+    }
   }
 
   private void releaseGroups() throws InterruptedException {

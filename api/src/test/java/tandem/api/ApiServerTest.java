@@ -523,6 +523,16 @@ class ApiServerTest {
       return "join-token";
     }
 
+    @Override
+    public CommandResult leave(boolean force) throws Exception {
+      return record("leave force=" + force);
+    }
+
+    @Override
+    public CommandResult removeNode(String node, boolean force) throws Exception {
+      return record("remove " + node + " force=" + force);
+    }
+
     private CommandResult record(String call) throws Exception {
       calls.add(call);
       if (failure != null) {

@@ -23,6 +23,7 @@ final class RunCommand implements Callable<Integer> {
     TandemConfig cfg = config.load();
     LogOutput.use(logFormat != null ? logFormat : cfg.logFormat());
     Agent agent = Agent.start(cfg);
+    agent.whenLeft(() -> System.exit(0)); // `tandem leave`: the shutdown hook below stops the agent
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
