@@ -259,6 +259,30 @@ class ApiServerTest {
     assertThat(groupRow(s, "db").path("why").asText()).isEqualTo("n2 is primary and holds its lease");
   }
 
+  @Test
+  void status_onAFollower_showsTheLeadersLastDecision_andTheLeaseAsSeenHere() throws Exception {
+    cluster.setLeader("n3");
+    FailoverCoordinator coordinator = new FailoverCoordinator("n2", cluster,
+        new LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L,
+        events, null);
+    closing.add(coordinator);
+    coordinator.start();
+    cluster.apply(new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "n3",
+        System.currentTimeMillis()));
+    cluster.apply(new ClusterCommand.Renew("web", "n1", group("web").epoch()));
+    start("n2", coordinator);
+
+    JsonNode s = json(get("/api/v1/status"));
+
+    assertThat(groupRow(s, "web").path("why").asText()).isEqualTo("n1 is primary and holds its lease");
+    JsonNode n1 = null;
+    for (JsonNode m : groupRow(s, "web").path("members")) {
+      n1 = m.path("node").asText().equals("n1") ? m : n1;
+    }
+    assertThat(n1.path("lease").asText()).as("time stands still: a whole lease since the renewal n2 applied")
+        .isEqualTo("~2000ms");
+  }
+
   // ---- mutating calls ----------------------------------------------------------------------
 
   @Test

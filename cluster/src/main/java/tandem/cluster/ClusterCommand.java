@@ -23,6 +23,7 @@ import java.util.Map;
   @JsonSubTypes.Type(value = ClusterCommand.Reform.class, name = "reform"),
   @JsonSubTypes.Type(value = ClusterCommand.AddVoter.class, name = "add-voter"),
   @JsonSubTypes.Type(value = ClusterCommand.RemoveMember.class, name = "remove-member"),
+  @JsonSubTypes.Type(value = ClusterCommand.NoteDecision.class, name = "decision"),
 })
 public sealed interface ClusterCommand {
 
@@ -78,4 +79,10 @@ public sealed interface ClusterCommand {
    * rest reachable, is it a running primary) are made before this is submitted; {@code by} names who asked.
    */
   record RemoveMember(String node, String by, String reason, long atMillis) implements ClusterCommand {}
+
+  /**
+   * The Raft leader's decision sentence about a group, written when it changes kind (or, while nothing needs doing,
+   * words), so that every node's `status` can say why; it changes nothing else.
+   */
+  record NoteDecision(String group, String sentence, String by, long atMillis) implements ClusterCommand {}
 }

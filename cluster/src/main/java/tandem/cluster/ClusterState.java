@@ -87,6 +87,7 @@ public record ClusterState(
       case ClusterCommand.Reform c -> reform(c);
       case ClusterCommand.AddVoter c -> addVoter(c);
       case ClusterCommand.RemoveMember c -> removeMember(c);
+      case ClusterCommand.NoteDecision c -> noteDecision(c);
     };
     return new Applied(a.state.at(at), a.result);
   }
@@ -158,7 +159,7 @@ public record ClusterState(
     GroupState old = groups.get(c.group());
     GroupState now = old == null
         ? new GroupState(c.group(), c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash(),
-            null, 0, 0, false, null, "defined by " + c.by(), 0)
+            null, 0, 0, false, null, "defined by " + c.by(), 0, null, null, 0)
         : old.withDefinition(c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash());
     g.put(c.group(), now);
     return new Applied(with(members, voters, g, invites, reports),
@@ -264,6 +265,14 @@ public record ClusterState(
     var v = new ArrayList<>(voters);
     v.add(c.node());
     return new Applied(with(members, v, groups, invites, reports), CommandResult.ok(c.node() + " votes again"));
+  }
+
+  private Applied noteDecision(ClusterCommand.NoteDecision c) {
+    GroupState g = groups.get(c.group());
+    if (g == null) {
+      return refuse("no group " + c.group());
+    }
+    return new Applied(withGroup(g.withDecision(c.sentence(), c.by(), c.atMillis())), CommandResult.ok("noted"));
   }
 
   private Applied removeMember(ClusterCommand.RemoveMember c) {

@@ -20,6 +20,10 @@ import java.util.Map;
  * @param switchoverTo the target of a planned switchover in progress, or null
  * @param lastChange a sentence about the last change of primary, with its reason
  * @param lastChangeMillis when that happened
+ * @param decision the Raft leader's last decision sentence about the group (replicated when its kind or, for "stay",
+ *     its words change), so that `status` shows it on every node; null before the first
+ * @param decidedBy the leader that made it
+ * @param decidedAtMillis when
  */
 public record GroupState(
     String name,
@@ -34,7 +38,10 @@ public record GroupState(
     boolean paused,
     String switchoverTo,
     String lastChange,
-    long lastChangeMillis) {
+    long lastChangeMillis,
+    String decision,
+    String decidedBy,
+    long decidedAtMillis) {
 
   public GroupState {
     modes = Map.copyOf(modes);
@@ -51,26 +58,32 @@ public record GroupState(
 
   GroupState withPrimary(String node, long newEpoch, String why, long atMillis) {
     return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
-        node, newEpoch, 0, paused, null, why, atMillis);
+        node, newEpoch, 0, paused, null, why, atMillis, decision, decidedBy, decidedAtMillis);
   }
 
   GroupState withRenewal() {
     return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
-        primary, epoch, renewals + 1, paused, switchoverTo, lastChange, lastChangeMillis);
+        primary, epoch, renewals + 1, paused, switchoverTo, lastChange, lastChangeMillis, decision, decidedBy,
+        decidedAtMillis);
   }
 
   GroupState withPaused(boolean p) {
     return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
-        primary, epoch, renewals, p, switchoverTo, lastChange, lastChangeMillis);
+        primary, epoch, renewals, p, switchoverTo, lastChange, lastChangeMillis, decision, decidedBy, decidedAtMillis);
   }
 
   GroupState withSwitchoverTo(String target) {
     return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
-        primary, epoch, renewals, paused, target, lastChange, lastChangeMillis);
+        primary, epoch, renewals, paused, target, lastChange, lastChangeMillis, decision, decidedBy, decidedAtMillis);
   }
 
   GroupState withDefinition(Map<String, String> m, String fb, long fbAfter, String by, String hash) {
     return new GroupState(name, m, fb, fbAfter, by, hash,
-        primary, epoch, renewals, paused, switchoverTo, lastChange, lastChangeMillis);
+        primary, epoch, renewals, paused, switchoverTo, lastChange, lastChangeMillis, decision, decidedBy, decidedAtMillis);
+  }
+
+  GroupState withDecision(String sentence, String by, long atMillis) {
+    return new GroupState(name, modes, failback, failbackAfterMillis, definedBy, definitionHash,
+        primary, epoch, renewals, paused, switchoverTo, lastChange, lastChangeMillis, sentence, by, atMillis);
   }
 }

@@ -47,7 +47,8 @@ class ClusterCodecTest {
         new ClusterCommand.Reform(richState(), 4, List.of("n2", "w1"), "web", "n2", "forced", NOW),
         new ClusterCommand.Reform(ClusterState.empty(), 2, List.of("n1"), null, null, "forced", NOW),
         new ClusterCommand.AddVoter("n1"),
-        new ClusterCommand.RemoveMember("n3", "n1", "dead for good", 1_800_000_000_000L));
+        new ClusterCommand.RemoveMember("n3", "n1", "dead for good", 1_800_000_000_000L),
+        new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "w", 1_800_000_000_000L));
   }
 
   @ParameterizedTest(name = "{0}")

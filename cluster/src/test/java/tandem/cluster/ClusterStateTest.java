@@ -675,6 +675,30 @@ class ClusterStateTest {
   }
 
   @Nested
+  class NoteDecision {
+    @Test
+    void decision_isKeptWithTheGroup_andChangesNothingElse() {
+      Log l = withPrimaryN1();
+      GroupState before = l.group("web");
+
+      CommandResult r = l.apply(new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "n2", NOW));
+
+      assertThat(r.ok()).isTrue();
+      assertThat(l.group("web").decision()).isEqualTo("n1 is primary and holds its lease");
+      assertThat(l.group("web").decidedBy()).isEqualTo("n2");
+      assertThat(l.group("web").withDecision(before.decision(), before.decidedBy(), before.decidedAtMillis()))
+          .isEqualTo(before);
+      l.apply(new ClusterCommand.Renew("web", "n1", 1));
+      assertThat(l.group("web").decision()).as("kept across renewals").isEqualTo("n1 is primary and holds its lease");
+    }
+
+    @Test
+    void decisionAboutAnUnknownGroup_isRefused() {
+      assertThat(withPrimaryN1().apply(new ClusterCommand.NoteDecision("zz", "x", "n1", NOW)).ok()).isFalse();
+    }
+  }
+
+  @Nested
   class RemoveMember {
     @Test
     void removingAMember_dropsItsVoteAndReports_andItsNameAndCertificateCanJoinAgain() {

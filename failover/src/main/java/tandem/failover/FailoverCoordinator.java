@@ -116,6 +116,20 @@ public final class FailoverCoordinator implements AutoCloseable {
     return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
   }
 
+  /**
+   * The group's lease as this node sees it from the replicated renewals: the lease minus the time since this node
+   * applied the last renewal (or change of primary); null when it has seen none. Followers apply a little after the
+   * leader, so this is an estimate; the leader's own count decides.
+   */
+  public Duration leaseSeen(String group) {
+    Seen at = seen.get(group);
+    if (at == null) {
+      return null;
+    }
+    Duration left = timing.lease().minus(Duration.ofNanos(ticker.nanos() - at.atNanos));
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
   private void tick() {
     try {
       ClusterState s = cluster.state();
@@ -164,6 +178,7 @@ public final class FailoverCoordinator implements AutoCloseable {
       boolean kindChanged = d.getClass() != previousKind;
       if (kindChanged || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
+        noteDecision(g, d);
       }
       act(g, d, kindChanged);
     }
@@ -212,6 +227,19 @@ public final class FailoverCoordinator implements AutoCloseable {
       case Decision.Wait w -> { }
       case Decision.Stay st -> { }
     }
+  }
+
+  /** Replicates the sentence so that `status` on every node can show it (it is rare: only when it changes). */
+  private void noteDecision(GroupState g, Decision d) {
+    if (d.why().equals(g.decision())) {
+      return; // a new leader reaching the same conclusion
+    }
+    cluster.submit(new ClusterCommand.NoteDecision(g.name(), d.why(), self, System.currentTimeMillis()), COMMAND_TIMEOUT)
+        .whenComplete((r, e) -> {
+          if (e != null) {
+            LOG.debug("group {}: decision not replicated: {}", g.name(), e.toString());
+          }
+        });
   }
 
   private void submitOnce(String group, ClusterCommand c) {
