@@ -45,6 +45,7 @@ public final class LocalGroup implements AutoCloseable {
   private volatile Phase phase = Phase.STOPPED;
   private volatile long epoch;
   private volatile String failure = "";
+  private volatile int failures;
 
   public LocalGroup(String node, String name, ResourceChain chain, Optional<Hook> onPromote, Optional<Hook> onDemote,
       HealthMonitor serviceChecks, HealthMonitor nodeChecks, Watchdog watchdog, EventSink events) {
@@ -91,6 +92,11 @@ public final class LocalGroup implements AutoCloseable {
     return failure;
   }
 
+  /** How many starts failed in a row (0 once one succeeds or the node is no longer primary). */
+  public int failures() {
+    return failures;
+  }
+
   /** The watchdog steps that stop this group, for a demotion from primary. */
   List<FenceStep> fenceSteps(long e) {
     RoleChange change = new RoleChange(node, name, Role.REPLICA, Role.PRIMARY, e);
@@ -119,10 +125,12 @@ public final class LocalGroup implements AutoCloseable {
       }
       phase = Phase.RUNNING;
       failure = "";
+      failures = 0;
       serviceChecks.start();
       emit(Level.WARNING, "promoted", node + " is now primary of " + name + " (epoch " + e + "); resources started");
       onPromote.ifPresent(h -> runHook(h, change));
     } catch (ResourceException | IOException ex) {
+      failures++;
       phase = Phase.FAILED;
       failure = ex.getMessage();
       emit(Level.CRITICAL, "start-failed", "could not start " + name + " on " + node + ": " + ex.getMessage()
@@ -174,6 +182,7 @@ public final class LocalGroup implements AutoCloseable {
     if (phase == Phase.FAILED) {
       phase = Phase.STOPPED;
     }
+    failures = 0;
   }
 
   private void runHook(Hook h, RoleChange change) {
