@@ -25,6 +25,7 @@ import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterJoinHandler;
 import tandem.cluster.ClusterState;
 import tandem.cluster.CommandResult;
+import tandem.cluster.DefinitionDiff;
 import tandem.cluster.GroupState;
 import tandem.cluster.LocalMembership;
 import tandem.cluster.Member;
@@ -265,13 +266,20 @@ public final class Agent implements AutoCloseable {
       String hash = definitionHash(g);
       GroupState have = s.groups().get(g.name());
       boolean mine = have == null || self.equals(have.definedBy()) || !s.members().containsKey(have.definedBy());
-      if (have != null && (hash.equals(have.definitionHash()) || !mine)) {
-        continue;
-      }
       Map<String, String> modes = new LinkedHashMap<>();
       g.nodes().forEach((n, m) -> modes.put(n.value(), m.word()));
-      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, g.failback().name().toLowerCase(),
-          g.failbackAfter().toMillis(), self, hash), Duration.ofSeconds(5));
+      String failback = g.failback().name().toLowerCase(java.util.Locale.ROOT);
+      if (have != null && (hash.equals(have.definitionHash()) || !mine)) {
+        // The cluster keeps the last node's definition; a file that says otherwise is shown, not applied.
+        String diff = DefinitionDiff.between(modes, failback, g.failbackAfter().toMillis(), have);
+        if (!diff.equals(have.differing().getOrDefault(self, ""))) {
+          cluster.submit(new ClusterCommand.ReportDefinition(g.name(), self, diff, System.currentTimeMillis()),
+              Duration.ofSeconds(5));
+        }
+        continue;
+      }
+      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, failback, g.failbackAfter().toMillis(), self, hash),
+          Duration.ofSeconds(5));
     }
   }
 
@@ -304,6 +312,12 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.SetPaused p -> emit(Level.WARNING, p.paused() ? "paused" : "resumed", p.group(), result.message());
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
       case ClusterCommand.RemoveMember r -> removed(r, result);
+      case ClusterCommand.ReportDefinition r -> {
+        GroupState was = before.groups().get(r.group());
+        if (was != null && !r.differences().equals(was.differing().getOrDefault(r.node(), ""))) {
+          emit(r.differences().isEmpty() ? Level.INFO : Level.WARNING, "definition-differs", r.group(), result.message());
+        }
+      }
       default -> { }
     }
   }
@@ -327,6 +341,7 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.RequestSwitchover r -> r.atMillis();
       case ClusterCommand.Reform r -> r.atMillis();
       case ClusterCommand.Join j -> j.nowMillis();
+      case ClusterCommand.ReportDefinition r -> r.atMillis();
       default -> Long.MAX_VALUE;
     };
     return at < startedAtMillis - 1000;

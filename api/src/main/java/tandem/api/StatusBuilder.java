@@ -67,6 +67,6 @@ final class StatusBuilder {
     }
     String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
     return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,
-        g.definedBy(), rows);
+        g.definedBy(), rows, new java.util.TreeMap<>(g.differing()));
   }
 }

@@ -24,6 +24,7 @@ import java.util.Map;
   @JsonSubTypes.Type(value = ClusterCommand.AddVoter.class, name = "add-voter"),
   @JsonSubTypes.Type(value = ClusterCommand.RemoveMember.class, name = "remove-member"),
   @JsonSubTypes.Type(value = ClusterCommand.NoteDecision.class, name = "decision"),
+  @JsonSubTypes.Type(value = ClusterCommand.ReportDefinition.class, name = "definition-differs"),
 })
 public sealed interface ClusterCommand {
 
@@ -85,4 +86,10 @@ public sealed interface ClusterCommand {
    * words), so that every node's `status` can say why; it changes nothing else.
    */
   record NoteDecision(String group, String sentence, String by, long atMillis) implements ClusterCommand {}
+
+  /**
+   * A node's tandem.yaml defines {@code group} differently from the cluster's definition (the last node to define
+   * it wins): {@code differences} names the keys, or is empty once the file agrees again.
+   */
+  record ReportDefinition(String group, String node, String differences, long atMillis) implements ClusterCommand {}
 }

@@ -88,6 +88,7 @@ public record ClusterState(
       case ClusterCommand.AddVoter c -> addVoter(c);
       case ClusterCommand.RemoveMember c -> removeMember(c);
       case ClusterCommand.NoteDecision c -> noteDecision(c);
+      case ClusterCommand.ReportDefinition c -> reportDefinition(c);
     };
     return new Applied(a.state.at(at), a.result);
   }
@@ -159,7 +160,7 @@ public record ClusterState(
     GroupState old = groups.get(c.group());
     GroupState now = old == null
         ? new GroupState(c.group(), c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash(),
-            null, 0, 0, false, null, "defined by " + c.by(), 0, null, null, 0)
+            null, 0, 0, false, null, "defined by " + c.by(), 0, null, null, 0, Map.of())
         : old.withDefinition(c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash());
     g.put(c.group(), now);
     return new Applied(with(members, voters, g, invites, reports),
@@ -267,6 +268,21 @@ public record ClusterState(
     return new Applied(with(members, v, groups, invites, reports), CommandResult.ok(c.node() + " votes again"));
   }
 
+  private Applied reportDefinition(ClusterCommand.ReportDefinition c) {
+    GroupState g = groups.get(c.group());
+    if (g == null) {
+      return refuse("no group " + c.group());
+    }
+    if (!members.containsKey(c.node())) {
+      return refuse(c.node() + " is not a member of cluster " + cluster);
+    }
+    String msg = c.differences().isEmpty()
+        ? c.node() + "'s tandem.yaml agrees with the cluster's definition of " + c.group()
+        : c.node() + "'s tandem.yaml defines " + c.group() + " differently from the cluster's definition (from "
+            + g.definedBy() + "'s file): " + c.differences();
+    return new Applied(withGroup(g.withDiffering(c.node(), c.differences())), CommandResult.ok(msg));
+  }
+
   private Applied noteDecision(ClusterCommand.NoteDecision c) {
     GroupState g = groups.get(c.group());
     if (g == null) {
@@ -288,7 +304,9 @@ public record ClusterState(
     v.remove(c.node());
     var rep = new TreeMap<>(reports);
     rep.keySet().removeIf(k -> k.startsWith(c.node() + "/"));
-    return new Applied(with(mem, v, groups, invites, rep), CommandResult.ok(c.node() + " removed from cluster " + cluster
+    var g = new TreeMap<String, GroupState>();
+    groups.forEach((name, gs) -> g.put(name, gs.withDiffering(c.node(), "")));
+    return new Applied(with(mem, v, g, invites, rep), CommandResult.ok(c.node() + " removed from cluster " + cluster
         + " by " + c.by() + (c.reason().isEmpty() ? "" : ": " + c.reason())));
   }
 

@@ -48,7 +48,8 @@ class ClusterCodecTest {
         new ClusterCommand.Reform(ClusterState.empty(), 2, List.of("n1"), null, null, "forced", NOW),
         new ClusterCommand.AddVoter("n1"),
         new ClusterCommand.RemoveMember("n3", "n1", "dead for good", 1_800_000_000_000L),
-        new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "w", 1_800_000_000_000L));
+        new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "w", 1_800_000_000_000L),
+        new ClusterCommand.ReportDefinition("web", "n2", "failback: auto here, manual in the cluster's", 1L));
   }
 
   @ParameterizedTest(name = "{0}")
