@@ -278,8 +278,8 @@ public final class Agent implements AutoCloseable {
         }
         continue;
       }
-      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, failback, g.failbackAfter().toMillis(), self, hash),
-          Duration.ofSeconds(5));
+      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, failback, g.failbackAfter().toMillis(), self, hash,
+          have == null ? "" : have.definitionHash()), Duration.ofSeconds(5));
     }
   }
 
@@ -429,23 +429,9 @@ public final class Agent implements AutoCloseable {
     });
   }
 
-  /** Stops {@code group} here and releases it without a target; null when done, else why not. */
-  String releaseGroup(String group) throws InterruptedException {
-    LocalGroup g = groups.get(group);
-    GroupState gs = cluster.state().groups().get(group);
-    if (g == null || gs == null) {
-      return "no group " + group + " on " + self;
-    }
-    var done = new java.util.concurrent.CountDownLatch(1);
-    g.demote(self + " leaves the cluster (--force)", Level.WARNING, done::countDown);
-    done.await(5, TimeUnit.MINUTES);
-    try {
-      CommandResult r = cluster.submit(new ClusterCommand.Release(group, self, gs.epoch(), System.currentTimeMillis()),
-          Duration.ofSeconds(5)).get();
-      return r.ok() ? null : r.message();
-    } catch (Exception e) {
-      return "could not release " + group + ": " + e.getMessage();
-    }
+  /** This node's local group, or null. */
+  LocalGroup localGroup(String name) {
+    return groups.get(name);
   }
 
   void emit(Level level, String kind, String group, String message) {
@@ -479,25 +465,9 @@ public final class Agent implements AutoCloseable {
     }
     cluster.current().close();
     if (left) {
-      keepAsideForRejoin();
+      Departures.keepAsideForRejoin(cfg.node().dataDir());
     }
     events.close();
-  }
-
-  /** After `tandem leave`: the Raft log and cluster.json move aside (kept, not deleted) so that `tandem join` works. */
-  private void keepAsideForRejoin() {
-    Path data = cfg.node().dataDir();
-    long now = System.currentTimeMillis();
-    for (String name : List.of("raft", LocalMembership.FILE)) {
-      Path from = data.resolve(name);
-      try {
-        if (Files.exists(from)) {
-          Files.move(from, data.resolve(name + ".left-" + now));
-        }
-      } catch (IOException e) {
-        LOG.warn("could not move {} aside after leaving: {}; move it before `tandem join`", from, e.getMessage());
-      }
-    }
   }
 
   private void releaseGroups() throws InterruptedException {

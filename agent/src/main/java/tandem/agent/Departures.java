@@ -1,5 +1,8 @@
 package tandem.agent;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,11 +18,14 @@ import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterState;
 import tandem.cluster.CommandResult;
 import tandem.cluster.GroupState;
+import tandem.cluster.LocalMembership;
 import tandem.cluster.Member;
 import tandem.cluster.MemberRemoval;
 import tandem.cluster.NodeReport;
 import tandem.config.HostPort;
+import tandem.core.Level;
 import tandem.core.NodeId;
+import tandem.failover.LocalGroup;
 import tandem.transport.PinnedPeers;
 import tandem.transport.TransportClient;
 import tandem.transport.proto.HelloReply;
@@ -75,7 +81,7 @@ final class Departures {
             + "data node of the group reports healthy); fix that first, or `tandem leave --force` stops " + g.name()
             + " here and leaves it without a primary");
       }
-      String done = target == null ? agent.releaseGroup(g.name()) : switchOver(g, target);
+      String done = target == null ? release(g) : switchOver(g, target);
       if (done != null) {
         return CommandResult.refused("leaving stopped: " + done);
       }
@@ -133,6 +139,39 @@ final class Departures {
     }
     return g.name() + " did not start on " + target + " within " + HANDOVER_TIMEOUT.toSeconds() + "s; see `tandem status`"
         + " and `tandem events`";
+  }
+
+  /** Stops {@code g} here and releases it without a target (leave --force); null when done, else why not. */
+  private String release(GroupState g) throws InterruptedException {
+    LocalGroup lg = agent.localGroup(g.name());
+    if (lg == null) {
+      return "no group " + g.name() + " on " + agent.self();
+    }
+    var done = new java.util.concurrent.CountDownLatch(1);
+    lg.demote(agent.self() + " leaves the cluster (--force)", Level.WARNING, done::countDown);
+    done.await(5, TimeUnit.MINUTES);
+    try {
+      CommandResult r = agent.cluster().submit(new ClusterCommand.Release(g.name(), agent.self(), g.epoch(),
+          System.currentTimeMillis()), COMMIT_TIMEOUT).get();
+      return r.ok() ? null : r.message();
+    } catch (Exception e) {
+      return "could not release " + g.name() + ": " + e.getMessage();
+    }
+  }
+
+  /** After `tandem leave`: the Raft log and cluster.json move aside (kept, not deleted) so that `tandem join` works. */
+  static void keepAsideForRejoin(Path data) {
+    long now = System.currentTimeMillis();
+    for (String name : List.of("raft", LocalMembership.FILE)) {
+      Path from = data.resolve(name);
+      try {
+        if (Files.exists(from)) {
+          Files.move(from, data.resolve(name + ".left-" + now));
+        }
+      } catch (IOException e) {
+        LOG.warn("could not move {} aside after leaving: {}; move it before `tandem join`", from, e.getMessage());
+      }
+    }
   }
 
   /** Waits (a while) until the Raft configuration no longer has this node, so the rest never count a gone voter. */

@@ -37,10 +37,20 @@ public sealed interface ClusterCommand {
   /** Adds a member that presented a valid, unused, unexpired token. */
   record Join(String secretHash, Member member, long nowMillis) implements ClusterCommand {}
 
-  /** Records a group's definition from a node's tandem.yaml. */
+  /**
+   * Records a group's definition from a node's tandem.yaml. {@code seenHash} is the definition hash the node saw
+   * ("" for none): the command is refused if the group's definition changed meanwhile, so a node whose state still
+   * lags (one that just joined) cannot replace the definition it has not seen yet. Null: unconditional (older logs).
+   */
   record DefineGroup(
-      String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by, String hash)
-      implements ClusterCommand {}
+      String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by, String hash,
+      String seenHash) implements ClusterCommand {
+    /** An unconditional definition (tests, and entries written before seenHash existed). */
+    public DefineGroup(String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by,
+        String hash) {
+      this(group, modes, failback, failbackAfterMillis, by, hash, null);
+    }
+  }
 
   /** The primary renews its lease; refused unless it is the primary under that epoch. */
   record Renew(String group, String node, long epoch) implements ClusterCommand {}

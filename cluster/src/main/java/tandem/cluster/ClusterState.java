@@ -158,6 +158,11 @@ public record ClusterState(
   private Applied define(ClusterCommand.DefineGroup c) {
     var g = new TreeMap<>(groups);
     GroupState old = groups.get(c.group());
+    String current = old == null ? "" : old.definitionHash();
+    if (c.seenHash() != null && !c.seenHash().equals(current)) {
+      return refuse("group " + c.group() + " was defined meanwhile (by " + (old == null ? "nobody" : old.definedBy())
+          + "); " + c.by() + " decides again on the current definition");
+    }
     GroupState now = old == null
         ? new GroupState(c.group(), c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash(),
             null, 0, 0, false, null, "defined by " + c.by(), 0, null, null, 0, Map.of())

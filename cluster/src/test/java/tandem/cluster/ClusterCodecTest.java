@@ -38,6 +38,7 @@ class ClusterCodecTest {
         new ClusterCommand.CreateInvite("abc", "n1", NOW),
         new ClusterCommand.Join("abc", m, NOW),
         new ClusterCommand.DefineGroup("web", Map.of("n1", "primary", "n2", "passive"), "manual", 30_000, "n1", "h"),
+        new ClusterCommand.DefineGroup("web", Map.of("n1", "primary"), "manual", 30_000, "n2", "h2", "h"),
         new ClusterCommand.Renew("web", "n1", 3),
         new ClusterCommand.Promote("web", "n2", 3, 17, "n1 lease over", NOW),
         new ClusterCommand.RequestSwitchover("web", "n2", "maintenance", NOW),

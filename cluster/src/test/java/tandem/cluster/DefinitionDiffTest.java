@@ -44,4 +44,18 @@ class DefinitionDiffTest {
     assertThat(l.group("web").differing()).isEmpty();
     assertThat(l.apply(new ClusterCommand.ReportDefinition("zz", "n2", "x", NOW)).ok()).isFalse();
   }
+
+  /** A node that just joined, whose state still lags, must not replace a definition it has not seen yet. */
+  @Test
+  void defineGroup_fromANodeThatSawAnOlderDefinition_isRefused() {
+    ClusterStateTest.Log l = ClusterStateTest.withPrimaryN1();
+
+    CommandResult r = l.apply(new ClusterCommand.DefineGroup("web", Map.of("n2", "primary"), "manual", 0, "n2", "h2", ""));
+
+    assertThat(r.ok()).isFalse();
+    assertThat(r.message()).contains("was defined meanwhile (by n1)");
+    assertThat(l.group("web").definedBy()).isEqualTo("n1");
+    assertThat(l.apply(new ClusterCommand.DefineGroup("web", Map.of("n1", "primary"), "manual", 0, "n1", "h3", "h1"))
+        .ok()).as("the definer, having seen the current one").isTrue();
+  }
 }

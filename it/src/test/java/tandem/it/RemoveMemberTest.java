@@ -22,7 +22,10 @@ import tandem.it.harness.TestCluster.CliResult;
 class RemoveMemberTest {
   @RegisterExtension final OwnedCluster owned = new OwnedCluster();
 
+  // Four agents started, two kill -9s and restarts, a failover, a switchover and a join: 2 min on an idle machine,
+  // more than the default 3 min when the machine is shared.
   @Test
+  @org.junit.jupiter.api.Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
   void deadNodeRemoved_isRefusedAfterwards_failoverStillWorks_andAPrimaryLeavingHandsItsGroupOverFirst() throws Exception {
     TestCluster c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), "remove"), List.of("n1", "n2", "n3"), "w"));
     ServiceLog service = c.service();
