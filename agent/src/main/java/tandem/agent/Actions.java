@@ -54,6 +54,16 @@ final class Actions implements AgentActions {
   }
 
   @Override
+  public CommandResult leave(boolean force) throws Exception {
+    return agent.departures().leave(force);
+  }
+
+  @Override
+  public CommandResult removeNode(String node, boolean force) throws Exception {
+    return agent.departures().remove(node, force);
+  }
+
+  @Override
   public String invite(Duration ttl) throws Exception {
     JoinToken t = JoinToken.generate(agent.identity().id());
     CommandResult r = agent.cluster().submit(new ClusterCommand.CreateInvite(t.secretHash(), agent.self(),

@@ -26,6 +26,7 @@ import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterJoinHandler;
 import tandem.cluster.ClusterState;
 import tandem.cluster.CommandResult;
+import tandem.cluster.DefinitionDiff;
 import tandem.cluster.GroupState;
 import tandem.cluster.LocalMembership;
 import tandem.cluster.Member;
@@ -104,6 +105,9 @@ public final class Agent implements AutoCloseable {
   private DatabaseFactsService dbFacts;
   private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Departures departures = new Departures(this);
+  private volatile boolean left;
+  private volatile Runnable whenLeft = () -> { };
 
   private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
     this.cfg = cfg;
@@ -363,13 +367,20 @@ public final class Agent implements AutoCloseable {
       String hash = definitionHash(g);
       GroupState have = s.groups().get(g.name());
       boolean mine = have == null || self.equals(have.definedBy()) || !s.members().containsKey(have.definedBy());
-      if (have != null && (hash.equals(have.definitionHash()) || !mine)) {
-        continue;
-      }
       Map<String, String> modes = new LinkedHashMap<>();
       g.nodes().forEach((n, m) -> modes.put(n.value(), m.word()));
-      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, g.failback().name().toLowerCase(),
-          g.failbackAfter().toMillis(), self, hash), Duration.ofSeconds(5));
+      String failback = g.failback().name().toLowerCase(java.util.Locale.ROOT);
+      if (have != null && (hash.equals(have.definitionHash()) || !mine)) {
+        // The cluster keeps the last node's definition; a file that says otherwise is shown, not applied.
+        String diff = DefinitionDiff.between(modes, failback, g.failbackAfter().toMillis(), have);
+        if (!diff.equals(have.differing().getOrDefault(self, ""))) {
+          cluster.submit(new ClusterCommand.ReportDefinition(g.name(), self, diff, System.currentTimeMillis()),
+              Duration.ofSeconds(5));
+        }
+        continue;
+      }
+      cluster.submit(new ClusterCommand.DefineGroup(g.name(), modes, failback, g.failbackAfter().toMillis(), self, hash,
+          have == null ? "" : have.definitionHash()), Duration.ofSeconds(5));
     }
   }
 
@@ -401,7 +412,25 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.RequestSwitchover r -> emit(Level.INFO, "switchover", r.group(), result.message());
       case ClusterCommand.SetPaused p -> emit(Level.WARNING, p.paused() ? "paused" : "resumed", p.group(), result.message());
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
+      case ClusterCommand.RemoveMember r -> removed(r, result);
+      case ClusterCommand.ReportDefinition r -> {
+        GroupState was = before.groups().get(r.group());
+        if (was != null && !r.differences().equals(was.differing().getOrDefault(r.node(), ""))) {
+          emit(r.differences().isEmpty() ? Level.INFO : Level.WARNING, "definition-differs", r.group(), result.message());
+        }
+      }
       default -> { }
+    }
+  }
+
+  private void removed(ClusterCommand.RemoveMember r, CommandResult result) {
+    emit(Level.WARNING, "member-removed", "", result.message());
+    if (r.node().equals(self) && !r.by().equals(self)) {
+      // Removed by another member (remove-node --force): the others refuse this node's certificate from now on.
+      emit(Level.CRITICAL, "removed", "", "this node was removed from the cluster by " + r.by() + "; it stops its groups;"
+          + " to bring it back: stop it, move " + cfg.node().dataDir().resolve("raft") + " and "
+          + cfg.node().dataDir().resolve(LocalMembership.FILE) + " away, then `tandem join` with a new invite");
+      groups.values().forEach(g -> g.demote("this node was removed from the cluster", Level.CRITICAL, () -> { }));
     }
   }
 
@@ -413,6 +442,7 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.RequestSwitchover r -> r.atMillis();
       case ClusterCommand.Reform r -> r.atMillis();
       case ClusterCommand.Join j -> j.nowMillis();
+      case ClusterCommand.ReportDefinition r -> r.atMillis();
       default -> Long.MAX_VALUE;
     };
     return at < startedAtMillis - 1000;
@@ -477,6 +507,34 @@ public final class Agent implements AutoCloseable {
     return self;
   }
 
+  Departures departures() {
+    return departures;
+  }
+
+  /** What to do once this node has left the cluster (`tandem run` exits); runs on a thread of its own. */
+  public void whenLeft(Runnable r) {
+    whenLeft = r;
+  }
+
+  /** This node is out of the cluster: stop the agent, and at close move its cluster files aside for a later join. */
+  void leftCluster() {
+    left = true;
+    emit(Level.WARNING, "left", "", self + " left the cluster; the agent stops");
+    Thread.ofPlatform().name("leave").start(() -> {
+      try {
+        Thread.sleep(500); // the API answers the `tandem leave` that asked first
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      whenLeft.run();
+    });
+  }
+
+  /** This node's local group, or null. */
+  LocalGroup localGroup(String name) {
+    return groups.get(name);
+  }
+
   void emit(Level level, String kind, String group, String message) {
     events.emit(new Event(Instant.now(), level, kind, self, group, message));
   }
@@ -511,6 +569,9 @@ public final class Agent implements AutoCloseable {
       transport.close();
     }
     cluster.current().close();
+    if (left) {
+      Departures.keepAsideForRejoin(cfg.node().dataDir());
+    }
     events.close();
   }
 

@@ -16,4 +16,13 @@ public interface AgentActions {
 
   /** A new one-time join token, valid for {@code ttl}. */
   String invite(Duration ttl) throws Exception;
+
+  /**
+   * This node leaves the cluster: it switches its groups over, hands over the Raft lead, removes itself, then stops.
+   * With {@code force} a group no other node can take is stopped and released instead of holding the leave back.
+   */
+  CommandResult leave(boolean force) throws Exception;
+
+  /** Removes another member for good (a dead one); {@code force} even when it is a running primary that answers. */
+  CommandResult removeNode(String node, boolean force) throws Exception;
 }

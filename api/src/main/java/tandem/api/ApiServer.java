@@ -79,6 +79,9 @@ public final class ApiServer implements AutoCloseable {
         required(ctx, "to"), "true".equals(ctx.queryParam("force")))));
     app.post("/api/v1/groups/{group}/pause", ctx -> result(ctx, w.actions().pause(ctx.pathParam("group"), true)));
     app.post("/api/v1/groups/{group}/resume", ctx -> result(ctx, w.actions().pause(ctx.pathParam("group"), false)));
+    app.post("/api/v1/leave", ctx -> result(ctx, w.actions().leave("true".equals(ctx.queryParam("force")))));
+    app.post("/api/v1/members/{node}/remove", ctx -> result(ctx, w.actions().removeNode(ctx.pathParam("node"),
+        "true".equals(ctx.queryParam("force")))));
     app.post("/api/v1/invite", ctx -> {
       String ttl = ctx.queryParam("ttl");
       ctx.json(Map.of("token", w.actions().invite(ttl == null ? Duration.ofHours(1) : Durations.parse(ttl))));

@@ -23,9 +23,13 @@ public record Status(String cluster, String node, String leader, long generation
   /** A member of the cluster. */
   public record NodeRow(String name, String id, String listen, String api, boolean witness, boolean voter) {}
 
-  /** A group with its primary and one row per node. */
+  /**
+   * A group with its primary and one row per node; {@code fileDiffers} names each node whose tandem.yaml defines the
+   * group differently from the cluster's definition (by {@code definedBy}), with the keys that differ.
+   */
   public record GroupRow(String group, String primary, long epoch, boolean paused, String switchoverTo,
-      String failback, String why, String lastChange, String definedBy, List<MemberRow> members) {}
+      String failback, String why, String lastChange, String definedBy, List<MemberRow> members,
+      java.util.Map<String, String> fileDiffers) {}
 
   /**
    * One node's part in a group; {@code lag} is its database's replication lag as this node knows

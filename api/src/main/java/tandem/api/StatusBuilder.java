@@ -27,7 +27,9 @@ final class StatusBuilder {
     Map<String, String> decisions = coordinator == null ? Map.of() : coordinator.decisions();
     List<Status.GroupRow> groups = new ArrayList<>();
     for (GroupState g : s.groups().values()) {
-      groups.add(group(self, s, g, decisions.getOrDefault(g.name(), ""), coordinator, databases));
+      // The leader's live sentence; elsewhere the last one it replicated.
+      String why = decisions.getOrDefault(g.name(), g.decision() == null ? "" : g.decision());
+      groups.add(group(self, s, g, why, coordinator, databases));
     }
     return new Status(s.cluster(), self, cluster.leader(), s.generation(), quorumNote(s), nodes, groups, files, databases);
   }
@@ -84,15 +86,16 @@ final class StatusBuilder {
       boolean primary = m.name().equals(g.primary());
       String state = r == null ? "unknown" : r.running() && r.runningEpoch() == g.epoch() ? "running" : primary ? "starting" : "stopped";
       String lease = "";
-      if (primary && m.name().equals(self) && c != null) {
-        Duration left = c.leaseRemaining(g.name());
-        lease = left == null ? "" : left.toMillis() + "ms";
+      if (primary && c != null) {
+        // The holder knows its own lease; every other node estimates it from the renewals it applied ("~").
+        Duration left = m.name().equals(self) ? c.leaseRemaining(g.name()) : c.leaseSeen(g.name());
+        lease = left == null ? "" : (m.name().equals(self) ? "" : "~") + left.toMillis() + "ms";
       }
       rows.add(new Status.MemberRow(m.name(), mode, primary ? "primary" : "off".equals(mode) ? "-" : "replica", state,
           r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease, lag(self, m.name(), g.name(), databases)));
     }
     String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
     return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,
-        g.definedBy(), rows);
+        g.definedBy(), rows, new java.util.TreeMap<>(g.differing()));
   }
 }

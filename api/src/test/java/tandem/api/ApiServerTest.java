@@ -30,10 +30,11 @@ import tandem.core.EventLog;
 import tandem.core.Level;
 import tandem.failover.FailoverCoordinator;
 import tandem.failover.LeaseTiming;
+import tandem.testkit.FakeCluster;
 
 /**
  * The REST API on a real socket (127.0.0.1, a free port), read with the JDK's HTTP client. The cluster is a
- * {@link FakeCluster}: three data nodes n1, n2, n3; group "web" (n1 primary, n2 active, n3 passive) has n1 as primary
+ * {@link FakeCluster} (testkit): three data nodes n1, n2, n3; group "web" (n1 primary, n2 active, n3 passive) has n1 as primary
  * and group "db" (n1 off, n2 primary, n3 active) has n2, both under epoch 1. Each test says which node answers.
  */
 class ApiServerTest {
@@ -52,6 +53,8 @@ class ApiServerTest {
   @BeforeEach
   void cluster() throws Exception {
     cluster = FakeCluster.withDataNodes("n1", "n2", "n3");
+    cluster.setLeader("n1");
+    closing.add(cluster);
     define("web", Map.of("n1", "primary", "n2", "active", "n3", "passive"));
     define("db", Map.of("n1", "off", "n2", "primary", "n3", "active"));
     promote("web", "n1");
@@ -240,7 +243,7 @@ class ApiServerTest {
   @Test
   void status_onTheLeader_saysWhyForEachGroup() throws Exception {
     report("n1", "web", true, true, 1);
-    cluster.setLeaderReady(true);
+    cluster.setLeaderReady(true, "n1");
     // Time stands still for this coordinator, so it never finds a lease over and never acts.
     FailoverCoordinator coordinator = new FailoverCoordinator("n1", cluster,
         new LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L,
@@ -254,6 +257,30 @@ class ApiServerTest {
 
     assertThat(groupRow(s, "web").path("why").asText()).isEqualTo("n1 is primary and holds its lease");
     assertThat(groupRow(s, "db").path("why").asText()).isEqualTo("n2 is primary and holds its lease");
+  }
+
+  @Test
+  void status_onAFollower_showsTheLeadersLastDecision_andTheLeaseAsSeenHere() throws Exception {
+    cluster.setLeader("n3");
+    FailoverCoordinator coordinator = new FailoverCoordinator("n2", cluster,
+        new LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L,
+        events, null);
+    closing.add(coordinator);
+    coordinator.start();
+    cluster.apply(new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "n3",
+        System.currentTimeMillis()));
+    cluster.apply(new ClusterCommand.Renew("web", "n1", group("web").epoch()));
+    start("n2", coordinator);
+
+    JsonNode s = json(get("/api/v1/status"));
+
+    assertThat(groupRow(s, "web").path("why").asText()).isEqualTo("n1 is primary and holds its lease");
+    JsonNode n1 = null;
+    for (JsonNode m : groupRow(s, "web").path("members")) {
+      n1 = m.path("node").asText().equals("n1") ? m : n1;
+    }
+    assertThat(n1.path("lease").asText()).as("time stands still: a whole lease since the renewal n2 applied")
+        .isEqualTo("~2000ms");
   }
 
   // ---- mutating calls ----------------------------------------------------------------------
@@ -519,6 +546,16 @@ class ApiServerTest {
     public String invite(Duration ttl) throws Exception {
       record("invite " + ttl);
       return "join-token";
+    }
+
+    @Override
+    public CommandResult leave(boolean force) throws Exception {
+      return record("leave force=" + force);
+    }
+
+    @Override
+    public CommandResult removeNode(String node, boolean force) throws Exception {
+      return record("remove " + node + " force=" + force);
     }
 
     private CommandResult record(String call) throws Exception {

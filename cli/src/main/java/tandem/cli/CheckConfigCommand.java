@@ -1,11 +1,15 @@
 package tandem.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import tandem.config.ConfigProblem;
+import tandem.config.ConfigWarnings;
 import tandem.config.TandemConfig;
 
-@Command(name = "check-config", description = "Validate tandem.yaml; exit 2 with every problem named by its key.")
+@Command(name = "check-config", description = "Validate tandem.yaml; exit 2 with every problem named by its key "
+    + "(warnings are printed too but leave the exit code 0).")
 final class CheckConfigCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 
@@ -14,6 +18,13 @@ final class CheckConfigCommand implements Callable<Integer> {
     TandemConfig cfg = config.load();
     System.out.println(config.path() + " is valid: cluster " + cfg.cluster() + ", node " + cfg.node().name()
         + (cfg.node().witness() ? " (witness)" : "") + ", " + cfg.groups().size() + " group(s) " + cfg.groups().keySet());
+    List<ConfigProblem> warnings = ConfigWarnings.of(cfg);
+    if (!warnings.isEmpty()) {
+      System.out.println(warnings.size() + (warnings.size() == 1 ? " warning:" : " warnings:"));
+      for (ConfigProblem w : warnings) {
+        System.out.println("  WARNING " + w);
+      }
+    }
     return 0;
   }
 }

@@ -42,7 +42,9 @@ final class StatusCommand implements Callable<Integer> {
     for (JsonNode g : s.path("groups")) {
       for (JsonNode m : g.path("members")) {
         boolean primary = m.path("role").asText().equals("primary");
-        rows.add(new String[] {g.path("group").asText(), m.path("node").asText(), m.path("mode").asText(),
+        // "*": this node's tandem.yaml defines the group differently (explained below the table).
+        String node = m.path("node").asText() + (g.path("fileDiffers").has(m.path("node").asText()) ? "*" : "");
+        rows.add(new String[] {g.path("group").asText(), node, m.path("mode").asText(),
             m.path("role").asText(), m.path("state").asText(), primary ? g.path("epoch").asText() : "",
             m.path("lease").asText(), m.path("lag").asText(), m.path("health").asText()});
       }
@@ -57,6 +59,9 @@ final class StatusCommand implements Callable<Integer> {
       }
       String why = g.path("why").asText();
       out.append(why.isEmpty() ? g.path("lastChange").asText() : why).append("\n");
+      g.path("fileDiffers").fields().forEachRemaining(d -> out.append(g.path("group").asText()).append(": * ")
+          .append(d.getKey()).append("'s tandem.yaml defines it differently from the cluster's definition (from ")
+          .append(g.path("definedBy").asText()).append("'s file), not applied: ").append(d.getValue().asText()).append("\n"));
     }
     return out.toString();
   }

@@ -69,6 +69,22 @@ class StatusCommandTest {
   }
 
   @Test
+  void render_nodeWhoseFileDiffers_isMarked_andALineSaysWhichKeys() {
+    Status base = status("n1", false, "n1 is primary and holds its lease");
+    Status.GroupRow web = base.groups().getFirst();
+    Status.GroupRow differing = new Status.GroupRow(web.group(), web.primary(), web.epoch(), web.paused(),
+        web.switchoverTo(), web.failback(), web.why(), web.lastChange(), web.definedBy(), web.members(),
+        java.util.Map.of("n3", "nodes.n3: off here, passive in the cluster's"));
+    String out = StatusCommand.render(json(new Status(base.cluster(), base.node(), base.leader(), base.generation(),
+        base.automaticFailover(), base.nodes(), List.of(differing), base.files(), base.databases())));
+
+    assertThat(rows(out)).contains(List.of("web", "n3*", "passive", "replica", "stopped", "", "", "http:web failing (HTTP 503)"));
+    assertThat(out).endsWith("web: n1 is primary and holds its lease\n"
+        + "web: * n3's tandem.yaml defines it differently from the cluster's definition (from n1's file), not applied: "
+        + "nodes.n3: off here, passive in the cluster's\n");
+  }
+
+  @Test
   void render_withoutLeader_saysThereIsNoQuorum() {
     String out = StatusCommand.render(json(status(null, false, "")));
 
@@ -85,7 +101,7 @@ class StatusCommandTest {
         new Status.MemberRow("n3", "passive", "replica", "stopped", "http:web failing (HTTP 503)", -10, "",
             "2 MiB, 0.4 s"));
     Status.GroupRow web = new Status.GroupRow("web", "n1", 7, paused, null, "manual", why,
-        "switchover from n3 at 2026-11-22T10:15:30Z", "n1", members);
+        "switchover from n3 at 2026-11-22T10:15:30Z", "n1", members, java.util.Map.of());
     return new Status("shop", "n2", leader, 1, "possible: 3 voters incl. a witness, 2 make a majority", nodes, List.of(web), List.of(), List.of());
   }
 

@@ -22,6 +22,9 @@ import java.util.Map;
   @JsonSubTypes.Type(value = ClusterCommand.Report.class, name = "report"),
   @JsonSubTypes.Type(value = ClusterCommand.Reform.class, name = "reform"),
   @JsonSubTypes.Type(value = ClusterCommand.AddVoter.class, name = "add-voter"),
+  @JsonSubTypes.Type(value = ClusterCommand.RemoveMember.class, name = "remove-member"),
+  @JsonSubTypes.Type(value = ClusterCommand.NoteDecision.class, name = "decision"),
+  @JsonSubTypes.Type(value = ClusterCommand.ReportDefinition.class, name = "definition-differs"),
 })
 public sealed interface ClusterCommand {
 
@@ -34,10 +37,20 @@ public sealed interface ClusterCommand {
   /** Adds a member that presented a valid, unused, unexpired token. */
   record Join(String secretHash, Member member, long nowMillis) implements ClusterCommand {}
 
-  /** Records a group's definition from a node's tandem.yaml. */
+  /**
+   * Records a group's definition from a node's tandem.yaml. {@code seenHash} is the definition hash the node saw
+   * ("" for none): the command is refused if the group's definition changed meanwhile, so a node whose state still
+   * lags (one that just joined) cannot replace the definition it has not seen yet. Null: unconditional (older logs).
+   */
   record DefineGroup(
-      String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by, String hash)
-      implements ClusterCommand {}
+      String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by, String hash,
+      String seenHash) implements ClusterCommand {
+    /** An unconditional definition (tests, and entries written before seenHash existed). */
+    public DefineGroup(String group, Map<String, String> modes, String failback, long failbackAfterMillis, String by,
+        String hash) {
+      this(group, modes, failback, failbackAfterMillis, by, hash, null);
+    }
+  }
 
   /** The primary renews its lease; refused unless it is the primary under that epoch. */
   record Renew(String group, String node, long epoch) implements ClusterCommand {}
@@ -70,4 +83,23 @@ public sealed interface ClusterCommand {
 
   /** A member left out by a forced failover is back and votes again. */
   record AddVoter(String node) implements ClusterCommand {}
+
+  /**
+   * Removes a member for good (`tandem leave` on it, or `tandem remove-node` for a dead one): it no longer votes, its
+   * certificate is no longer pinned, its reports are dropped. The checks that need the network (is a majority of the
+   * rest reachable, is it a running primary) are made before this is submitted; {@code by} names who asked.
+   */
+  record RemoveMember(String node, String by, String reason, long atMillis) implements ClusterCommand {}
+
+  /**
+   * The Raft leader's decision sentence about a group, written when it changes kind (or, while nothing needs doing,
+   * words), so that every node's `status` can say why; it changes nothing else.
+   */
+  record NoteDecision(String group, String sentence, String by, long atMillis) implements ClusterCommand {}
+
+  /**
+   * A node's tandem.yaml defines {@code group} differently from the cluster's definition (the last node to define
+   * it wins): {@code differences} names the keys, or is empty once the file agrees again.
+   */
+  record ReportDefinition(String group, String node, String differences, long atMillis) implements ClusterCommand {}
 }

@@ -86,6 +86,9 @@ public record ClusterState(
       case ClusterCommand.Report c -> report(c);
       case ClusterCommand.Reform c -> reform(c);
       case ClusterCommand.AddVoter c -> addVoter(c);
+      case ClusterCommand.RemoveMember c -> removeMember(c);
+      case ClusterCommand.NoteDecision c -> noteDecision(c);
+      case ClusterCommand.ReportDefinition c -> reportDefinition(c);
     };
     return new Applied(a.state.at(at), a.result);
   }
@@ -155,9 +158,14 @@ public record ClusterState(
   private Applied define(ClusterCommand.DefineGroup c) {
     var g = new TreeMap<>(groups);
     GroupState old = groups.get(c.group());
+    String current = old == null ? "" : old.definitionHash();
+    if (c.seenHash() != null && !c.seenHash().equals(current)) {
+      return refuse("group " + c.group() + " was defined meanwhile (by " + (old == null ? "nobody" : old.definedBy())
+          + "); " + c.by() + " decides again on the current definition");
+    }
     GroupState now = old == null
         ? new GroupState(c.group(), c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash(),
-            null, 0, 0, false, null, "defined by " + c.by(), 0)
+            null, 0, 0, false, null, "defined by " + c.by(), 0, null, null, 0, Map.of())
         : old.withDefinition(c.modes(), c.failback(), c.failbackAfterMillis(), c.by(), c.hash());
     g.put(c.group(), now);
     return new Applied(with(members, voters, g, invites, reports),
@@ -263,6 +271,48 @@ public record ClusterState(
     var v = new ArrayList<>(voters);
     v.add(c.node());
     return new Applied(with(members, v, groups, invites, reports), CommandResult.ok(c.node() + " votes again"));
+  }
+
+  private Applied reportDefinition(ClusterCommand.ReportDefinition c) {
+    GroupState g = groups.get(c.group());
+    if (g == null) {
+      return refuse("no group " + c.group());
+    }
+    if (!members.containsKey(c.node())) {
+      return refuse(c.node() + " is not a member of cluster " + cluster);
+    }
+    String msg = c.differences().isEmpty()
+        ? c.node() + "'s tandem.yaml agrees with the cluster's definition of " + c.group()
+        : c.node() + "'s tandem.yaml defines " + c.group() + " differently from the cluster's definition (from "
+            + g.definedBy() + "'s file): " + c.differences();
+    return new Applied(withGroup(g.withDiffering(c.node(), c.differences())), CommandResult.ok(msg));
+  }
+
+  private Applied noteDecision(ClusterCommand.NoteDecision c) {
+    GroupState g = groups.get(c.group());
+    if (g == null) {
+      return refuse("no group " + c.group());
+    }
+    return new Applied(withGroup(g.withDecision(c.sentence(), c.by(), c.atMillis())), CommandResult.ok("noted"));
+  }
+
+  private Applied removeMember(ClusterCommand.RemoveMember c) {
+    if (!members.containsKey(c.node())) {
+      return refuse(c.node() + " is not a member of cluster " + cluster + "; members: " + members.keySet());
+    }
+    if (members.size() == 1) {
+      return refuse(c.node() + " is the only member of cluster " + cluster + "; a cluster cannot remove its last member");
+    }
+    var mem = new TreeMap<>(members);
+    mem.remove(c.node());
+    var v = new ArrayList<>(voters);
+    v.remove(c.node());
+    var rep = new TreeMap<>(reports);
+    rep.keySet().removeIf(k -> k.startsWith(c.node() + "/"));
+    var g = new TreeMap<String, GroupState>();
+    groups.forEach((name, gs) -> g.put(name, gs.withDiffering(c.node(), "")));
+    return new Applied(with(mem, v, g, invites, rep), CommandResult.ok(c.node() + " removed from cluster " + cluster
+        + " by " + c.by() + (c.reason().isEmpty() ? "" : ": " + c.reason())));
   }
 
   private ClusterState withGroup(GroupState g) {

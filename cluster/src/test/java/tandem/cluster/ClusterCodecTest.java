@@ -38,6 +38,7 @@ class ClusterCodecTest {
         new ClusterCommand.CreateInvite("abc", "n1", NOW),
         new ClusterCommand.Join("abc", m, NOW),
         new ClusterCommand.DefineGroup("web", Map.of("n1", "primary", "n2", "passive"), "manual", 30_000, "n1", "h"),
+        new ClusterCommand.DefineGroup("web", Map.of("n1", "primary"), "manual", 30_000, "n2", "h2", "h"),
         new ClusterCommand.Renew("web", "n1", 3),
         new ClusterCommand.Promote("web", "n2", 3, 17, "n1 lease over", NOW),
         new ClusterCommand.RequestSwitchover("web", "n2", "maintenance", NOW),
@@ -46,7 +47,10 @@ class ClusterCodecTest {
         new ClusterCommand.Report(new NodeReport("n2", "web", false, true, -20, "disk full", false, 0, NOW)),
         new ClusterCommand.Reform(richState(), 4, List.of("n2", "w1"), "web", "n2", "forced", NOW),
         new ClusterCommand.Reform(ClusterState.empty(), 2, List.of("n1"), null, null, "forced", NOW),
-        new ClusterCommand.AddVoter("n1"));
+        new ClusterCommand.AddVoter("n1"),
+        new ClusterCommand.RemoveMember("n3", "n1", "dead for good", 1_800_000_000_000L),
+        new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "w", 1_800_000_000_000L),
+        new ClusterCommand.ReportDefinition("web", "n2", "failback: auto here, manual in the cluster's", 1L));
   }
 
   @ParameterizedTest(name = "{0}")

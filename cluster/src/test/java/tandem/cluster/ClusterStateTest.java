@@ -674,6 +674,71 @@ class ClusterStateTest {
     }
   }
 
+  @Nested
+  class NoteDecision {
+    @Test
+    void decision_isKeptWithTheGroup_andChangesNothingElse() {
+      Log l = withPrimaryN1();
+      GroupState before = l.group("web");
+
+      CommandResult r = l.apply(new ClusterCommand.NoteDecision("web", "n1 is primary and holds its lease", "n2", NOW));
+
+      assertThat(r.ok()).isTrue();
+      assertThat(l.group("web").decision()).isEqualTo("n1 is primary and holds its lease");
+      assertThat(l.group("web").decidedBy()).isEqualTo("n2");
+      assertThat(l.group("web").withDecision(before.decision(), before.decidedBy(), before.decidedAtMillis()))
+          .isEqualTo(before);
+      l.apply(new ClusterCommand.Renew("web", "n1", 1));
+      assertThat(l.group("web").decision()).as("kept across renewals").isEqualTo("n1 is primary and holds its lease");
+    }
+
+    @Test
+    void decisionAboutAnUnknownGroup_isRefused() {
+      assertThat(withPrimaryN1().apply(new ClusterCommand.NoteDecision("zz", "x", "n1", NOW)).ok()).isFalse();
+    }
+  }
+
+  @Nested
+  class RemoveMember {
+    @Test
+    void removingAMember_dropsItsVoteAndReports_andItsNameAndCertificateCanJoinAgain() {
+      Log l = withPrimaryN1();
+      l.apply(new ClusterCommand.Report(new NodeReport("n3", "web", true, false, 0, "ok", false, 0, NOW)));
+      l.apply(new ClusterCommand.Report(new NodeReport("n1", "web", true, false, 0, "ok", true, 1, NOW)));
+
+      CommandResult r = l.apply(new ClusterCommand.RemoveMember("n3", "n1", "dead for good", NOW));
+
+      assertThat(r.ok()).as(r.message()).isTrue();
+      assertThat(r.message()).isEqualTo("n3 removed from cluster shop by n1: dead for good");
+      assertThat(l.state.members()).containsOnlyKeys("n1", "n2");
+      assertThat(l.state.voters()).containsExactly("n1", "n2");
+      assertThat(l.state.reports()).containsOnlyKeys("n1/web");
+      assertThat(l.group("web").primary()).isEqualTo("n1");
+      joined(l, member("n3"));
+      assertThat(l.state.voters()).containsExactly("n1", "n2", "n3");
+    }
+
+    @Test
+    void rebuiltServerWithTheSameName_joinsWithItsNewCertificateAfterTheRemoval() {
+      Log l = withPrimaryN1();
+      l.apply(new ClusterCommand.RemoveMember("n3", "n1", "", NOW));
+
+      joined(l, member("n3", certId("rebuilt-n3"), false));
+
+      assertThat(l.state.members().get("n3").nodeId()).isEqualTo(certId("rebuilt-n3"));
+    }
+
+    @Test
+    void removingAStrangerOrTheLastMember_isRefused() {
+      Log l = bootstrapped();
+
+      assertThat(l.apply(new ClusterCommand.RemoveMember("zz", "n1", "", NOW)).message()).contains("zz is not a member");
+      assertThat(l.apply(new ClusterCommand.RemoveMember("n1", "n1", "", NOW)).message())
+          .contains("cannot remove its last member");
+      assertThat(l.state.members()).containsOnlyKeys("n1");
+    }
+  }
+
   @Test
   void everyApply_recordsItsLogIndex_evenARefusal() {
     ClusterState s = ClusterState.empty();

@@ -14,7 +14,7 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "backups");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups");
 
   private ConfigLoader() {}
 
@@ -53,6 +53,8 @@ public final class ConfigLoader {
     NodeConfig node = NodeReader.read(top, dir);
     FailoverSettings failover = FailoverReader.read(top);
     Map<String, GroupConfig> groups = GroupReader.readAll(top, dir);
+    LogFormat logFormat = top.section("log", List.of("format")).choice("format", LogFormat.TEXT, LogFormat.class,
+        "log format");
     if (node != null) {
       ConfigValidator.witness(node, groups, top.problems());
       ConfigValidator.files(node, groups, top.problems());
@@ -61,7 +63,7 @@ public final class ConfigLoader {
     // Every group named in the file, also one with problems of its own (those are reported there).
     java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();
     Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
-    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, backups) : null;
+    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups) : null;
   }
 
   private static String cluster(Section top) {

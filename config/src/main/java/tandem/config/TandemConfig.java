@@ -15,15 +15,17 @@ import tandem.core.NodeName;
  * @param failover lease timing, the same on every node of the cluster
  * @param groups the groups by name, in file order; unmodifiable
  * @param file the absolute path this config was loaded from
+ * @param logFormat how the agent writes its log ({@code log.format}); `tandem run --log-format` overrides it
  * @param backups the scheduled backups by name, in file order; unmodifiable
  */
 public record TandemConfig(
     String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
-    Map<String, BackupConfig> backups) {
+    LogFormat logFormat, Map<String, BackupConfig> backups) {
 
-  /** A config without backups. */
-  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file) {
-    this(cluster, node, failover, groups, file, Map.of());
+  /** A config with the default (text) log format and no backups. */
+  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
+      Path file) {
+    this(cluster, node, failover, groups, file, LogFormat.TEXT, Map.of());
   }
 
   public TandemConfig {
@@ -33,6 +35,7 @@ public record TandemConfig(
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(failover, "failover");
     Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(logFormat, "logFormat");
     groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     backups = Collections.unmodifiableMap(new LinkedHashMap<>(backups));
   }

@@ -57,11 +57,14 @@ public final class EventLog implements EventSink, AutoCloseable {
       notifyAll();
     }
     String line = "[" + e.group() + "] " + e.kind() + ": " + e.message();
-    switch (e.level()) {
-      case INFO -> LOG.info(line);
-      case WARNING -> LOG.warn(line);
-      case CRITICAL -> LOG.error(line);
-    }
+    org.slf4j.event.Level level = switch (e.level()) {
+      case INFO -> org.slf4j.event.Level.INFO;
+      case WARNING -> org.slf4j.event.Level.WARN;
+      case CRITICAL -> org.slf4j.event.Level.ERROR;
+    };
+    // The event's fields ride along as key-value pairs: the JSON log shows them, the text log shows the line.
+    LOG.atLevel(level).addKeyValue("kind", e.kind()).addKeyValue("node", e.node()).addKeyValue("group", e.group())
+        .log(line);
     for (EventSink s : subscribers) {
       try {
         s.emit(e);

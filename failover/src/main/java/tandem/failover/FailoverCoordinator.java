@@ -74,6 +74,11 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
   private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
+  /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
+  private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
+  private final Map<String, java.time.Instant> retryAt = new ConcurrentHashMap<>();
+  private volatile Duration retryFirst = StartRetry.FIRST;
+  private volatile Duration retryMax = StartRetry.MAX;
   private volatile boolean wasLeader;
 
   private record Seen(long epoch, long renewals, long atNanos) {}
@@ -116,6 +121,20 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
     long left = l.untilNanos - ticker.nanos();
     return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+  }
+
+  /**
+   * The group's lease as this node sees it from the replicated renewals: the lease minus the time since this node
+   * applied the last renewal (or change of primary); null when it has seen none. Followers apply a little after the
+   * leader, so this is an estimate; the leader's own count decides.
+   */
+  public Duration leaseSeen(String group) {
+    Seen at = seen.get(group);
+    if (at == null) {
+      return null;
+    }
+    Duration left = timing.lease().minus(Duration.ofNanos(ticker.nanos() - at.atNanos));
+    return left.isNegative() ? Duration.ZERO : left;
   }
 
   private void tick() {
@@ -166,6 +185,7 @@ public final class FailoverCoordinator implements AutoCloseable {
       boolean kindChanged = d.getClass() != previousKind;
       if (kindChanged || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
+        noteDecision(g, d);
       }
       act(g, d, kindChanged);
     }
@@ -220,6 +240,19 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
   }
 
+  /** Replicates the sentence so that `status` on every node can show it (it is rare: only when it changes). */
+  private void noteDecision(GroupState g, Decision d) {
+    if (d.why().equals(g.decision())) {
+      return; // a new leader reaching the same conclusion
+    }
+    cluster.submit(new ClusterCommand.NoteDecision(g.name(), d.why(), self, System.currentTimeMillis()), COMMAND_TIMEOUT)
+        .whenComplete((r, e) -> {
+          if (e != null) {
+            LOG.debug("group {}: decision not replicated: {}", g.name(), e.toString());
+          }
+        });
+  }
+
   private void submitOnce(String group, ClusterCommand c) {
     if (!inflight.add(group)) {
       return;
@@ -242,6 +275,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     boolean primary = g != null && self.equals(g.primary());
     if (!primary) {
       leases.remove(lg.name());
+      retries.remove(lg.name());
+      retryAt.remove(lg.name());
       if (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING) {
         String who = g == null || g.primary() == null ? "no node" : g.primary();
         lg.demote("no longer primary: " + who + " is primary under epoch " + (g == null ? 0 : g.epoch()), Level.WARNING, () -> { });
@@ -265,6 +300,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     if (held || (!fenceNeeded && confirmed)) {
       if (lg.phase() == Phase.STOPPED) {
         lg.promote(g.epoch());
+      } else if (lg.phase() == Phase.FAILED) {
+        retryStart(g, lg, now);
       }
       if (!fenceNeeded && lg.phase() != Phase.STOPPED) {
         // The watchdog still stops the group if this agent dies or hangs.
@@ -274,6 +311,40 @@ public final class FailoverCoordinator implements AutoCloseable {
       lg.demote("lease lapsed: no renewal committed for " + timing.lease().minus(timing.fenceLead()).toMillis()
           + " ms (no quorum reachable); fencing myself before anyone else may be promoted", Level.CRITICAL, () -> { });
     }
+  }
+
+  /**
+   * A start that failed here is tried again with backoff while this node stays primary: no other node could take the
+   * group, or the leader would have moved it (a failed start reports a failing critical check).
+   */
+  private void retryStart(GroupState g, LocalGroup lg, long now) {
+    StartRetry r = retries.get(lg.name());
+    if (r == null || !r.covers(g.epoch(), lg.failures())) {
+      r = StartRetry.after(g.epoch(), lg.failures(), now, retryFirst, retryMax);
+      Duration wait = Duration.ofNanos(r.nextNanos() - now);
+      retries.put(lg.name(), r);
+      retryAt.put(lg.name(), java.time.Instant.now().plus(wait));
+      emit(Level.WARNING, "start-retry-scheduled", lg.name(), "start " + r.failures() + " of " + lg.name() + " on " + self
+          + " failed (" + lg.failure() + "); it is tried again in " + tandem.core.Durations.format(wait) + " (at "
+          + retryAt.get(lg.name()) + ") unless another node takes the group first");
+      return;
+    }
+    if (r.due(now)) {
+      emit(Level.INFO, "start-retry", lg.name(), "trying to start " + lg.name() + " on " + self + " again (attempt "
+          + (r.failures() + 1) + ")");
+      lg.promote(g.epoch());
+    }
+  }
+
+  /** When the next start of a group that failed here is due (wall clock), or null. */
+  public java.time.Instant nextStartAttempt(String group) {
+    return retryAt.get(group);
+  }
+
+  /** Shorter backoff for tests (the default is 5 s doubling to 5 min). */
+  void retryBackoff(Duration first, Duration max) {
+    retryFirst = first;
+    retryMax = max;
   }
 
   private void renewIfDue(GroupState g, LocalGroup lg, boolean fenceNeeded) {
@@ -347,7 +418,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     HealthReport h = lg.health();
     boolean failed = lg.phase() == Phase.FAILED;
     boolean running = lg.phase() == Phase.RUNNING;
-    String summary = failed ? "start failed: " + lg.failure() : h.summary();
+    java.time.Instant next = failed ? retryAt.get(lg.name()) : null;
+    String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag());
     NodeReport agreed = s.report(self, lg.name());

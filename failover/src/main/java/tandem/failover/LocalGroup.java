@@ -47,6 +47,7 @@ public final class LocalGroup implements AutoCloseable {
   private volatile String failure = "";
   private volatile java.util.function.LongSupplier position = () -> 0;
   private volatile long maxLag;
+  private volatile int failures;
 
   public LocalGroup(String node, String name, ResourceChain chain, Optional<Hook> onPromote, Optional<Hook> onDemote,
       HealthMonitor serviceChecks, HealthMonitor nodeChecks, Watchdog watchdog, EventSink events) {
@@ -112,6 +113,11 @@ public final class LocalGroup implements AutoCloseable {
     return failure;
   }
 
+  /** How many starts failed in a row (0 once one succeeds or the node is no longer primary). */
+  public int failures() {
+    return failures;
+  }
+
   /** The watchdog steps that stop this group, for a demotion from primary. */
   List<FenceStep> fenceSteps(long e) {
     RoleChange change = new RoleChange(node, name, Role.REPLICA, Role.PRIMARY, e);
@@ -140,10 +146,12 @@ public final class LocalGroup implements AutoCloseable {
       }
       phase = Phase.RUNNING;
       failure = "";
+      failures = 0;
       serviceChecks.start();
       emit(Level.WARNING, "promoted", node + " is now primary of " + name + " (epoch " + e + "); resources started");
       onPromote.ifPresent(h -> runHook(h, change));
     } catch (ResourceException | IOException ex) {
+      failures++;
       phase = Phase.FAILED;
       failure = ex.getMessage();
       emit(Level.CRITICAL, "start-failed", "could not start " + name + " on " + node + ": " + ex.getMessage()
@@ -195,6 +203,7 @@ public final class LocalGroup implements AutoCloseable {
     if (phase == Phase.FAILED) {
       phase = Phase.STOPPED;
     }
+    failures = 0;
   }
 
   private void runHook(Hook h, RoleChange change) {

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import java.util.concurrent.CompletableFuture;
+import tandem.testkit.FakeCluster;
+import tandem.testkit.FakeTicker;
 import tandem.cluster.Cluster;
 import tandem.cluster.ClusterCommand;
 import tandem.cluster.ClusterListener;
@@ -66,6 +68,8 @@ class FailoverCoordinatorTest {
   final List<String> fenced = new CopyOnWriteArrayList<>();
   final AtomicInteger probes = new AtomicInteger();
   String startCommand;
+  Duration retryFirst;
+  Duration retryMax;
 
   /** An event and the {@link System#nanoTime()} at which it was emitted. */
   record Seen(Event event, long atNanos) {}
@@ -267,6 +271,43 @@ class FailoverCoordinatorTest {
     assertThat(group().epoch()).isEqualTo(2);
   }
 
+  /**
+   * A primary whose start fails while no other node can take the group (n1 and n3 never reported) tries again with
+   * backoff (here 300 ms doubling to 1 s instead of 5 s to 5 min), saying when in an event and in its report, until
+   * the start works: then it runs under the same epoch.
+   */
+  @Test
+  void primaryWhoseStartFails_withNobodyToTakeOver_retriesWithBackoff_untilTheStartWorks() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    Path ok = dir.resolve("ok");
+    service = dir.resolve("service.log"); // line() needs it now
+    startCommand = "test -f '" + ok + "' || { echo not yet >&2; exit 3; }; " + line("start");
+    retryFirst = Duration.ofMillis(300);
+    retryMax = Duration.ofSeconds(1);
+    startPrimarySide("n2");
+
+    await().atMost(PATIENCE).until(() -> events("start-retry-scheduled").size() >= 3);
+    assertThat(events("start-retry-scheduled")).extracting(s -> s.event().message()).satisfies(m -> {
+      assertThat(m.get(0)).startsWith("start 1 of web on n2 failed (").contains("not yet", "tried again in 300ms (at ");
+      assertThat(m.get(1)).startsWith("start 2 of web on n2 failed").contains("in 600ms");
+      assertThat(m.get(2)).startsWith("start 3 of web on n2 failed").contains("in 1s", "unless another node takes");
+    });
+    assertThat(event("start-retry").event().message()).isEqualTo("trying to start web on n2 again (attempt 2)");
+    await().atMost(PATIENCE).until(() -> {
+      NodeReport r = cluster.state().report("n2", "web");
+      return r != null && r.summary().startsWith("start failed") && r.summary().contains("next attempt at ");
+    });
+    assertThat(coordinator.nextStartAttempt("web")).isNotNull();
+
+    Files.createFile(ok);
+
+    await().atMost(PATIENCE).until(this::serviceRunning);
+    assertThat(web.failures()).isZero();
+    assertThat(group().primary()).isEqualTo("n2");
+    assertThat(group().epoch()).isEqualTo(1);
+  }
+
   // ---- leader side -------------------------------------------------------------------------
 
   @Test
@@ -420,6 +461,9 @@ class FailoverCoordinatorTest {
     web = new LocalGroup(self, "web", chain, Optional.empty(), Optional.empty(), monitor(self, sink), monitor(self, sink),
         watchdog, sink);
     coordinator = new FailoverCoordinator(self, cluster, TIMING, Map.of("web", web), Ticker.system(), sink, watchdog);
+    if (retryFirst != null) {
+      coordinator.retryBackoff(retryFirst, retryMax);
+    }
     coordinator.start();
   }
 
@@ -494,6 +538,11 @@ class FailoverCoordinatorTest {
 
   static double seconds(long nanos) {
     return nanos / 1e9;
+  }
+
+  /** Every event of this kind, in order. */
+  List<Seen> events(String kind) {
+    return events.stream().filter(s -> s.event().kind().equals(kind)).toList();
   }
 
   /** The first event of this kind, or null. */

@@ -375,7 +375,18 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     });
   }
 
-  private void handOffLeadership() {
+  /** True while Ratis' current configuration (as this node knows it) has {@code node} as a voter. */
+  public boolean votesInRaft(String node) {
+    try {
+      return server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
+          .anyMatch(p -> p.getId().toString().equals(node));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** On the leader, hands the lead to the best-placed live voter (before this node leaves or stops). */
+  public void handOffLeadership() {
     if (!isLeaderReady()) {
       return;
     }

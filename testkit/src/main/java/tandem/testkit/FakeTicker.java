@@ -1,4 +1,4 @@
-package tandem.failover;
+package tandem.testkit;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

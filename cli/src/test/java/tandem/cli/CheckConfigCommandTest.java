@@ -1,0 +1,59 @@
+package tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CheckConfigCommandTest {
+  static final String BASE = """
+      cluster: shop
+      node: { name: n1, listen: 127.0.0.1:7400, api: 127.0.0.1:8400 }
+      groups:
+        web:
+          nodes: { n1: primary, n2: passive }
+          resources:
+            - service: { start: "true", stop: "true", timeout: %s }
+      """;
+
+  final PrintStream realOut = System.out;
+  final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  @TempDir Path dir;
+
+  @AfterEach
+  void back() {
+    System.setOut(realOut);
+  }
+
+  @Test
+  void stopTimeoutBeyondTheFenceWindow_isAWarning_andTheExitCodeStays0() throws Exception {
+    int code = checkConfig(BASE.formatted("30s"));
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid", "1 warning:",
+        "  WARNING groups.web.resources[0].service.timeout: the stop command may run for up to 30s",
+        "Raise failover.lease to");
+  }
+
+  @Test
+  void stopTimeoutInsideTheFenceWindow_printsNoWarning() throws Exception {
+    int code = checkConfig(BASE.formatted("500ms"));
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid").doesNotContain("WARNING");
+  }
+
+  private int checkConfig(String yaml) throws Exception {
+    Path file = dir.resolve("tandem.yaml");
+    Files.writeString(file, yaml);
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    return new CommandLine(new Main()).execute("check-config", "-c", file.toString());
+  }
+}
