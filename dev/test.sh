@@ -7,6 +7,8 @@ need=()
 command -v mvn >/dev/null || need+=(maven)
 command -v setsid >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
+command -v curl >/dev/null || need+=(curl)
 command -v ps >/dev/null || need+=(procps)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
