@@ -251,9 +251,9 @@ class PartitionTest {
    * n1 rewrote the file every 5 ms ("shared.txt was changed on this node (n2) since it was last
    * synced"), followed by "sync-apply-failed: cannot apply shared.txt". No fault is needed.
    */
-  @Disabled("tandem bug seen 2026-12-05 06:20:19 in failoverWhileTheOldPrimaryKeepsWriting: a replica nobody writes to"
-      + " kept a 0-byte shared.sync-conflict-...-n2.txt while the primary rewrote shared.txt every 5 ms; not yet"
-      + " reproduced by this test alone")
+  @Disabled("tandem bug, seen in 2 of 2 runs of failoverWhileTheOldPrimaryKeepsWriting before any fault: a replica"
+      + " nobody writes to keeps a 0-byte shared.sync-conflict-...-n2.txt ('changed on this node since it was last"
+      + " synced') while the primary rewrites shared.txt every 5 ms; not yet run alone")
   @Test
   void replicaOfARapidlyRewrittenFile_makesNoConflictCopies(TestInfo info) throws Exception {
     TestCluster c = start(info);
