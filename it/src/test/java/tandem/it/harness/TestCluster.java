@@ -56,6 +56,37 @@ public final class TestCluster implements AutoCloseable {
   /** Every process the agents started that may outlive them (watchdogs): killed at close. */
   private final Set<ProcessHandle> owned = new LinkedHashSet<>();
   private final List<Process> cliProcesses = new ArrayList<>();
+  private final Placement placement;
+
+  /**
+   * Where the nodes live on the network. {@link #LOOPBACK} (the default) puts every node on
+   * 127.0.0.1; {@code NetnsNetwork} puts each node in its own network namespace, runs its agent
+   * and CLI there, and reaches its API from inside it.
+   */
+  public interface Placement {
+    Placement LOOPBACK = new Placement() {
+      @Override
+      public String address(String node) {
+        return "127.0.0.1";
+      }
+
+      @Override
+      public List<String> command(String node, List<String> command) {
+        return command;
+      }
+    };
+
+    /** The address the node listens on (agent, Raft and API). */
+    String address(String node);
+
+    /** The command line that runs {@code command} where the node lives. */
+    List<String> command(String node, List<String> command);
+
+    /** True when the test JVM reaches the node's API directly; else through curl run by {@link #command}. */
+    default boolean directHttp() {
+      return true;
+    }
+  }
 
   /** One node: its name, ports, directory and, while it runs, its agent process. */
   public static final class Node {
@@ -114,9 +145,10 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  private TestCluster(Path dir, String clusterName) throws IOException {
+  private TestCluster(Path dir, String clusterName, Placement placement) throws IOException {
     this.dir = dir.toAbsolutePath();
     this.clusterName = clusterName;
+    this.placement = placement;
     Files.createDirectories(this.dir);
     this.service = new ServiceLog(this.dir);
   }
@@ -126,8 +158,14 @@ public final class TestCluster implements AutoCloseable {
    * process runs yet.
    */
   public static TestCluster create(Path dir, List<String> dataNodes, String witness) throws IOException {
+    return create(dir, dataNodes, witness, Placement.LOOPBACK);
+  }
+
+  /** As {@link #create(Path, List, String)}, with the nodes placed on the network by {@code placement}. */
+  public static TestCluster create(Path dir, List<String> dataNodes, String witness, Placement placement)
+      throws IOException {
     wipe(dir);
-    TestCluster c = new TestCluster(dir, "it-" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36));
+    TestCluster c = new TestCluster(dir, "it-" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36), placement);
     Set<Integer> taken = new java.util.HashSet<>();
     for (String n : dataNodes) {
       c.addNode(n, false, taken);
@@ -143,7 +181,12 @@ public final class TestCluster implements AutoCloseable {
    * and, with {@code witness}, the witness n3; every node started, joined and settled.
    */
   public static TestCluster startWeb(Path dir, boolean witness) throws Exception {
-    TestCluster c = create(dir, List.of("n1", "n2"), witness ? "n3" : null);
+    return startWeb(dir, witness, Placement.LOOPBACK);
+  }
+
+  /** As {@link #startWeb(Path, boolean)}, with the nodes placed on the network by {@code placement}. */
+  public static TestCluster startWeb(Path dir, boolean witness, Placement placement) throws Exception {
+    TestCluster c = create(dir, List.of("n1", "n2"), witness ? "n3" : null, placement);
     try {
       c.initAll();
       c.addGroup("web", "n1: primary, n2: passive", "n1", "n2");
@@ -209,7 +252,7 @@ public final class TestCluster implements AutoCloseable {
     Node n = node(name);
     Files.createDirectories(n.dir);
     List<String> args = new ArrayList<>(List.of("init", "--cluster", clusterName, "--node", n.name,
-        "--listen", "127.0.0.1:" + n.listen, "--api", "127.0.0.1:" + n.api));
+        "--listen", placement.address(name) + ":" + n.listen, "--api", placement.address(name) + ":" + n.api));
     if (n.witness) {
       args.add("--witness");
     }
@@ -255,6 +298,12 @@ public final class TestCluster implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("invite"));
     args.addAll(List.of(extra));
     CliResult r = cli(inviter, args.toArray(String[]::new));
+    // Exit 3: the cluster did not answer, e.g. while the leader hands Raft leadership to the
+    // node that just joined ("is stepping down"); an operator would run invite again.
+    for (int attempt = 1; r.exitCode() == 3 && attempt < 5; attempt++) {
+      System.out.println("tandem invite on " + inviter + " (attempt " + attempt + "): " + r + "; trying again");
+      r = cli(inviter, args.toArray(String[]::new));
+    }
     Matcher m = TOKEN.matcher(r.output());
     if (r.exitCode() != 0 || !m.find()) {
       throw new IllegalStateException("tandem invite on " + inviter + " gave no token: " + r);
@@ -264,7 +313,7 @@ public final class TestCluster implements AutoCloseable {
 
   /** `tandem join <inviter's listen> --token T` on {@code name}. */
   public CliResult join(String name, String inviter, String token) throws Exception {
-    return cli(name, "join", "127.0.0.1:" + node(inviter).listen, "--token", token);
+    return cli(name, "join", placement.address(inviter) + ":" + node(inviter).listen, "--token", token);
   }
 
   /**
@@ -323,7 +372,7 @@ public final class TestCluster implements AutoCloseable {
     Path log = agentLog(name);
     Files.writeString(log, "==== start " + n.starts + " at " + Instant.now() + "\n", StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
-    n.agent = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+    n.agent = new ProcessBuilder(placement.command(name, cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     n.stopped = false;
     Process p = n.agent;
@@ -432,7 +481,7 @@ public final class TestCluster implements AutoCloseable {
     cmd.addAll(List.of("-cp", classPath(), "tandem.cli.Main"));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("-c", n.config().toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+    Process p = new ProcessBuilder(placement.command(name, cmd)).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     synchronized (cliProcesses) {
       cliProcesses.add(p);
@@ -467,20 +516,18 @@ public final class TestCluster implements AutoCloseable {
 
   /** GET /api/v1/status from the node's API, parsed. Throws when it does not answer in 2 s. */
   public JsonNode status(String name) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, "/api/v1/status")).timeout(Duration.ofSeconds(2)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("status of " + name + ": HTTP " + r.statusCode() + " " + r.body());
+    HttpAnswer r = httpGet(name, "/api/v1/status");
+    if (r.code() != 200) {
+      throw new IOException("status of " + name + ": HTTP " + r.code() + " " + r.body());
     }
     return JSON.readTree(r.body());
   }
 
   /** The node's events (GET /api/v1/events), oldest first: objects with seq and event{time, level, kind, node, group, message}. */
   public JsonNode events(String name) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, "/api/v1/events?after=0")).timeout(Duration.ofSeconds(2)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("events of " + name + ": HTTP " + r.statusCode() + " " + r.body());
+    HttpAnswer r = httpGet(name, "/api/v1/events?after=0");
+    if (r.code() != 200) {
+      throw new IOException("events of " + name + ": HTTP " + r.code() + " " + r.body());
     }
     return JSON.readTree(r.body());
   }
@@ -498,12 +545,32 @@ public final class TestCluster implements AutoCloseable {
 
   /** HTTP status code of GET {@code path} on the node's API (e.g. /primary?group=web). */
   public int get(String name, String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(api(name, path)).timeout(Duration.ofSeconds(2)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return httpGet(name, path).code();
   }
 
   private URI api(String name, String path) {
-    return URI.create("http://127.0.0.1:" + node(name).api + path);
+    return URI.create("http://" + placement.address(name) + ":" + node(name).api + path);
+  }
+
+  private record HttpAnswer(int code, String body) {}
+
+  /** GET from the node's API within 2 s: directly, or with curl run where the node lives. */
+  private HttpAnswer httpGet(String name, String path) throws IOException, InterruptedException {
+    if (placement.directHttp()) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, path)).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new HttpAnswer(r.statusCode(), r.body());
+    }
+    Process p = new ProcessBuilder(placement.command(name, List.of("curl", "-sS", "--max-time", "2", "-w", "\n%{http_code}",
+        api(name, path).toString()))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("GET " + path + " on " + name + " through curl failed (exit " + (p.isAlive() ? "-" : p.exitValue())
+          + ")");
+    }
+    int nl = out.lastIndexOf('\n');
+    return new HttpAnswer(Integer.parseInt(out.substring(nl + 1).strip()), out.substring(0, Math.max(nl, 0)));
   }
 
   public static List<String> memberNames(JsonNode status) {
