@@ -243,6 +243,23 @@ class SyncTest {
   }
 
   @Test
+  void aFileRewrittenEvery5msOnThePrimary_makesNoConflictCopyOnTheReplica() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    Path f = n1.root.resolve("shared.txt");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+    for (int i = 0; System.nanoTime() < end; i++) {
+      Files.writeString(f, "version " + i + " ".repeat(i % 50)); // truncate, then write, like most programs
+      Thread.sleep(5); // the writer's own pace, not synchronisation
+    }
+    awaitSame(n1, n2);
+    try (var files = Files.list(n2.root)) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.contains("sync-conflict")).toList())
+          .as("conflict copies on a replica nobody wrote to; events: " + n2.events).isEmpty();
+    }
+  }
+
+  @Test
   void changeMadeOnTheReplica_isKeptAsConflictCopy() throws IOException {
     Files.writeString(n1.root.resolve("page.html"), "v1");
     promote(n1, 1);
