@@ -78,7 +78,7 @@ class StatusCommandTest {
     String out = StatusCommand.render(json(new Status(base.cluster(), base.node(), base.leader(), base.generation(),
         base.automaticFailover(), base.nodes(), List.of(differing), base.files(), base.databases())));
 
-    assertThat(rows(out)).contains(List.of("web", "n3*", "passive", "replica", "stopped", "", "", "http:web failing (HTTP 503)"));
+    assertThat(rows(out)).contains(List.of("web", "n3*", "passive", "replica", "stopped", "", "", "2 MiB, 0.4 s", "http:web failing (HTTP 503)"));
     assertThat(out).endsWith("web: n1 is primary and holds its lease\n"
         + "web: * n3's tandem.yaml defines it differently from the cluster's definition (from n1's file), not applied: "
         + "nodes.n3: off here, passive in the cluster's\n");
