@@ -263,9 +263,13 @@ public final class ReplicatedDatabase implements AutoCloseable {
     if (count <= 0) {
       return;
     }
-    long streaming = engine.status().replicas().stream()
+    long now = System.nanoTime(); // before the read: a slow read must not count as time without standbys
+    DbStatus status = engine.status();
+    if ("starting".equals(status.state())) {
+      return; // the server could not be asked (busy, restarting): nothing is known, nothing is decided
+    }
+    long streaming = status.replicas().stream()
         .filter(r -> names.contains(r.node()) && "streaming".equals(r.state())).count();
-    long now = System.nanoTime();
     try {
       if (streaming >= count) {
         enoughStandbysNanos = now;
