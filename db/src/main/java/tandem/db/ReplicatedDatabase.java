@@ -251,11 +251,13 @@ public final class ReplicatedDatabase implements AutoCloseable {
     List<String> names = standbyNames();
     // The settings changed, or the group's other nodes did (e.g. they joined after the first start).
     if ((count != appliedCount || !names.equals(appliedNames)) && !fellBack) {
+      // New settings or new standbys: the time without enough of them counts from now, also when
+      // applying them failed (it is tried again next tick; a stale start would fall back at once).
+      enoughStandbysNanos = System.nanoTime();
       try {
         engine.setSynchronous(names, count);
         appliedCount = count;
         appliedNames = names;
-        enoughStandbysNanos = System.nanoTime();
       } catch (DbException e) {
         LOG.warn("{}: {}", group, e.getMessage());
       }
