@@ -68,7 +68,9 @@ class PgSynchronousTest {
         await("the commit waits for the standby").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
             .until(() -> !commit.isDone());
         commit.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(events).anyMatch(e -> e.kind().equals("db-synchronous-fallback"));
+        // The event follows the change that let the commit through, from the primary's own thread.
+        await("the fallback is announced").atMost(WAIT)
+            .until(() -> events.stream().anyMatch(e -> e.kind().equals("db-synchronous-fallback")));
 
         n2.startReplica(PgNodes.upstream(n1, "n1", 1));
         await("synchronous again once n2 is back").atMost(WAIT)
