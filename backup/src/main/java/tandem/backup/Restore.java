@@ -92,12 +92,8 @@ public final class Restore {
   }
 
   private void restoreTree(String treeId, Path dir) throws IOException {
-    List<Model.Node> dirs = new ArrayList<>();
     for (Model.Node n : repo.tree(treeId).nodes()) {
       restoreNode(n, dir.resolve(checked(n.name())));
-      if (n.type().equals("dir")) {
-        dirs.add(n);
-      }
     }
   }
 
