@@ -26,12 +26,19 @@ import tandem.filesync.Chunker;
  * into content-defined chunks with the same chunker as file replication, stores the chunks and the
  * directory trees the repository does not have yet, and writes the snapshot last. tandem's own
  * names ({@code .tandem-versions} at the top, {@code .tandem-tmp-*} anywhere) are left out.
+ *
+ * <p>Like restic, a backup starts from its parent, the newest snapshot of the same backup name
+ * that holds the same source: a file whose size, mtime, ctime and inode are those its parent
+ * recorded, and whose chunks the repository still has, keeps its parent's chunk list and is not
+ * read again. {@link #rereadAll} turns that off.
  */
 public final class Backup {
   private final Repository repo;
   private final Progress progress;
   private long files;
   private long bytes;
+  private long reused;
+  private boolean rereadAll;
   private final List<String> skipped = new ArrayList<>();
   /** Threads that hash, compress and seal chunks (zstd is the slow part, about 400 MB/s a core). */
   static final int SEALERS = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -41,6 +48,9 @@ public final class Backup {
   /** Told about each file stored, for a progress line. */
   public interface Progress {
     void file(Path path, long size);
+
+    /** Called once before the first file with the bytes the parent snapshot held (0 without one), for an ETA. */
+    default void expect(long bytes) {}
 
     Progress NONE = (p, s) -> {};
   }
@@ -66,12 +76,24 @@ public final class Backup {
     List<Dump> list() throws IOException;
   }
 
-  /** What a run stored. */
-  public record Result(String snapshotId, long files, long bytes, long bytesWritten, List<String> skipped) {}
+  /**
+   * What a run stored.
+   *
+   * @param reusedFiles files not read because their parent snapshot's entry still described them
+   * @param parent the id of the parent snapshot, or null
+   */
+  public record Result(String snapshotId, long files, long bytes, long bytesWritten, List<String> skipped, long reusedFiles,
+      String parent) {}
 
   public Backup(Repository repo, Progress progress) {
     this.repo = repo;
     this.progress = progress;
+  }
+
+  /** Reads every file, even those the parent snapshot describes (like restic's {@code --force}). */
+  public Backup rereadAll(boolean yes) {
+    this.rereadAll = yes;
+    return this;
   }
 
   /** Backs up {@code sources} as one snapshot named {@code name}. */
@@ -89,6 +111,8 @@ public final class Backup {
   }
 
   private Result take(String name, List<Source> sources, List<DumpSource> dumps) throws IOException {
+    Repository.StoredSnapshot parent = rereadAll ? null : parent(name);
+    progress.expect(parent == null ? 0 : parent.snapshot().bytes());
     List<Model.Source> stored = new ArrayList<>();
     for (DumpSource d : dumps) {
       stored.add(new Model.Source(d.group(), d.kind(), d.label(), dumps(d)));
@@ -97,14 +121,60 @@ public final class Backup {
       if (!Files.isDirectory(s.path(), LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(s.path() + " (group " + s.group() + ") is not a directory; nothing was backed up");
       }
-      stored.add(new Model.Source(s.group(), s.kind(), s.path().toString(), directory(s.path(), true)));
+      String parentTree = parent == null ? null : parent.snapshot().sources().stream()
+          .filter(p -> p.group().equals(s.group()) && p.kind().equals(s.kind()) && p.path().equals(s.path().toString()))
+          .map(Model.Source::tree).findFirst().orElse(null);
+      stored.add(new Model.Source(s.group(), s.kind(), s.path().toString(), directory(s.path(), true, parentTree)));
     }
     Model.Snapshot snap = new Model.Snapshot(1, Instant.now().toString(), RepoLock.host(), name, stored, files, bytes);
     String id = repo.saveSnapshot(snap);
-    return new Result(id, files, bytes, repo.bytesWritten(), List.copyOf(skipped));
+    return new Result(id, files, bytes, repo.bytesWritten(), List.copyOf(skipped), reused, parent == null ? null : parent.id());
   }
 
-  private String directory(Path dir, boolean top) throws IOException {
+  /** The newest snapshot of backup {@code name}, or null. */
+  private Repository.StoredSnapshot parent(String name) throws IOException {
+    List<Repository.StoredSnapshot> all = repo.snapshots();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).snapshot().backup().equals(name)) {
+        return all.get(i);
+      }
+    }
+    return null;
+  }
+
+  /** The entries of the parent's tree {@code id} by name; empty when there is none or it cannot be read. */
+  private java.util.Map<String, Model.Node> parentEntries(String id) {
+    java.util.Map<String, Model.Node> byName = new java.util.HashMap<>();
+    if (id == null || !repo.has(id)) {
+      return byName;
+    }
+    try {
+      for (Model.Node n : repo.tree(id).nodes()) {
+        byName.put(n.name(), n);
+      }
+    } catch (IOException e) {
+      // A damaged parent only costs reading the files again.
+    }
+    return byName;
+  }
+
+  /** The parent's content for a file still described by {@code before}, or null when the file must be read. */
+  private List<String> unchanged(Model.Node before, PosixFileAttributes a, long mtime, Object inode, Object ctime) {
+    if (before == null || !"file".equals(before.type()) || before.content() == null || before.inode() == null
+        || before.ctimeNanos() == null || before.size() != a.size() || before.mtimeNanos() != mtime
+        || !before.inode().equals(inode) || !before.ctimeNanos().equals(ctime)) {
+      return null;
+    }
+    for (String c : before.content()) {
+      if (!repo.has(c)) {
+        return null;
+      }
+    }
+    return before.content();
+  }
+
+  private String directory(Path dir, boolean top, String parentTree) throws IOException {
+    java.util.Map<String, Model.Node> before = parentEntries(parentTree);
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       ds.forEach(children::add);
@@ -125,14 +195,24 @@ public final class Backup {
       int mode = mode(a.permissions());
       long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
       if (a.isDirectory()) {
-        nodes.add(new Model.Node(name, "dir", mode, mtime, 0, null, null, directory(child, false)));
+        Model.Node b = before.get(name);
+        String sub = b != null && "dir".equals(b.type()) ? b.subtree() : null;
+        nodes.add(new Model.Node(name, "dir", mode, mtime, 0, null, null, directory(child, false, sub)));
       } else if (a.isSymbolicLink()) {
         nodes.add(new Model.Node(name, "symlink", mode, mtime, 0, Files.readSymbolicLink(child).toString(), null, null));
       } else if (a.isRegularFile()) {
         try {
-          List<String> content = file(child);
+          java.util.Map<String, Object> unix = Files.readAttributes(child, "unix:ino,ctime", LinkOption.NOFOLLOW_LINKS);
+          Long inode = ((Number) unix.get("ino")).longValue();
+          Long ctime = ((java.nio.file.attribute.FileTime) unix.get("ctime")).to(TimeUnit.NANOSECONDS);
+          List<String> content = unchanged(before.get(name), a, mtime, inode, ctime);
           long size = a.size();
-          nodes.add(new Model.Node(name, "file", mode, mtime, size, null, content, null));
+          if (content != null) {
+            reused++;
+          } else {
+            content = file(child);
+          }
+          nodes.add(new Model.Node(name, "file", mode, mtime, size, null, content, null, inode, ctime));
           files++;
           bytes += size;
           progress.file(child, size);

@@ -124,10 +124,15 @@ public final class BackupJobs {
 
   /** Takes a snapshot, then copies it to each copy-to repository. */
   public RunResult run(Backup.Progress progress) throws IOException {
+    return run(progress, false);
+  }
+
+  /** Takes a snapshot ({@code rereadAll}: reading files the parent snapshot describes too), then copies it. */
+  public RunResult run(Backup.Progress progress, boolean rereadAll) throws IOException {
     Repository repo = open(backup.repository());
     Backup.Result result;
     try (RepoLock lock = RepoLock.acquire(repo.root(), false, "backup " + backup.name())) {
-      result = new Backup(repo, progress).run(backup.name(), sources(), dumps());
+      result = new Backup(repo, progress).rereadAll(rereadAll).run(backup.name(), sources(), dumps());
     }
     List<String> copies = new ArrayList<>();
     for (Path to : backup.copyTo()) {

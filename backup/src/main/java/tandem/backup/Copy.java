@@ -67,7 +67,8 @@ public final class Copy {
         }
       }
       String subtree = n.subtree() == null ? null : tree(n.subtree());
-      nodes.add(new Model.Node(n.name(), n.type(), n.mode(), n.mtimeNanos(), n.size(), n.target(), content, subtree));
+      nodes.add(new Model.Node(n.name(), n.type(), n.mode(), n.mtimeNanos(), n.size(), n.target(), content, subtree, n.inode(),
+          n.ctimeNanos()));
     }
     String mine = to.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes)));
     ids.put(id, mine);

@@ -21,11 +21,20 @@ public final class Model {
   /** {@code index/<name>}: sealed, the blobs of some packs. */
   public record IndexFile(@JsonProperty("packs") List<IndexPack> packs) {}
 
-  /** One entry of a directory. */
+  /**
+   * One entry of a directory. {@code inode} and {@code ctimeNanos} (files only, absent in trees
+   * written before they existed) let the next backup reuse the entry without reading the file.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Node(@JsonProperty("name") String name, @JsonProperty("type") String type, @JsonProperty("mode") int mode,
       @JsonProperty("mtime_ns") long mtimeNanos, @JsonProperty("size") long size, @JsonProperty("target") String target,
-      @JsonProperty("content") List<String> content, @JsonProperty("subtree") String subtree) {}
+      @JsonProperty("content") List<String> content, @JsonProperty("subtree") String subtree,
+      @JsonProperty("inode") Long inode, @JsonProperty("ctime_ns") Long ctimeNanos) {
+
+    public Node(String name, String type, int mode, long mtimeNanos, long size, String target, List<String> content, String subtree) {
+      this(name, type, mode, mtimeNanos, size, target, content, subtree, null, null);
+    }
+  }
 
   /** A directory: its entries sorted by name. Stored as a blob of type "tree". */
   public record Tree(@JsonProperty("nodes") List<Node> nodes) {}

@@ -116,6 +116,44 @@ class BackupTest {
     assertThat(repo.snapshots()).hasSize(2);
   }
 
+  Backup.Result backupResult(boolean rereadAll) throws IOException {
+    return new Backup(repo, Backup.Progress.NONE).rereadAll(rereadAll).run("nightly", List.of(new Backup.Source("web", "files", src)));
+  }
+
+  @Test
+  void aSecondBackup_readsOnlyTheFilesThatChanged_evenWhenSizeAndMtimeWereKept() throws IOException {
+    populate(src, 5);
+    Backup.Result first = backupResult(false);
+    assertThat(first.parent()).isNull();
+    assertThat(first.reusedFiles()).isZero();
+
+    Backup.Result second = backupResult(false);
+    assertThat(second.parent()).isEqualTo(first.snapshotId());
+    assertThat(second.reusedFiles()).as("files described unchanged by the parent").isEqualTo(41);
+
+    // Same size, same mtime, other bytes: only the ctime (and a look at the file) can tell.
+    Path f = src.resolve("d1/e1/f1.bin");
+    FileTime mtime = Files.getLastModifiedTime(f);
+    byte[] other = Files.readAllBytes(f);
+    other[0] ^= 1;
+    Files.write(f, other);
+    Files.setLastModifiedTime(f, mtime);
+    Backup.Result third = backupResult(false);
+    assertThat(third.reusedFiles()).isEqualTo(40);
+    new Restore(repo).run(repo.snapshot(third.snapshotId()), "", tmp.resolve("restored"));
+    assertThat(describe(tmp.resolve("restored"))).isEqualTo(describe(src));
+
+    assertThat(backupResult(true).reusedFiles()).as("--force reads everything").isZero();
+  }
+
+  @Test
+  void aParentFromAnOtherBackupName_isNotUsed() throws IOException {
+    populate(src, 6);
+    new Backup(repo, Backup.Progress.NONE).run("hourly", List.of(new Backup.Source("web", "files", src)));
+
+    assertThat(backupResult(false).reusedFiles()).isZero();
+  }
+
   @Test
   void theRepositoryRevealsNoContentAndNoNames() throws IOException {
     populate(src, 4);

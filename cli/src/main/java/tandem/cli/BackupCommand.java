@@ -70,27 +70,48 @@ final class BackupCommand implements Runnable {
     return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   }
 
+  /** ", ETA 1m20s" for {@code remaining} bytes at {@code rate}, or "" when unknown (no parent snapshot) or done. */
+  static String eta(long remaining, double rate) {
+    if (remaining <= 0 || rate <= 0) {
+      return "";
+    }
+    return ", ETA " + tandem.core.Durations.format(java.time.Duration.ofSeconds((long) Math.ceil(remaining / rate)));
+  }
+
   @Command(name = "run", description = "Take a snapshot now of the groups' files (on this node), then copy it to copy-to.")
   static final class Run implements Callable<Integer> {
     @Mixin Which which;
+
+    @Option(names = "--force", description = "Read every file again, even those the last snapshot describes unchanged"
+        + " (size, mtime, ctime and inode); like restic's --force.")
+    boolean force;
 
     @Override
     public Integer call() throws IOException {
       BackupJobs jobs = which.jobs();
       long t0 = System.nanoTime();
       boolean tty = System.console() != null;
-      long[] done = {0, 0, 0};
-      BackupJobs.RunResult r = jobs.run((path, size) -> {
-        done[0]++;
-        done[1] += size;
-        long now = System.nanoTime();
-        if (tty && now - done[2] > 200_000_000L) {
-          done[2] = now;
-          double secs = (now - t0) / 1e9;
-          System.out.print(String.format(Locale.ROOT, "\r  %d files, %s, %s/s   ", done[0], size(done[1]), size(done[1] / secs)));
-          System.out.flush();
+      long[] done = {0, 0, 0, 0};
+      BackupJobs.RunResult r = jobs.run(new Backup.Progress() {
+        @Override
+        public void expect(long bytes) {
+          done[3] = bytes;
         }
-      });
+
+        @Override
+        public void file(java.nio.file.Path path, long size) {
+          done[0]++;
+          done[1] += size;
+          long now = System.nanoTime();
+          if (tty && now - done[2] > 200_000_000L) {
+            done[2] = now;
+            double rate = done[1] / ((now - t0) / 1e9);
+            System.out.print(String.format(Locale.ROOT, "\r  %d files, %s, %s/s%s   ", done[0], size(done[1]), size(rate),
+                eta(done[3] - done[1], rate)));
+            System.out.flush();
+          }
+        }
+      }, force);
       if (tty) {
         System.out.println();
       }
@@ -98,6 +119,10 @@ final class BackupCommand implements Runnable {
       Backup.Result b = r.result();
       System.out.printf(Locale.ROOT, "snapshot %s of %s: %d files, %s read, %s stored (new after dedup and compression), %.1f s%n",
           b.snapshotId().substring(0, 8), jobs.backup().name(), b.files(), size(b.bytes()), size(b.bytesWritten()), secs);
+      if (b.parent() != null) {
+        System.out.printf(Locale.ROOT, "  %d of %d files unchanged since snapshot %s, not read again%n", b.reusedFiles(), b.files(),
+            b.parent().substring(0, 8));
+      }
       b.skipped().forEach(s -> System.out.println("  skipped " + s));
       r.copies().forEach(c -> System.out.println("  copy " + c));
       return 0;
