@@ -286,8 +286,13 @@ public final class Agent implements AutoCloseable {
     }
     Optional<Hook> promote = g.onPromote().map(c -> new Hook("on-promote", c, g.hookTimeout()));
     Optional<Hook> demote = g.onDemote().map(c -> new Hook("on-demote", c, g.hookTimeout()));
-    HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, Ticker.system(), events, r -> { });
-    HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, Ticker.system(), events, r -> { });
+    ReplicatedDatabase queried = tracked;
+    java.util.function.Function<CheckConfig, tandem.health.HealthCheck> checkFor = c -> c.target() instanceof CheckTarget.Sql q
+        ? new tandem.db.SqlCheck(queried.engine(), q) : tandem.health.HealthChecks.of(c.target());
+    HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, checkFor, Ticker.system(), java.time.InstantSource.system(),
+        events, r -> { });
+    HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, checkFor, Ticker.system(), java.time.InstantSource.system(),
+        events, r -> { });
     LocalGroup lg = new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
     if (tracked != null) {
       lg.trackDatabase(tracked::position, maxLag);

@@ -8,7 +8,7 @@ import java.util.Optional;
 /** What a health check probes; the key that introduced it in tandem.yaml is its {@link #kind()}. */
 public sealed interface CheckTarget {
 
-  /** "tcp", "http", "command", "process" or "disk". */
+  /** "tcp", "http", "command", "process", "disk" or "sql". */
   String kind();
 
   /**
@@ -104,6 +104,28 @@ public sealed interface CheckTarget {
     @Override
     public String kind() {
       return "disk";
+    }
+  }
+
+  /**
+   * Passes when the query runs on this node's database of the group (its first {@code postgres}
+   * resource) within the timeout, in a read-only transaction as tandem's own role, and, if
+   * {@code expect} is set, the first column of its first row reads as that text.
+   *
+   * @param query the SQL to run, e.g. "SELECT 1"
+   * @param database the database to connect to; empty for the server's default (postgres)
+   * @param expect the text the first column of the first row must read as
+   */
+  record Sql(String query, Optional<String> database, Optional<String> expect) implements CheckTarget {
+    public Sql {
+      Checks.notBlank(query, "query");
+      Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(expect, "expect");
+    }
+
+    @Override
+    public String kind() {
+      return "sql";
     }
   }
 }

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /** Reads the kind key of a check item ({@code tcp:}, {@code http:}, ...) into a {@link CheckTarget}. */
 final class CheckTargetReader {
-  static final List<String> KINDS = List.of("tcp", "http", "command", "process", "disk");
+  static final List<String> KINDS = List.of("tcp", "http", "command", "process", "disk", "sql");
+  static final List<String> SQL_KEYS = List.of("query", "database", "expect");
   static final List<String> HTTP_KEYS = List.of("url", "expect-status", "expect-body", "insecure");
   static final List<String> PROCESS_KEYS = List.of("pidfile", "name");
   static final List<String> DISK_KEYS = List.of("path", "min-free");
@@ -23,6 +24,7 @@ final class CheckTargetReader {
       case "http" -> http(check);
       case "command" -> command(check);
       case "process" -> process(check, configDir);
+      case "sql" -> sql(check);
       default -> disk(check, configDir);
     };
   }
@@ -35,7 +37,21 @@ final class CheckTargetReader {
       case CheckTarget.Command c -> c.command();
       case CheckTarget.Process p -> p.pidfile().map(Path::toString).orElseGet(() -> p.name().orElseThrow());
       case CheckTarget.Disk d -> d.path().toString();
+      case CheckTarget.Sql q -> q.database().map(db -> db + ":").orElse("") + q.query();
     };
+  }
+
+  private static CheckTarget sql(Section check) {
+    if (!(check.get("sql") instanceof YamlValue.Mapping)) {
+      String query = check.required("sql", "the query to run on the group's database, e.g. sql: SELECT 1");
+      return query == null ? null : new CheckTarget.Sql(query, Optional.empty(), Optional.empty());
+    }
+    Section s = check.section("sql", SQL_KEYS);
+    int mark = s.problems().mark();
+    String query = s.required("query", "the query to run on the group's database, e.g. query: SELECT 1");
+    Optional<String> database = Optional.ofNullable(s.text("database"));
+    Optional<String> expect = Optional.ofNullable(s.text("expect"));
+    return s.problems().noneSince(mark) && !s.broken() ? new CheckTarget.Sql(query, database, expect) : null;
   }
 
   private static CheckTarget tcp(Section check) {

@@ -121,6 +121,13 @@ public final class ConfigValidator {
       problems.add(path + ".nodes", andList(primaries) + (primaries.size() == 2 ? " are both" : " are all")
           + " primary; at most one node may be primary (the preferred one): make the others active or passive");
     }
+    boolean database = group.resources().stream().anyMatch(r -> r instanceof PostgresConfig);
+    for (int i = 0; i < group.checks().size(); i++) {
+      if (group.checks().get(i).target() instanceof CheckTarget.Sql && !database) {
+        problems.add(Problems.item(path + ".checks", i) + ".sql", "this group has no database resource to query; add a"
+            + " postgres resource to the group, or check the server with tcp: or command: instead");
+      }
+    }
   }
 
   /** A check's timing and its weight, critical and fix settings must agree. */

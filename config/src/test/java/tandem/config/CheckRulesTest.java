@@ -82,7 +82,7 @@ class CheckRulesTest {
   @Test
   void noKind_listsTheKinds() {
     assertThat(problemOf(withCheck("name: db\ninterval: 1s"))).isEqualTo(new ConfigProblem(PATH, "say which kind of "
-        + "check this is with one of the keys tcp, http, command, process or disk, e.g. - tcp: 127.0.0.1:5432"));
+        + "check this is with one of the keys tcp, http, command, process, disk or sql, e.g. - tcp: 127.0.0.1:5432"));
   }
 
   @Test
@@ -156,5 +156,32 @@ class CheckRulesTest {
   void emptyListItem_asksForACheck() {
     assertThat(problemOf(withGroup("nodes: { n1: primary }\nchecks:\n  -\n"))).isEqualTo(new ConfigProblem(
         PATH, "empty list item; describe a check, e.g. - tcp: 127.0.0.1:5432"));
+  }
+
+  private static final String WITH_DB = "nodes: { n1: primary, n2: passive }\nresources:\n  - postgres: { data: /srv/pg }\nchecks:\n";
+
+  @Test
+  void sqlCheck_readsAsAQueryOrAMapping() throws ConfigException {
+    TandemConfig c = ConfigFixtures.load(withGroup(WITH_DB + "  - sql: SELECT 1\n"
+        + "  - sql: { query: \"SELECT count(*) FROM orders\", database: shop, expect: \"2\" }\n"));
+
+    var checks = c.groups().get("web").checks();
+    assertThat(checks.get(0).target()).isEqualTo(new CheckTarget.Sql("SELECT 1", java.util.Optional.empty(), java.util.Optional.empty()));
+    assertThat(checks.get(0).name()).isEqualTo("sql:SELECT 1");
+    assertThat(checks.get(1).target()).isEqualTo(new CheckTarget.Sql("SELECT count(*) FROM orders", java.util.Optional.of("shop"),
+        java.util.Optional.of("2")));
+  }
+
+  @Test
+  void sqlCheck_inAGroupWithoutADatabase_isRejectedSayingWhatToDo() {
+    assertThat(problemOf(withCheck("sql: SELECT 1"))).isEqualTo(new ConfigProblem(PATH + ".sql",
+        "this group has no database resource to query; add a postgres resource to the group, or check the server with"
+            + " tcp: or command: instead"));
+  }
+
+  @Test
+  void sqlCheck_withoutAQuery_namesTheKey() {
+    assertThat(problemOf(withGroup(WITH_DB + "  - sql: { database: shop }\n")).toString()).isEqualTo(
+        "groups.web.checks[0].sql.query: required: the query to run on the group's database, e.g. query: SELECT 1");
   }
 }

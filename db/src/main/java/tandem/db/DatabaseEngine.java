@@ -1,6 +1,11 @@
 package tandem.db;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One database server on this node that tandem replicates (PostgreSQL; MariaDB later): the
@@ -14,6 +19,14 @@ import java.util.List;
 public interface DatabaseEngine {
   /** A short description for messages, e.g. "postgres 15 /var/lib/tandem/pg :5432". */
   String describe();
+
+  /**
+   * A connection as tandem's own role to {@code database} (empty: the server's default) on this
+   * node's running server, for {@code sql} health checks; {@code timeout} bounds connecting.
+   */
+  default Connection connect(Optional<String> database, Duration timeout) throws SQLException {
+    throw new SQLFeatureNotSupportedException(describe() + " does not support sql checks yet");
+  }
 
   /** True when the data directory holds a database (cloned, bootstrapped or adopted). */
   boolean initialized();

@@ -32,6 +32,8 @@ public final class HealthChecks {
       case CheckTarget.Command c -> new CommandCheck(c.command());
       case CheckTarget.Process p -> new ProcessCheck(p.pidfile(), p.name());
       case CheckTarget.Disk d -> new DiskCheck(d);
+      case CheckTarget.Sql q -> throw new IllegalArgumentException("an sql check queries the group's database; the agent"
+          + " builds it with the database (tandem.db.SqlCheck), not this factory");
     };
   }
 }

@@ -412,6 +412,15 @@ public final class PostgresEngine implements DatabaseEngine {
 
   /** A connection as tandem_admin to this node's server over 127.0.0.1 (for tests and tandem's own checks). */
   public Connection connect() throws SQLException {
+    return connect("postgres", 5);
+  }
+
+  @Override
+  public Connection connect(Optional<String> database, Duration timeout) throws SQLException {
+    return connect(database.orElse("postgres"), (int) Math.max(1, (timeout.toMillis() + 999) / 1000));
+  }
+
+  private Connection connect(String database, int connectTimeoutSeconds) throws SQLException {
     PgSecrets secrets;
     try {
       secrets = PgSecrets.read(s.secrets());
@@ -425,10 +434,11 @@ public final class PostgresEngine implements DatabaseEngine {
     p.setProperty("user", ADMIN);
     p.setProperty("password", secrets.admin());
     p.setProperty("sslmode", "disable");
-    p.setProperty("connectTimeout", "5");
+    p.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
     p.setProperty("socketTimeout", "120");
     p.setProperty("ApplicationName", "tandem");
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + s.port() + "/postgres", p);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + s.port() + "/"
+        + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"), p);
   }
 
   @Override

@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Bounds on how long a probe may block, for APIs that take no timeout of their own. */
-final class Timeouts {
+public final class Timeouts {
   private Timeouts() {}
 
   /** {@code timeout} as the int milliseconds of socket APIs: at least 1 (0 would mean forever). */
-  static int millis(Duration timeout) {
+  public static int millis(Duration timeout) {
     return Math.clamp(timeout.toMillis(), 1, Integer.MAX_VALUE);
   }
 
@@ -24,7 +24,7 @@ final class Timeouts {
    * @throws TimeoutException when {@code work} did not finish in time
    * @throws ExecutionException with whatever {@code work} threw
    */
-  static <T> T call(Callable<T> work, Duration timeout)
+  public static <T> T call(Callable<T> work, Duration timeout)
       throws InterruptedException, ExecutionException, TimeoutException {
     FutureTask<T> task = new FutureTask<>(work);
     Thread.ofVirtual().name("tandem-health-probe").start(task);
