@@ -43,12 +43,13 @@ final class Batch {
       applier.check(e); // every path is checked before anything is written: a hostile peer gets nothing in
     }
     Map<String, Outcome> outcomes = new LinkedHashMap<>();
-    List<FileEntry> dirs = ofKind(entries, Kind.DIR);
+    List<FileEntry> latest = latest(entries, source);
+    List<FileEntry> dirs = ofKind(latest, Kind.DIR);
     for (FileEntry d : dirs) {
       outcomes.put(d.path(), applier.apply(d, source));
     }
-    applyFiles(ofKind(entries, Kind.FILE), source, outcomes);
-    for (FileEntry l : ofKind(entries, Kind.SYMLINK)) {
+    applyFiles(ofKind(latest, Kind.FILE), source, outcomes);
+    for (FileEntry l : ofKind(latest, Kind.SYMLINK)) {
       outcomes.put(l.path(), applier.apply(l, source));
     }
     for (FileEntry d : dirs.reversed()) {
@@ -59,6 +60,32 @@ final class Batch {
       inOrder.add(outcomes.get(e.path()));
     }
     return inOrder;
+  }
+
+  /**
+   * The entries without those a later entry of the same path replaces (a file rewritten while the
+   * primary sent it arrives twice). Applying both would install the first and then judge the
+   * second against a baseline not yet told about the first: a false local change. The chunks of
+   * an entry left out are not read.
+   */
+  private static List<FileEntry> latest(List<FileEntry> entries, ChunkSource source) {
+    Map<String, Integer> last = new java.util.HashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      last.put(entries.get(i).path(), i);
+    }
+    if (last.size() == entries.size()) {
+      return entries;
+    }
+    List<FileEntry> out = new ArrayList<>(last.size());
+    for (int i = 0; i < entries.size(); i++) {
+      FileEntry e = entries.get(i);
+      if (last.get(e.path()) == i) {
+        out.add(e);
+      } else if (e.kind() == Kind.FILE) {
+        source.skipped(e);
+      }
+    }
+    return out;
   }
 
   private void applyFiles(List<FileEntry> files, ChunkSource source, Map<String, Outcome> outcomes)

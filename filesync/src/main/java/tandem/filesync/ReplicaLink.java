@@ -365,6 +365,7 @@ final class ReplicaLink {
       throws InterruptedException, IOException {
     SyncBatch.Builder b = SyncBatch.newBuilder().setEpoch(epoch).setSeq(seq);
     List<String> paths = new ArrayList<>();
+    java.util.Set<String> inBatch = new java.util.HashSet<>();
     List<FileEntry> versions = new ArrayList<>();
     long bytes = 0;
     long payload = 0;
@@ -378,6 +379,12 @@ final class ReplicaLink {
         lock.unlock();
       }
       if (e == null) {
+        break;
+      }
+      if (!inBatch.add(e.getKey())) {
+        // Changed again while this batch was assembled: its newer version goes in the next batch,
+        // never twice in one (the replica would judge the second copy against the first).
+        signal(() -> dirty.merge(e.getKey(), e.getValue(), Math::min));
         break;
       }
       Recorded r = sender.tree().index().recorded(e.getKey());

@@ -65,4 +65,25 @@ class BatchTest {
     assertThatThrownBy(() -> applier.applyAll(entries, chunks)).isInstanceOf(HostilePathException.class);
     assertThat(root.resolve("ok")).doesNotExist();
   }
+
+  @Test
+  void aPathTwiceInOneBatch_theLaterVersionWins_withoutAConflictCopyOfTheEarlier() throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
+    applier.applyAll(List.of(chunks.file("shared.txt", bytes("v0", 50))), chunks);
+    List<FileEntry> entries = new ArrayList<>();
+    entries.add(chunks.file("shared.txt", new byte[0])); // read by the primary while it was being rewritten
+    for (int i = 0; i < 20; i++) {
+      entries.add(chunks.file("other" + i, bytes("o" + i, 10))); // enough small files for the syncfs path
+    }
+    entries.add(chunks.file("shared.txt", bytes("v2", 60)));
+
+    List<Outcome> o = applier.applyAll(entries, chunks);
+
+    assertThat(o).extracting(Outcome::conflictCopy).allMatch(java.util.Optional::isEmpty);
+    assertThat(Files.readAllBytes(root.resolve("shared.txt"))).isEqualTo(bytes("v2", 60));
+    try (var names = Files.list(root)) {
+      assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("sync-conflict"));
+    }
+    assertThat(tempsUnder(root)).isEmpty();
+  }
 }

@@ -43,6 +43,10 @@ public final class TransportClient implements AutoCloseable {
   public static TransportClient connect(String host, int port, NodeIdentity me, X509ExtendedTrustManager serverTrust) {
     ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).sslContext(sslContext(me, serverTrust))
         .maxInboundMessageSize(TransportServer.MAX_MESSAGE_BYTES).flowControlWindow(TransportServer.FLOW_CONTROL_WINDOW)
+        // A silent partition (packets dropped, no reset) would leave a stream open for the kernel's
+        // retransmission timeout, about 15 minutes; pings find it in KEEPALIVE + KEEPALIVE_TIMEOUT.
+        .keepAliveTime(TransportServer.KEEPALIVE.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(TransportServer.KEEPALIVE_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
         .build();
     return new TransportClient(channel, host + ":" + port);
   }

@@ -24,6 +24,9 @@ public final class TransportServer implements AutoCloseable {
   static final String TLS_VERSION = "TLSv1.3";
   /** The largest message a peer may send; a bigger one fails its call (RESOURCE_EXHAUSTED). */
   public static final int MAX_MESSAGE_BYTES = 32 << 20;
+  /** Both ends ping an idle connection this often (gRPC's client minimum) and drop it when no answer came in time. */
+  static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(10);
+  static final java.time.Duration KEEPALIVE_TIMEOUT = java.time.Duration.ofSeconds(5);
   /**
    * HTTP/2 flow-control window per stream: file sync sends MiB messages, and the default 1 MiB
    * window would make every message wait for a window update round trip.
@@ -61,6 +64,9 @@ public final class TransportServer implements AutoCloseable {
         .sslContext(sslContext(identity))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .flowControlWindow(FLOW_CONTROL_WINDOW)
+        .permitKeepAliveTime(KEEPALIVE.toNanos() / 2, java.util.concurrent.TimeUnit.NANOSECONDS)
+        .keepAliveTime(KEEPALIVE.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
         .addService(ServerInterceptors.intercept(new TandemService(handler, identity.id()), callers));
     services.forEach(svc -> builder.addService(ServerInterceptors.intercept(svc, callers)));
     Server server = builder.build();
