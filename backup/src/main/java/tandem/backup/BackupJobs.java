@@ -170,11 +170,32 @@ public final class BackupJobs {
     }
   }
 
+  /** A scratch server for the dumps of database resource {@code label} (postgres-N) of {@code group}, or null. */
+  private tandem.db.postgres.ScratchPostgres scratch(String group, String label) throws IOException, tandem.db.DbException {
+    var g = config.groups().get(group);
+    if (g == null || !label.startsWith("postgres-")) {
+      return null;
+    }
+    int want;
+    try {
+      want = Integer.parseInt(label.substring("postgres-".length()));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    int index = 0;
+    for (ResourceConfig r : g.resources()) {
+      if (r instanceof PostgresConfig p && index++ == want) {
+        return tandem.db.postgres.ScratchPostgres.start(p.bin(), p.user());
+      }
+    }
+    return null;
+  }
+
   /** Restores a sample of the latest snapshot's files into a scratch directory and checks them. */
   public RestoreTest.Report restoreTest(int sample) throws IOException {
     Repository repo = existing();
     try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore test")) {
-      return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime());
+      return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime(), this::scratch);
     }
   }
 

@@ -19,6 +19,10 @@ import tandem.filesync.Chunker;
  * the way {@code backup restore} does, and each is checked: its size is the recorded one, cutting
  * it again gives exactly the recorded chunks (so it is byte for byte what was backed up), and where
  * the live file is unchanged since the backup (same size and mtime), it equals the live file.
+ *
+ * <p>Database dumps are restored too, when a scratch server can be made for them: each dump of
+ * each database resource streams from the repository into {@code pg_restore} on a throw-away
+ * PostgreSQL, and every table of the restored database is then counted with a real query.
  */
 public final class RestoreTest {
   private final Repository repo;
@@ -28,22 +32,44 @@ public final class RestoreTest {
   }
 
   /** What the test proved. */
-  public record Report(String snapshot, int files, long bytes, int comparedWithLive, List<String> problems) {
+  public record Report(String snapshot, int files, long bytes, int comparedWithLive, List<DatabaseProof> databases,
+      List<String> problems) {
     public boolean ok() {
       return problems.isEmpty();
     }
   }
 
+  /** One database dump restored into a scratch server and read back: its user tables and their rows. */
+  public record DatabaseProof(String source, String database, long dumpBytes, int tables, long rows) {}
+
+  /** Makes a scratch server for the dumps of database resource {@code label} (e.g. postgres-0) of {@code group}; null: none. */
+  @FunctionalInterface
+  public interface Scratches {
+    tandem.db.postgres.ScratchPostgres start(String group, String label) throws IOException, tandem.db.DbException;
+
+    Scratches NONE = (g, l) -> null;
+  }
+
   private record Picked(String source, Path live, Model.Node node, List<String> path) {}
 
   public Report run(Repository.StoredSnapshot snapshot, int sample, long seed) throws IOException {
+    return run(snapshot, sample, seed, Scratches.NONE);
+  }
+
+  /** Files as {@link #run(Repository.StoredSnapshot, int, long)}, and every database dump into a scratch server. */
+  public Report run(Repository.StoredSnapshot snapshot, int sample, long seed, Scratches scratches) throws IOException {
     List<Picked> all = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<DatabaseProof> proofs = new ArrayList<>();
     for (Model.Source src : snapshot.snapshot().sources()) {
+      if ("postgres".equals(src.kind())) {
+        databases(src, scratches, proofs, problems);
+        continue;
+      }
       collect(src.tree(), src.group() + ":" + src.path(), Path.of(src.path()), new ArrayList<>(), all);
     }
     Collections.shuffle(all, new Random(seed));
     List<Picked> chosen = all.subList(0, Math.min(sample, all.size()));
-    List<String> problems = new ArrayList<>();
     long bytes = 0;
     int compared = 0;
     Path scratch = Files.createTempDirectory("tandem-restore-test-");
@@ -89,7 +115,83 @@ public final class RestoreTest {
       }
       repo.closeReaders();
     }
-    return new Report(snapshot.id(), chosen.size(), bytes, compared, problems);
+    return new Report(snapshot.id(), chosen.size(), bytes, compared, proofs, problems);
+  }
+
+  /** Restores the dumps of one database resource into a scratch server and counts what they hold. */
+  private void databases(Model.Source src, Scratches scratches, List<DatabaseProof> proofs, List<String> problems) {
+    String where = src.group() + "/" + src.path();
+    try (tandem.db.postgres.ScratchPostgres scratch = scratches.start(src.group(), src.path())) {
+      if (scratch == null) {
+        problems.add(where + ": no postgres resource of that name in this node's tandem.yaml, so no scratch server was made");
+        return;
+      }
+      List<Model.Node> nodes = repo.tree(src.tree()).nodes();
+      for (Model.Node n : nodes) {
+        if (n.name().equals("globals.sql")) {
+          String err = scratch.keepingAccess(() -> feed(n, scratch.psql()));
+          if (err != null) {
+            problems.add(where + "/globals.sql: " + err);
+          }
+        }
+      }
+      for (Model.Node n : nodes) {
+        if (!n.name().endsWith(".pgdump")) {
+          continue;
+        }
+        String db = n.name().substring(0, n.name().length() - ".pgdump".length());
+        String err = feed(n, scratch.restore(db));
+        if (err != null) {
+          problems.add(where + "/" + n.name() + ": pg_restore failed: " + err);
+          continue;
+        }
+        tandem.db.postgres.ScratchPostgres.Contents c = scratch.contents(db);
+        proofs.add(new DatabaseProof(where, db, n.size(), c.tables(), c.rows()));
+      }
+    } catch (IOException | tandem.db.DbException e) {
+      problems.add(where + ": " + e.getMessage());
+    } finally {
+      repo.closeReaders();
+    }
+  }
+
+  /** Streams a stored file into a process's standard input; null when it exited 0, else why not. */
+  private String feed(Model.Node n, Process p) throws IOException {
+    StringBuilder err = new StringBuilder();
+    Thread drain = Thread.ofPlatform().daemon().name("restore-test-stderr").start(() -> {
+      try {
+        err.append(new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        err.append(e.getMessage());
+      }
+    });
+    try (var in = p.getOutputStream()) {
+      for (String id : n.content()) {
+        in.write(repo.get(id));
+      }
+    } catch (IOException e) {
+      // The process ended early (it says why on stderr), or the repository failed: told below.
+      if (e instanceof CorruptException) {
+        p.destroyForcibly();
+        throw e;
+      }
+    }
+    try {
+      if (!p.waitFor(30, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        return "did not finish within 30 minutes";
+      }
+      drain.join(10_000);
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while restoring " + n.name());
+    }
+    if (p.exitValue() != 0) {
+      String text = err.toString().strip();
+      return "exit " + p.exitValue() + (text.isEmpty() ? "" : ": " + text.lines().limit(5).reduce((a, b) -> a + " | " + b).orElse(""));
+    }
+    return null;
   }
 
   private boolean unchanged(Picked p) {

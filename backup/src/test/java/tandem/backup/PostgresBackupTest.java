@@ -112,6 +112,20 @@ class PostgresBackupTest {
     assertThat(count("shop_restored")).as("rows at the first snapshot").isEqualTo(500);
     assertThat(count("shop")).as("rows now").isEqualTo(790);
     assertThat(new Verify(Repository.open(dir.resolve("repo"), "pw".toCharArray())).run(100, 1).problems()).isEmpty();
+
+    // The restore test does the same by itself, into a scratch server it removes afterwards.
+    List<Path> scratchBefore = scratchDirs();
+    RestoreTest.Report t = jobs.restoreTest(5);
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.databases()).extracting(RestoreTest.DatabaseProof::database, RestoreTest.DatabaseProof::tables,
+        RestoreTest.DatabaseProof::rows).contains(org.assertj.core.groups.Tuple.tuple("shop", 1, 790L));
+    assertThat(scratchDirs()).isEqualTo(scratchBefore);
+  }
+
+  static List<Path> scratchDirs() throws IOException {
+    try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("tandem-scratch-pg-")).sorted().toList();
+    }
   }
 
   @Test

@@ -211,7 +211,10 @@ final class BackupCommand implements Runnable {
         System.out.printf(Locale.ROOT, "restore test: %d files (%s) of snapshot %s restored into a scratch directory; each has its"
             + " recorded size and cuts into exactly its recorded chunks; %d of them are unchanged on disk since and are byte"
             + " for byte the live files%n", t.files(), size(t.bytes()), t.snapshot().substring(0, 8), t.comparedWithLive());
-        System.out.println("restore test: databases are not backed up yet, so none was restored");
+        for (RestoreTest.DatabaseProof d : t.databases()) {
+          System.out.printf(Locale.ROOT, "restore test: database %s of %s (%s dump) restored into a scratch PostgreSQL by"
+              + " pg_restore; %d tables read back, %d rows%n", d.database(), d.source(), size(d.dumpBytes()), d.tables(), d.rows());
+        }
         problems.addAll(t.problems());
       }
       problems.forEach(p -> System.out.println("PROBLEM: " + p));
