@@ -30,6 +30,7 @@ import tandem.it.harness.TestCluster;
  * tiny HTTP backend on port 8080 that answers its own name, so the client sees who holds the VIP.
  * Every node runs {@code dns:} for zone ha.test on port 53 of its own namespace.
  */
+// One cluster of three agents in namespaces: about a minute on a quiet 2-core machine.
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class VipDnsFailoverTest {
   private static final String SUBNET = "10.216.0.";
@@ -148,6 +149,11 @@ class VipDnsFailoverTest {
     await("DNS follows the new primary").atMost(FAILOVER).ignoreExceptions()
         .until(() -> dig("n3", "web.ha.test").equals(new Dig("NOERROR", List.of(SUBNET + "2"))));
     assertThat(dig("n2", "web.ha.test")).isEqualTo(new Dig("NOERROR", List.of(SUBNET + "2")));
+
+    // n1 is gone, so n2 cut off from the witness has no quorum: its lease lapses and it must drop the VIP itself.
+    net.isolate("n2");
+    await("n2, isolated without a quorum, removes the VIP").atMost(FAILOVER).until(() -> !holds("n2"));
+    assertThat(c.isAlive("n2")).as("n2's agent still runs: it fenced itself").isTrue();
   }
 
   private void append(String node, String yaml) throws IOException {
