@@ -66,9 +66,12 @@ public final class VipResource implements Resource {
     try {
       Shell.Result r = Shell.run(cmd, Map.of(), Duration.ofSeconds(ANNOUNCEMENTS + 2L));
       // arping -U exits 1 when no reply came, which is the normal case for an unsolicited announcement.
-      if (r.exitCode() != 0 && r.exitCode() != 1) {
-        LOG.warn("gratuitous ARP for {} failed ({}): {}; neighbours learn the new owner only when their ARP entries"
-            + " expire: install iputils-arping", describe(), cmd, r.summary());
+      if (r.exitCode() == 127) {
+        LOG.warn("no gratuitous ARP for {}: arping is not installed; neighbours learn the new owner only when their"
+            + " ARP entries expire: install iputils-arping", describe());
+      } else if (r.exitCode() != 0 && r.exitCode() != 1) {
+        // e.g. the address was removed again meanwhile (a demotion right after the promotion)
+        LOG.warn("gratuitous ARP for {} failed ({}): {}", describe(), cmd, r.summary());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
