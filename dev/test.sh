@@ -10,6 +10,9 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v curl >/dev/null || need+=(curl)
 command -v ps >/dev/null || need+=(procps)
+command -v dig >/dev/null || need+=(dnsutils)        # the DNS responder is checked with dig
+command -v arping >/dev/null || need+=(iputils-arping)  # the vip resource's gratuitous ARP
+command -v python3 >/dev/null || need+=(python3)   # the vip test's HTTP backends
 command -v restic >/dev/null || need+=(restic)   # backup's keep rules are checked against the real restic
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then

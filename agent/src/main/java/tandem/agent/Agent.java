@@ -41,6 +41,7 @@ import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
 import tandem.config.ServiceConfig;
+import tandem.config.VipConfig;
 import tandem.config.TandemConfig;
 import tandem.core.Event;
 import tandem.core.EventLog;
@@ -68,6 +69,8 @@ import tandem.resource.Hook;
 import tandem.resource.Resource;
 import tandem.resource.ResourceChain;
 import tandem.resource.ServiceResource;
+import tandem.routing.dns.DnsResponder;
+import tandem.routing.vip.VipResource;
 import tandem.transport.NodeIdentity;
 import tandem.transport.PinnedPeers;
 import tandem.transport.TransportClient;
@@ -98,6 +101,7 @@ public final class Agent implements AutoCloseable {
   private Map<String, LocalGroup> groups = Map.of();
   private FailoverCoordinator coordinator;
   private ApiServer api;
+  private DnsResponder dns;
   private Generations generations;
   private FileSyncService fileSync;
   private BackupScheduler backups;
@@ -189,6 +193,9 @@ public final class Agent implements AutoCloseable {
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
         events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList(),
         this::databaseStatus));
+    if (cfg.dns().isPresent()) {
+      dns = DnsResponder.start(cfg.dns().get(), new ClusterDns(cluster));
+    }
     if (bootstrap) {
       background.execute(this::bootstrapCluster);
     }
@@ -274,6 +281,9 @@ public final class Agent implements AutoCloseable {
           maxLag = p.maxLagOnFailover();
         }
         resources.add(new DatabaseResource(db));
+      }
+      if (r instanceof VipConfig v) {
+        resources.add(new VipResource(v.address(), v.iface()));
       }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
@@ -552,6 +562,9 @@ public final class Agent implements AutoCloseable {
   public void close() throws Exception {
     if (api != null) {
       api.close();
+    }
+    if (dns != null) {
+      dns.close();
     }
     background.shutdownNow();
     if (backups != null) {

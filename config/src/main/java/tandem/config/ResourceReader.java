@@ -8,9 +8,10 @@ import java.util.Optional;
 
 /** Reads a group's {@code resources:} list; each item is a map with exactly one kind key. */
 final class ResourceReader {
-  static final List<String> KINDS = List.of("service", "files", "postgres");
+  static final List<String> KINDS = List.of("service", "files", "postgres", "vip");
   static final List<String> FILES_KEYS = List.of("path", "exclude", "owner", "versions", "rescan");
   static final List<String> SERVICE_KEYS = List.of("start", "stop", "check", "timeout");
+  static final List<String> VIP_KEYS = List.of("address", "interface");
   private static final String EXAMPLE = "- service: { start: systemctl start nginx, stop: systemctl stop nginx }";
 
   private ResourceReader() {}
@@ -41,6 +42,7 @@ final class ResourceReader {
     return switch (kind) {
       case "files" -> files(item.section("files", FILES_KEYS));
       case "postgres" -> PostgresReader.read(item.section("postgres", PostgresReader.KEYS));
+      case "vip" -> vip(item.section("vip", VIP_KEYS));
       default -> service(item.section("service", SERVICE_KEYS));
     };
   }
@@ -55,6 +57,28 @@ final class ResourceReader {
       return null;
     }
     return new ServiceConfig(start, stop, check, timeout);
+  }
+
+  private static VipConfig vip(Section s) {
+    int mark = s.problems().mark();
+    String text = s.required("address", "the floating address with its subnet's prefix length, e.g. address: 192.0.2.100/24");
+    Cidr address = null;
+    if (text != null) {
+      try {
+        address = Cidr.parse(text);
+      } catch (IllegalArgumentException e) {
+        s.problem("address", e.getMessage());
+      }
+    }
+    String iface = s.required("interface", "the network interface that carries the address, e.g. interface: eth0");
+    if (iface != null && (!VipConfig.IFACE.matcher(iface).matches() || iface.equals(".") || iface.equals(".."))) {
+      s.problem("interface", "'" + iface + "' is not a network interface name (at most 15 letters, digits, '.', '-',"
+          + " '_', '@'); write the name `ip link` shows, e.g. interface: eth0");
+    }
+    if (!s.problems().noneSince(mark) || s.broken()) {
+      return null;
+    }
+    return new VipConfig(address, iface);
   }
 
   private static FilesConfig files(Section s) {

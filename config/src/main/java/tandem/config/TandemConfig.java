@@ -17,15 +17,22 @@ import tandem.core.NodeName;
  * @param file the absolute path this config was loaded from
  * @param logFormat how the agent writes its log ({@code log.format}); `tandem run --log-format` overrides it
  * @param backups the scheduled backups by name, in file order; unmodifiable
+ * @param dns the authoritative DNS responder this node runs ({@code dns:}), if any
  */
 public record TandemConfig(
     String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
-    LogFormat logFormat, Map<String, BackupConfig> backups) {
+    LogFormat logFormat, Map<String, BackupConfig> backups, java.util.Optional<DnsConfig> dns) {
 
   /** A config with the default (text) log format and no backups. */
   public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
       Path file) {
     this(cluster, node, failover, groups, file, LogFormat.TEXT, Map.of());
+  }
+
+  /** A config without a DNS responder. */
+  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
+      Path file, LogFormat logFormat, Map<String, BackupConfig> backups) {
+    this(cluster, node, failover, groups, file, logFormat, backups, java.util.Optional.empty());
   }
 
   public TandemConfig {
@@ -38,5 +45,6 @@ public record TandemConfig(
     Objects.requireNonNull(logFormat, "logFormat");
     groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     backups = Collections.unmodifiableMap(new LinkedHashMap<>(backups));
+    Objects.requireNonNull(dns, "dns");
   }
 }

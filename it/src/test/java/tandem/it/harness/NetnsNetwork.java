@@ -25,21 +25,38 @@ public final class NetnsNetwork implements TestCluster.Placement, AutoCloseable 
   private static final String SUBNET = "10.213.0.";
   private static final String PREFIX = "tdm";
 
-  private final String prefix = PREFIX + ProcessHandle.current().pid() + "-";
+  private final String subnet;
+  private final String prefix;
   private final Map<String, Integer> hosts = new LinkedHashMap<>();
   private final Thread hook = new Thread(this::close, "netns-teardown");
   private boolean closed;
 
-  private NetnsNetwork() {}
+  private NetnsNetwork() {
+    this(PREFIX, SUBNET);
+  }
+
+  private NetnsNetwork(String namePrefix, String subnet) {
+    this.subnet = subnet;
+    this.prefix = namePrefix + ProcessHandle.current().pid() + "-";
+  }
 
   /**
    * A network with one namespace per node name; aborts the calling test (JUnit assumption, with
    * the reason) where namespaces or nftables cannot work here.
    */
   public static NetnsNetwork create(List<String> nodes) {
+    return create(nodes, PREFIX, SUBNET);
+  }
+
+  /**
+   * As {@link #create(List)}, with namespace names starting with {@code namePrefix<pid>-} and
+   * addresses from {@code subnet} (its first three octets and a dot, e.g. "10.216.0."), so tests of
+   * different areas can run beside each other.
+   */
+  public static NetnsNetwork create(List<String> nodes, String namePrefix, String subnet) {
     Assumptions.assumeTrue(isRoot(), "network-namespace tests need root (ip netns); skipped");
-    removeLeftovers();
-    NetnsNetwork net = new NetnsNetwork();
+    removeLeftovers(namePrefix);
+    NetnsNetwork net = new NetnsNetwork(namePrefix, subnet);
     Runtime.getRuntime().addShutdownHook(net.hook);
     try {
       net.build(nodes);
@@ -64,7 +81,7 @@ public final class NetnsNetwork implements TestCluster.Placement, AutoCloseable 
       run("ip", "-n", ns, "link", "set", "lo", "up");
       run("ip", "-n", hub, "link", "add", "v" + k, "type", "veth", "peer", "name", "eth0", "netns", ns);
       run("ip", "-n", hub, "link", "set", "v" + k, "master", "br0", "up");
-      run("ip", "-n", ns, "addr", "add", SUBNET + k + "/24", "dev", "eth0");
+      run("ip", "-n", ns, "addr", "add", subnet + k + "/24", "dev", "eth0");
       run("ip", "-n", ns, "link", "set", "eth0", "up");
       run("ip", "netns", "exec", ns, "nft", "add", "table", "inet", "tandemtest");
       k++;
@@ -88,7 +105,7 @@ public final class NetnsNetwork implements TestCluster.Placement, AutoCloseable 
   @Override
   public String address(String node) {
     ns(node);
-    return SUBNET + hosts.get(node);
+    return subnet + hosts.get(node);
   }
 
   @Override
@@ -159,9 +176,9 @@ public final class NetnsNetwork implements TestCluster.Placement, AutoCloseable 
   }
 
   /** Namespaces {@code tdm<pid>-*} of a test JVM that is gone (a crashed earlier run). */
-  private static void removeLeftovers() {
+  private static void removeLeftovers(String namePrefix) {
     for (String name : namespaces()) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^" + PREFIX + "(\\d+)-.+").matcher(name);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^" + namePrefix + "(\\d+)-.+").matcher(name);
       if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
         System.out.println("removing leftover namespace " + name + " of a test run that is gone");
         delete(name);
