@@ -40,6 +40,7 @@ import tandem.config.CheckTarget;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
+import tandem.config.ProxyConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.TandemConfig;
 import tandem.core.Event;
@@ -68,6 +69,7 @@ import tandem.resource.Hook;
 import tandem.resource.Resource;
 import tandem.resource.ResourceChain;
 import tandem.resource.ServiceResource;
+import tandem.routing.proxy.GroupProxy;
 import tandem.transport.NodeIdentity;
 import tandem.transport.PinnedPeers;
 import tandem.transport.TransportClient;
@@ -104,6 +106,7 @@ public final class Agent implements AutoCloseable {
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private DatabaseFactsService dbFacts;
   private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<GroupProxy> proxies = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
   private final Departures departures = new Departures(this);
   private volatile boolean left;
@@ -274,6 +277,15 @@ public final class Agent implements AutoCloseable {
           maxLag = p.maxLagOnFailover();
         }
         resources.add(new DatabaseResource(db));
+      }
+      if (r instanceof ProxyConfig p) {
+        // The proxy listens on this node from now until the agent stops, whatever its role; only its gate to the
+        // local backend is in the chain (GroupProxy#resource), so it opens after the resources listed before it.
+        GroupProxy proxy = new GroupProxy(g.name(), p, cfg.node().listen().host(), new ClusterProxyView(self, cluster),
+            GroupProxy.tls(identity.keyManager(), pinned.trustManager("proxy")),
+            c -> NodeIdentity.idOf(c).value(), GroupProxy.WAIT_FOR_PRIMARY).start();
+        proxies.add(proxy);
+        resources.add(proxy.resource());
       }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
@@ -559,6 +571,7 @@ public final class Agent implements AutoCloseable {
     for (LocalGroup g : groups.values()) {
       g.close();
     }
+    proxies.forEach(GroupProxy::close);
     dirs.forEach(ReplicatedDir::close);
     databases.forEach(ReplicatedDatabase::close);
     peerClients.values().forEach(TransportClient::close);
