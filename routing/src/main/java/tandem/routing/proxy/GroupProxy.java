@@ -48,8 +48,8 @@ import tandem.resource.Resource;
  * that arrives while the group has no primary is held for up to {@code waitForPrimary}, trying
  * again every 50 ms, then closed.
  *
- * <p>Threads: one virtual thread per listener and two per connection (blocking copies), one
- * platform thread for the checks.
+ * <p>Threads: a virtual thread per listener and per connection being routed, two platform threads
+ * per connection for the blocking copies ({@link Splice}), one platform thread for the checks.
  */
 public final class GroupProxy implements AutoCloseable {
   /** How long a client is held while the group has no primary (a failover takes about 2.5 s). */

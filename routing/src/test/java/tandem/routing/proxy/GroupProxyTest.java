@@ -100,6 +100,33 @@ class GroupProxyTest {
   }
 
   @Test
+  void halfClose_passesThroughTheHop_andTheAnswerStillComesBack() throws Exception {
+    Socket s = connect("n2", listen);
+    s.getOutputStream().write("last words\n".getBytes(StandardCharsets.US_ASCII));
+    s.shutdownOutput();
+    assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("n1\nlast words\n");
+  }
+
+  @Test
+  void bulkBytes_arriveIntactThroughTheHop() throws Exception {
+    byte[] data = new byte[8 << 20];
+    new java.util.Random(6).nextBytes(data);
+    Socket s = connect("n2", listen);
+    Thread writer = Thread.ofVirtual().start(() -> {
+      try {
+        s.getOutputStream().write(data);
+        s.shutdownOutput();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    byte[] back = s.getInputStream().readAllBytes();
+    writer.join();
+    assertThat(new String(back, 0, 3, StandardCharsets.US_ASCII)).isEqualTo("n1\n");
+    assertThat(java.util.Arrays.equals(back, 3, back.length, data, 0, data.length)).as("echoed bytes equal").isTrue();
+  }
+
+  @Test
   void changeOfPrimary_closesConnectionsToTheOld_andNewOnesReachTheNew() throws Exception {
     List<BufferedReader> old = new ArrayList<>();
     for (String via : List.of("n1", "n2", "n1", "n2")) {
