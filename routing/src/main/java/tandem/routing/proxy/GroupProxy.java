@@ -223,7 +223,11 @@ public final class GroupProxy implements AutoCloseable {
   private Hop route(Facts f, char kind) {
     if (kind == 'R' && !f.replicas.isEmpty()) {
       ProxyView.Node n = f.replicas.get((int) Math.floorMod(turn.getAndIncrement(), (long) f.replicas.size()));
-      return connect(f, n, 'R');
+      Hop h = connect(f, n, 'R');
+      if (h != null) {
+        return h;
+      }
+      // A replica whose backend does not answer (a passive node's stopped service): the primary serves the read.
     }
     return f.primary.map(p -> connect(f, p, 'W')).orElse(null);
   }

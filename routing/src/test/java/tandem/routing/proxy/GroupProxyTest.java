@@ -38,7 +38,7 @@ import tandem.transport.PinnedPeers;
  */
 class GroupProxyTest {
   private static final Duration WAIT = Duration.ofMillis(1000);
-  private static final Map<String, String> HOSTS = Map.of("n1", "127.0.0.1", "n2", "127.0.0.2");
+  private static final Map<String, String> HOSTS = Map.of("n1", "127.0.0.1", "n2", "127.0.0.2", "n3", "127.0.0.3");
 
   @TempDir
   static Path dir;
@@ -109,7 +109,7 @@ class GroupProxyTest {
 
   @Test
   void bulkBytes_arriveIntactThroughTheHop() throws Exception {
-    byte[] data = new byte[8 << 20];
+    byte[] data = new byte[2 << 20];
     new java.util.Random(6).nextBytes(data);
     Socket s = connect("n2", listen);
     Thread writer = Thread.ofVirtual().start(() -> {
@@ -186,6 +186,13 @@ class GroupProxyTest {
     primaryIs("n1", 1, List.of());
     assertThat(hello("n1", read)).isEqualTo("n1");
     assertThat(hello("n2", read)).isEqualTo("n1");
+  }
+
+  @Test
+  void readListen_replicaThatDoesNotAnswer_thePrimaryServesTheRead() throws Exception {
+    primaryIs("n1", 1, List.of("n3")); // n3 runs no proxy: its hop is refused
+    assertThat(hello("n2", read)).isEqualTo("n1");
+    assertThat(hello("n1", read)).isEqualTo("n1");
   }
 
   @Test
@@ -286,6 +293,7 @@ class GroupProxyTest {
   }
 
   private static ProxyView.Node node(String name) {
-    return new ProxyView.Node(name, HOSTS.get(name), ids.get(name).id().value());
+    NodeIdentity id = ids.get(name);
+    return new ProxyView.Node(name, HOSTS.get(name), id == null ? "no-such-node" : id.id().value());
   }
 }
