@@ -40,6 +40,7 @@ import tandem.config.CheckTarget;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
+import tandem.config.ProxyConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.VipConfig;
 import tandem.config.TandemConfig;
@@ -71,6 +72,7 @@ import tandem.resource.ResourceChain;
 import tandem.resource.ServiceResource;
 import tandem.routing.dns.DnsResponder;
 import tandem.routing.vip.VipResource;
+import tandem.routing.proxy.GroupProxy;
 import tandem.transport.NodeIdentity;
 import tandem.transport.PinnedPeers;
 import tandem.transport.TransportClient;
@@ -108,6 +110,7 @@ public final class Agent implements AutoCloseable {
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private DatabaseFactsService dbFacts;
   private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<GroupProxy> proxies = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
   private final Departures departures = new Departures(this);
   private volatile boolean left;
@@ -284,6 +287,15 @@ public final class Agent implements AutoCloseable {
       }
       if (r instanceof VipConfig v) {
         resources.add(new VipResource(v.address(), v.iface()));
+      }
+      if (r instanceof ProxyConfig p) {
+        // The proxy listens on this node from now until the agent stops, whatever its role; only its gate to the
+        // local backend is in the chain (GroupProxy#resource), so it opens after the resources listed before it.
+        GroupProxy proxy = new GroupProxy(g.name(), p, cfg.node().listen().host(), new ClusterProxyView(self, cluster),
+            GroupProxy.tls(identity.keyManager(), pinned.trustManager("proxy")),
+            c -> NodeIdentity.idOf(c).value(), GroupProxy.WAIT_FOR_PRIMARY).start();
+        proxies.add(proxy);
+        resources.add(proxy.resource());
       }
       if (r instanceof ServiceConfig s) {
         resources.add(new ServiceResource(s.start(), s.stop(), s.timeout()));
@@ -577,6 +589,7 @@ public final class Agent implements AutoCloseable {
     for (LocalGroup g : groups.values()) {
       g.close();
     }
+    proxies.forEach(GroupProxy::close);
     dirs.forEach(ReplicatedDir::close);
     databases.forEach(ReplicatedDatabase::close);
     peerClients.values().forEach(TransportClient::close);

@@ -33,6 +33,7 @@ public final class ConfigValidator {
     witness(config.node(), config.groups(), problems);
     files(config.node(), config.groups(), problems);
     postgres(config.node(), config.groups(), problems);
+    proxies(config.node(), config.groups(), problems);
     return problems.list();
   }
 
@@ -72,6 +73,33 @@ public final class ConfigValidator {
           problems.add(Problems.item(Problems.child("groups", name) + ".resources", i) + ".postgres.data", p.data()
               + " is inside this node's data dir " + data + "; give PostgreSQL a directory of its own, e.g. /var/lib/tandem-pg");
         }
+      }
+    });
+  }
+
+  /**
+   * A proxy's ports (listen, read-listen, and peer-port on the node's listen address) may not be taken by the node's
+   * own listen, raft or api port, nor by another group's proxy.
+   */
+  static void proxies(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    Map<String, HostPort> taken = new java.util.LinkedHashMap<>();
+    taken.put("node.listen", node.listen());
+    taken.put("node.raft-port", node.raft());
+    taken.put("node.api", node.api());
+    groups.forEach((name, group) -> {
+      for (int i = 0; i < group.resources().size(); i++) {
+        if (!(group.resources().get(i) instanceof ProxyConfig p)) {
+          continue;
+        }
+        String key = Problems.item(Problems.child("groups", name) + ".resources", i) + ".proxy";
+        Map<String, HostPort> mine = new java.util.LinkedHashMap<>();
+        mine.put(key + ".listen", p.listen());
+        p.readListen().ifPresent(r -> mine.put(key + ".read-listen", r));
+        mine.put(key + ".peer-port", new HostPort(node.listen().host(), p.peerPort()));
+        mine.forEach((k, at) -> taken.entrySet().stream().filter(t -> clash(at, t.getValue())).findFirst()
+            .ifPresent(t -> problems.add(k, "port " + at.port() + " is already used by " + t.getKey()
+                + "; give each its own port")));
+        taken.putAll(mine);
       }
     });
   }
