@@ -14,7 +14,7 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups", "alerts", "api");
 
   private ConfigLoader() {}
 
@@ -63,7 +63,10 @@ public final class ConfigLoader {
     // Every group named in the file, also one with problems of its own (those are reported there).
     java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();
     Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
-    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups) : null;
+    List<AlertTarget> alerts = AlertReader.readAll(top, dir);
+    ApiSettings api = AlertReader.api(top);
+    return top.problems().isEmpty()
+        ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups, alerts, api) : null;
   }
 
   private static String cluster(Section top) {

@@ -3,6 +3,7 @@ package tandem.config;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import tandem.core.NodeName;
@@ -17,15 +18,24 @@ import tandem.core.NodeName;
  * @param file the absolute path this config was loaded from
  * @param logFormat how the agent writes its log ({@code log.format}); `tandem run --log-format` overrides it
  * @param backups the scheduled backups by name, in file order; unmodifiable
+ * @param alerts where alerts go ({@code alerts:}), in file order; unmodifiable
+ * @param api the REST API's access rules ({@code api:})
  */
 public record TandemConfig(
     String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
-    LogFormat logFormat, Map<String, BackupConfig> backups) {
+    LogFormat logFormat, Map<String, BackupConfig> backups,
+    List<AlertTarget> alerts, ApiSettings api) {
 
   /** A config with the default (text) log format and no backups. */
   public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
       Path file) {
     this(cluster, node, failover, groups, file, LogFormat.TEXT, Map.of());
+  }
+
+  /** A config without alert targets and with the default API access rules. */
+  public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
+      Path file, LogFormat logFormat, Map<String, BackupConfig> backups) {
+    this(cluster, node, failover, groups, file, logFormat, backups, List.of(), ApiSettings.DEFAULT);
   }
 
   public TandemConfig {
@@ -38,5 +48,7 @@ public record TandemConfig(
     Objects.requireNonNull(logFormat, "logFormat");
     groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     backups = Collections.unmodifiableMap(new LinkedHashMap<>(backups));
+    alerts = List.copyOf(alerts);
+    Objects.requireNonNull(api, "api");
   }
 }
