@@ -109,8 +109,17 @@ public final class Notifier implements EventSink, AutoCloseable {
     return cluster;
   }
 
+  /** Waits up to 3 s for queued alerts to reach targets that work, then stops every delivery thread. */
   @Override
   public void close() {
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    try {
+      for (Outbox o : outboxes) {
+        o.drain(deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     outboxes.forEach(Outbox::close);
   }
 

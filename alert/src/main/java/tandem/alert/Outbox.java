@@ -107,6 +107,7 @@ final class Outbox implements AutoCloseable {
     synchronized (this) {
       delivered++;
       inFlight = false;
+      notifyAll();
       since = failingSince;
       failingSince = null;
     }
@@ -124,6 +125,7 @@ final class Outbox implements AutoCloseable {
       if (first) {
         failingSince = clock.instant();
       }
+      notifyAll();
       queued = queue.size() + 1;
     }
     LOG.debug("alert to {} failed: {}", target.name(), e.toString());
@@ -137,6 +139,16 @@ final class Outbox implements AutoCloseable {
       events.emit(new Event(clock.instant(), level, kind, self, "", message));
     } catch (RuntimeException ex) {
       LOG.warn("cannot report the alert target {}: {}", target.name(), ex.toString());
+    }
+  }
+
+  /**
+   * Gives the alerts raised while the agent stops (its demotions) until {@code deadlineNanos} to go out, unless the
+   * target is failing anyway.
+   */
+  synchronized void drain(long deadlineNanos) throws InterruptedException {
+    while ((!queue.isEmpty() || inFlight) && failingSince == null && System.nanoTime() - deadlineNanos < 0) {
+      wait(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
     }
   }
 

@@ -410,7 +410,7 @@ class ApiServerTest {
     long sent = System.nanoTime();
 
     CompletableFuture<HttpResponse<String>> poll = http.sendAsync(
-        request("/api/v1/events?after=1&wait=20s").GET().build(), HttpResponse.BodyHandlers.ofString());
+        request("/api/v1/events?after=1&wait=20s").header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
     await().during(Duration.ofMillis(300)).atMost(PATIENCE).until(() -> !poll.isDone());
     emit("while waiting");
 
@@ -440,6 +440,106 @@ class ApiServerTest {
         .contains("tandem_files_conflict_copies_total{group=\"web\",path=\"/srv/www\",resource=\"0\"} 0.0");
   }
 
+  // ---- the token: reads closed by default, open with api.open-read, writes always closed ---------
+
+  @Test
+  void reads_needTheToken_byDefault_butTheLoadBalancerEndpointsNever() throws Exception {
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    for (String path : List.of("/api/v1/status", "/api/v1/events?after=0", "/metrics")) {
+      HttpResponse<String> r = getWithoutToken(path);
+      assertThat(r.statusCode()).as(path).isEqualTo(401);
+      assertThat(json(r).path("error").asText()).as(path).contains("api.token").contains("api: { open-read: true }");
+    }
+    assertThat(getWithoutToken("/health").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/liveness").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/primary?group=web").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/replica?group=web").statusCode()).as("503, not 401").isEqualTo(503);
+    assertThat(getWithoutToken("/read-only").statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/status").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void openRead_letsReadsThrough_butEveryMutatingCallStillNeedsTheToken() throws Exception {
+    access = new tandem.config.ApiSettings(true);
+    start("n1");
+
+    assertThat(getWithoutToken("/api/v1/status").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/api/v1/events?after=0").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/metrics").statusCode()).isEqualTo(200);
+    for (String path : List.of("/api/v1/groups/web/switchover?to=n2", "/api/v1/groups/web/failover?to=n2&force=true",
+        "/api/v1/groups/web/pause", "/api/v1/groups/web/resume", "/api/v1/invite?ttl=1h", "/api/v1/leave",
+        "/api/v1/members/n3/remove?force=true")) {
+      assertThat(post(path, null).statusCode()).as(path).isEqualTo(401);
+    }
+    assertThat(actions.calls).isEmpty();
+    assertThat(post("/api/v1/leave", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(post("/api/v1/members/n3/remove", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(actions.calls).containsExactly("leave force=false", "remove n3 force=false");
+  }
+
+  // ---- metrics of the cluster, checks, failovers, backups, alerts ----------------------------
+
+  @Test
+  void metrics_followASwitchover_roleEpochCountsAndTheGapWithoutPrimary() throws Exception {
+    long[] nanos = {0};
+    tandem.failover.FailoverHistory history = new tandem.failover.FailoverHistory(() -> nanos[0]);
+    cluster.addListener((before, cmd, result, after) -> history.applied(before, cmd, after, false));
+    var check = new tandem.health.CheckStatus("web", "http", tandem.health.CheckState.FAILING, 0, true, "HTTP 503", 0, 4);
+    var backupRun = new tandem.backup.BackupScheduler.LastRun("nightly", Instant.ofEpochSecond(1_800_000_000L), true,
+        "abcd", 12, 3000, 1000, 2.5, "ok");
+    var target = new tandem.alert.Notifier.TargetStats("webhook hooks.example.com", "webhook", 7, 2, 0, 1, true);
+    metricSources = new MetricSources(() -> List.of(new tandem.health.HealthReport("web", List.of(check))), history,
+        () -> List.of(new tandem.backup.BackupScheduler.Totals("nightly", 3, 1, backupRun, backupRun.at())),
+        () -> List.of(target));
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    String before = get("/metrics").body();
+    assertThat(before)
+        .contains("tandem_group_primary{group=\"web\",node=\"n1\"} 1.0")
+        .contains("tandem_group_primary{group=\"web\",node=\"n2\"} 0.0")
+        .contains("tandem_group_running{group=\"web\",node=\"n1\"} 1.0")
+        .contains("tandem_group_epoch{group=\"web\"} 1.0")
+        .contains("tandem_group_paused{group=\"web\"} 0.0")
+        .contains("tandem_raft_leader{node=\"n1\"} 1.0")
+        .contains("tandem_check_passing{check=\"web\",group=\"web\",kind=\"http\"} 0.0")
+        .contains("tandem_check_failures_in_a_row{check=\"web\",group=\"web\",kind=\"http\"} 4.0")
+        .contains("tandem_backup_runs_total{backup=\"nightly\",result=\"success\"} 3.0")
+        .contains("tandem_backup_runs_total{backup=\"nightly\",result=\"failure\"} 1.0")
+        .contains("tandem_backup_last_success_timestamp_seconds{backup=\"nightly\"} 1.8E9")
+        .contains("tandem_backup_last_duration_seconds{backup=\"nightly\"} 2.5")
+        .contains("tandem_backup_last_read_bytes{backup=\"nightly\"} 3000.0")
+        .contains("tandem_alerts_delivered_total{target=\"webhook hooks.example.com\",type=\"webhook\"} 7.0")
+        .contains("tandem_alert_target_failing{target=\"webhook hooks.example.com\",type=\"webhook\"} 1.0")
+        .doesNotContain("tandem_switchovers_total{group=\"web\"}");
+
+    assertThat(cluster.apply(new ClusterCommand.RequestSwitchover("web", "n2", "test", System.currentTimeMillis())).ok())
+        .isTrue();
+    nanos[0] += 800_000_000L;
+    assertThat(cluster.apply(new ClusterCommand.Release("web", "n1", 1, System.currentTimeMillis())).ok()).isTrue();
+    nanos[0] += 700_000_000L;
+    report("n1", "web", true, false, 0);
+    report("n2", "web", true, true, 2);
+    cluster.apply(new ClusterCommand.SetPaused("web", true, "n1"));
+
+    String after = get("/metrics").body();
+    assertThat(after)
+        .contains("tandem_group_primary{group=\"web\",node=\"n1\"} 0.0")
+        .contains("tandem_group_primary{group=\"web\",node=\"n2\"} 1.0")
+        .contains("tandem_group_running{group=\"web\",node=\"n2\"} 1.0")
+        .contains("tandem_group_epoch{group=\"web\"} 2.0")
+        .contains("tandem_group_paused{group=\"web\"} 1.0")
+        .contains("tandem_switchovers_total{group=\"web\"} 1.0")
+        .contains("tandem_failovers_total{group=\"web\"} 0.0")
+        .contains("tandem_primary_gap_last_seconds{group=\"web\"} 1.5")
+        .contains("tandem_primary_gap_seconds_bucket{group=\"web\",kind=\"switchover\",le=\"1.0\"} 0")
+        .contains("tandem_primary_gap_seconds_bucket{group=\"web\",kind=\"switchover\",le=\"2.0\"} 1")
+        .contains("tandem_primary_gap_seconds_count{group=\"web\",kind=\"switchover\"} 1");
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   java.util.List<tandem.filesync.FilesStatus> files = java.util.List.of();
@@ -451,8 +551,11 @@ class ApiServerTest {
 
   void start(String self, FailoverCoordinator coordinator) {
     server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
-        () -> TOKEN, () -> files, () -> databases));
+        () -> TOKEN, () -> files, () -> databases, access, metricSources));
   }
+
+  tandem.config.ApiSettings access = tandem.config.ApiSettings.DEFAULT;
+  MetricSources metricSources = MetricSources.none();
 
   void define(String group, Map<String, String> modes) {
     assertThat(cluster.apply(new ClusterCommand.DefineGroup(group, modes, "manual", 0, "n1", "hash")).ok()).isTrue();
@@ -482,7 +585,14 @@ class ApiServerTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(PATIENCE);
   }
 
+  /** GET with the token, as `tandem` on the node sends it. */
   HttpResponse<String> get(String path) throws Exception {
+    return http.send(request(path).header("Authorization", "Bearer " + TOKEN).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET without a token, as a load balancer or a stranger sends it. */
+  HttpResponse<String> getWithoutToken(String path) throws Exception {
     return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
