@@ -102,6 +102,7 @@ public final class Agent implements AutoCloseable {
   private FileSyncService fileSync;
   private volatile BackupScheduler backups;
   private tandem.alert.Notifier notifier;
+  private LagAlerts lagAlerts;
   private final tandem.failover.FailoverHistory failoverHistory = new tandem.failover.FailoverHistory(Ticker.system());
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private DatabaseFactsService dbFacts;
@@ -171,6 +172,8 @@ public final class Agent implements AutoCloseable {
 
   private void startRest(boolean bootstrap) throws Exception {
     notifier = AlertWiring.start(cfg, self, events, cluster);
+    lagAlerts = new LagAlerts(self, cfg.lagAlert(), events);
+    lagAlerts.start(() -> dirs.stream().map(ReplicatedDir::status).toList(), this::databaseStatus);
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
@@ -577,6 +580,9 @@ public final class Agent implements AutoCloseable {
     cluster.current().close();
     if (left) {
       Departures.keepAsideForRejoin(cfg.node().dataDir());
+    }
+    if (lagAlerts != null) {
+      lagAlerts.close();
     }
     if (notifier != null) {
       notifier.close();

@@ -36,7 +36,7 @@ final class AlertRules {
       "db-following", "resumed", "replication-lag-cleared", Notifier.TARGET_RECOVERED);
   private static final Pattern CHECK = Pattern.compile("^check (.+?) (failed|recovered)");
   private static final Pattern QUOTED = Pattern.compile("'([^']*)'");
-  private static final Pattern LAG = Pattern.compile("^(\\S+) ");
+  private static final Pattern LAG = Pattern.compile("^(\\S+ \\([^)]*\\))");
   private static final int MAX_REMEMBERED = 10_000;
 
   private final InstantSource clock;

@@ -101,6 +101,11 @@ public final class Notifier implements EventSink, AutoCloseable {
     });
   }
 
+  /** What a condition an event opens or clears is about, beyond its node and group (a check, a replica), or "". */
+  public static String subjectOf(Event e) {
+    return AlertRules.subject(e);
+  }
+
   public List<TargetStats> stats() {
     return outboxes.stream().map(Outbox::stats).toList();
   }

@@ -540,6 +540,47 @@ class ApiServerTest {
         .contains("tandem_primary_gap_seconds_count{group=\"web\",kind=\"switchover\"} 1");
   }
 
+  @Test
+  void grafanaDashboard_readsOnlyMetricsTheAgentExposes() throws Exception {
+    var replica = new tandem.filesync.ReplicaProgress("n2", "behind", 10, 1000, 3, 300, 1.5, 2048, 0, 0, 0, 0, "");
+    var receiver = new tandem.filesync.ReceiverStatus(false, "", 0, false, 0, 0, 0, 0, 0, 0, 0);
+    files = List.of(new tandem.filesync.FilesStatus("web", 0, "/srv/www", true, 13, 1300, List.of(replica), receiver));
+    databases = List.of(new tandem.db.DbStatus("web", 1, "postgres", "primary", "running", 100, 100, 1, 0,
+        List.of(new tandem.db.DbStatus.ReplicaLag("n2", "streaming", "async", 90, 10, 0.2))));
+    var check = new tandem.health.CheckStatus("web", "http", tandem.health.CheckState.PASSING, 0, true, "ok", 0, 0);
+    var run = new tandem.backup.BackupScheduler.LastRun("nightly", Instant.now(), true, "abcd", 1, 2, 3, 4, "ok");
+    tandem.failover.FailoverHistory history = new tandem.failover.FailoverHistory(System::nanoTime);
+    metricSources = new MetricSources(() -> List.of(new tandem.health.HealthReport("web", List.of(check))), history,
+        () -> List.of(new tandem.backup.BackupScheduler.Totals("nightly", 1, 0, run, run.at())),
+        () -> List.of(new tandem.alert.Notifier.TargetStats("email ops@example.com", "email", 1, 0, 0, 0, false)));
+    cluster.addListener((before, cmd, result, after) -> history.applied(before, cmd, after, false));
+    report("n1", "web", true, true, 1);
+    FailoverCoordinator coordinator = new FailoverCoordinator("n1", cluster, new LeaseTiming(Duration.ofSeconds(2),
+        Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L, events, null);
+    closing.add(coordinator);
+    coordinator.start(); // a follower here (the leader is not ready): it only notes the renewals it applies
+    start("n1", coordinator);
+    cluster.apply(new ClusterCommand.RequestSwitchover("web", "n2", "test", System.currentTimeMillis()));
+    cluster.apply(new ClusterCommand.Release("web", "n1", 1, System.currentTimeMillis()));
+    report("n2", "web", true, true, 2);
+    cluster.apply(new ClusterCommand.Renew("web", "n2", 2));
+    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("tandem_group_lease_remaining_seconds{"));
+    String scraped = get("/metrics").body();
+    assertThat(scraped).contains("tandem_group_lease_remaining_seconds{group=\"web\",node=\"n2\"} 2.0");
+    java.util.Set<String> exposed = new java.util.HashSet<>();
+    scraped.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+        .forEach(l -> exposed.add(l.split("[{ ]", 2)[0]));
+
+    String dashboard = java.nio.file.Files.readString(Path.of("..", "dist", "grafana", "tandem.json"));
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("tandem_[a-z_]+").matcher(dashboard);
+    while (m.find()) {
+      used.add(m.group());
+    }
+    assertThat(used).hasSizeGreaterThan(15);
+    assertThat(used).allSatisfy(name -> assertThat(exposed).as("exposed metrics").contains(name));
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   java.util.List<tandem.filesync.FilesStatus> files = java.util.List.of();

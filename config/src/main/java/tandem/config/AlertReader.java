@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Reads the optional top-level {@code alerts:} list (where alerts go) and the {@code api:} section. */
+/** Reads the optional top-level {@code alerts:} list (where alerts go), {@code lag-alert:} and {@code api:}. */
 final class AlertReader {
   static final List<String> KINDS = List.of("webhook", "email");
   static final List<String> KEYS = List.of("webhook", "email", "format", "chat-id", "timeout");
@@ -22,6 +22,13 @@ final class AlertReader {
   static ApiSettings api(Section top) {
     Boolean open = top.section("api", List.of("open-read")).flag("open-read", false);
     return open == null ? ApiSettings.DEFAULT : new ApiSettings(open);
+  }
+
+  static LagAlert lagAlert(Section top) {
+    Section s = top.section("lag-alert", List.of("files", "database"));
+    Duration files = s.duration("files", LagAlert.DEFAULT.files());
+    Duration database = s.duration("database", LagAlert.DEFAULT.database());
+    return files == null || database == null ? LagAlert.DEFAULT : new LagAlert(files, database);
   }
 
   /** The targets that read without problems, in file order. */

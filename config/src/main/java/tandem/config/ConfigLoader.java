@@ -14,7 +14,7 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups", "alerts", "api");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups", "alerts", "api", "lag-alert");
 
   private ConfigLoader() {}
 
@@ -65,8 +65,9 @@ public final class ConfigLoader {
     Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
     List<AlertTarget> alerts = AlertReader.readAll(top, dir);
     ApiSettings api = AlertReader.api(top);
+    LagAlert lagAlert = AlertReader.lagAlert(top);
     return top.problems().isEmpty()
-        ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups, alerts, api) : null;
+        ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups, alerts, api, lagAlert) : null;
   }
 
   private static String cluster(Section top) {

@@ -20,11 +20,12 @@ import tandem.core.NodeName;
  * @param backups the scheduled backups by name, in file order; unmodifiable
  * @param alerts where alerts go ({@code alerts:}), in file order; unmodifiable
  * @param api the REST API's access rules ({@code api:})
+ * @param lagAlert when a replica is far enough behind for a warning ({@code lag-alert:})
  */
 public record TandemConfig(
     String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups, Path file,
     LogFormat logFormat, Map<String, BackupConfig> backups,
-    List<AlertTarget> alerts, ApiSettings api) {
+    List<AlertTarget> alerts, ApiSettings api, LagAlert lagAlert) {
 
   /** A config with the default (text) log format and no backups. */
   public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
@@ -35,7 +36,7 @@ public record TandemConfig(
   /** A config without alert targets and with the default API access rules. */
   public TandemConfig(String cluster, NodeConfig node, FailoverSettings failover, Map<String, GroupConfig> groups,
       Path file, LogFormat logFormat, Map<String, BackupConfig> backups) {
-    this(cluster, node, failover, groups, file, logFormat, backups, List.of(), ApiSettings.DEFAULT);
+    this(cluster, node, failover, groups, file, logFormat, backups, List.of(), ApiSettings.DEFAULT, LagAlert.DEFAULT);
   }
 
   public TandemConfig {
@@ -50,5 +51,6 @@ public record TandemConfig(
     backups = Collections.unmodifiableMap(new LinkedHashMap<>(backups));
     alerts = List.copyOf(alerts);
     Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(lagAlert, "lagAlert");
   }
 }

@@ -56,6 +56,16 @@ class AlertRulesTest {
   }
 
   @Test
+  void lagAlert_hasDefaults_andTakesDurations() throws Exception {
+    assertThat(load(MINIMAL).lagAlert()).isEqualTo(new LagAlert(Duration.ofMinutes(5), Duration.ofMinutes(1)));
+    assertThat(load(MINIMAL + "lag-alert: { files: 30s }\n").lagAlert())
+        .isEqualTo(new LagAlert(Duration.ofSeconds(30), Duration.ofMinutes(1)));
+    ConfigProblem p = problemOf(MINIMAL + "lag-alert: { database: soon }\n");
+    assertThat(p.path()).isEqualTo("lag-alert.database");
+    assertThat(p.message()).contains("'soon' is not a duration");
+  }
+
+  @Test
   void apiOpenRead_mustBeTrueOrFalse() {
     ConfigProblem p = problemOf(MINIMAL + "api: { open-read: yes }\n");
     assertThat(p.path()).isEqualTo("api.open-read");
