@@ -46,7 +46,7 @@ class YamlSyntaxTest {
   @Test
   void listAtTheTop_saysAMapWasExpected() {
     assertThat(problemOf("- cluster: shop\n")).isEqualTo(new ConfigProblem("",
-        "expected a map with the keys cluster, node, failover, groups, log, backups, but found a list"));
+        "expected a map with the keys " + String.join(", ", ConfigLoader.KEYS) + ", but found a list"));
   }
 
   @Test
