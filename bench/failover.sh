@@ -268,6 +268,7 @@ for n in "${nodes[@]}"; do
   [ "$n" = n3 ] && extra=(--witness)
   tandem init --cluster bench --node "$n" --listen "127.0.0.1:${listen[$n]}" --api "127.0.0.1:${api[$n]}" \
     "${extra[@]}" -c "$(cfg "$n")" >"$tmp/$n/init.out" 2>&1 || { cat "$tmp/$n/init.out" >&2; die "init $n failed"; }
+  printf '\napi: { open-read: true }   # status_json reads /api/v1/status without the token\n' >>"$(cfg "$n")"
   if [ "$n" != n3 ]; then
     cat >>"$(cfg "$n")" <<EOF
 

@@ -571,6 +571,8 @@ td_files_yaml() { # dir; TANDEM_RESOURCE replaces the resource line ({dir} = the
   [ -n "${TANDEM_RESOURCE:-}" ] && r="$TANDEM_RESOURCE"
   cat <<EOF
 
+api: { open-read: true }   # td_status reads /api/v1/status without the token
+
 groups:
   files:
     nodes: { n1: primary, n2: passive }

@@ -163,6 +163,7 @@ run_tandem() {
     local w=(); [ "$n" = n3 ] && w=(--witness)
     tandem_cli "$n" init --cluster vipbench --node "$n" --listen "${ip[$n]}:7400" --api "${ip[$n]}:8400" -c "$tmp/t/$n/tandem.yaml" "${w[@]}" >/dev/null
     printf '\nfailover: { lease: %s, renew-interval: %s, promote-margin: %s }\n' "$LEASE" "$RENEW" "$MARGIN" >>"$tmp/t/$n/tandem.yaml"
+    printf '\napi: { open-read: true }   # member_state reads /api/v1/status without the token\n' >>"$tmp/t/$n/tandem.yaml"
     [ "$n" = n3 ] || printf '\ngroups:\n  web:\n    nodes: { n1: primary, n2: passive }\n    resources:\n      - vip: { address: %s/24, interface: eth0 }\n' "$VIP" >>"$tmp/t/$n/tandem.yaml"
   done
   start_agent n1

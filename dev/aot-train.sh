@@ -27,7 +27,7 @@ pid=$!
 api="http://127.0.0.1:$((base + 2))"
 for _ in $(seq 1 1200); do
   if [ "$(curl -s -o /dev/null -w '%{http_code}' -m 1 "$api/health" 2>/dev/null)" = 200 ] \
-     && [ -n "$(curl -s -m 2 "$api/api/v1/status" 2>/dev/null | sed -n 's/.*"leader":"\([^"]*\)".*/\1/p')" ]; then
+     && [ -n "$(curl -s -m 2 -H "Authorization: Bearer $(cat "$tmp/data/api.token" 2>/dev/null)" "$api/api/v1/status" 2>/dev/null | sed -n 's/.*"leader":"\([^"]*\)".*/\1/p')" ]; then
     ready=1; break
   fi
   kill -0 "$pid" 2>/dev/null || break
@@ -35,7 +35,7 @@ for _ in $(seq 1 1200); do
 done
 [ "${ready:-0}" = 1 ] || { echo "aot-train: the training agent did not become ready; log:" >&2; tail -20 "$tmp/agent.log" >&2; exit 1; }
 sleep 3 # a few lease renewals and housekeeping rounds
-for _ in 1 2 3; do curl -s -m 2 "$api/api/v1/status" >/dev/null; curl -s -m 2 "$api/health" >/dev/null; curl -s -m 2 "$api/primary" >/dev/null || true; done
+for _ in 1 2 3; do curl -s -m 2 -H "Authorization: Bearer $(cat "$tmp/data/api.token")" "$api/api/v1/status" >/dev/null; curl -s -m 2 "$api/health" >/dev/null; curl -s -m 2 "$api/primary" >/dev/null || true; done
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""

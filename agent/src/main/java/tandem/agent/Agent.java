@@ -106,7 +106,10 @@ public final class Agent implements AutoCloseable {
   private DnsResponder dns;
   private Generations generations;
   private FileSyncService fileSync;
-  private BackupScheduler backups;
+  private volatile BackupScheduler backups;
+  private tandem.alert.Notifier notifier;
+  private LagAlerts lagAlerts;
+  private final tandem.failover.FailoverHistory failoverHistory = new tandem.failover.FailoverHistory(Ticker.system());
   private final List<ReplicatedDir> dirs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private DatabaseFactsService dbFacts;
   private final List<ReplicatedDatabase> databases = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -175,6 +178,9 @@ public final class Agent implements AutoCloseable {
   }
 
   private void startRest(boolean bootstrap) throws Exception {
+    notifier = AlertWiring.start(cfg, self, events, cluster);
+    lagAlerts = new LagAlerts(self, cfg.lagAlert(), events);
+    lagAlerts.start(() -> dirs.stream().map(ReplicatedDir::status).toList(), this::databaseStatus);
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
@@ -195,7 +201,9 @@ public final class Agent implements AutoCloseable {
     String token = ApiToken.readOrCreate(cfg.node().dataDir());
     api = ApiServer.start(cfg.node().api().host(), cfg.node().api().port(), new ApiServer.Wiring(self, cluster, coordinator,
         events, new Actions(this), () -> token, () -> dirs.stream().map(ReplicatedDir::status).toList(),
-        this::databaseStatus));
+        this::databaseStatus, cfg.api(), new tandem.api.MetricSources(
+            () -> groups.values().stream().map(LocalGroup::health).toList(), failoverHistory,
+            () -> backups == null ? List.of() : backups.totals(), notifier::stats)));
     if (cfg.dns().isPresent()) {
       dns = DnsResponder.start(cfg.dns().get(), new ClusterDns(cluster));
     }
@@ -421,6 +429,7 @@ public final class Agent implements AutoCloseable {
   }
 
   private void onApplied(ClusterState before, ClusterCommand cmd, CommandResult result, ClusterState after) {
+    failoverHistory.applied(before, cmd, after, replayed(cmd));
     if (!before.members().equals(after.members()) || !before.voters().equals(after.voters())) {
       pinned.replace(ids(List.copyOf(after.members().values())));
       try {
@@ -436,7 +445,7 @@ public final class Agent implements AutoCloseable {
       case ClusterCommand.Join j -> emit(Level.WARNING, "joined", "", result.message());
       case ClusterCommand.Promote p -> emit(Level.WARNING, "primary-changed", p.group(), result.message());
       case ClusterCommand.Release r -> emit(Level.WARNING, "primary-changed", r.group(), result.message());
-      case ClusterCommand.RequestSwitchover r -> emit(Level.INFO, "switchover", r.group(), result.message());
+      case ClusterCommand.RequestSwitchover r -> emit(Level.WARNING, "switchover", r.group(), result.message());
       case ClusterCommand.SetPaused p -> emit(Level.WARNING, p.paused() ? "paused" : "resumed", p.group(), result.message());
       case ClusterCommand.Reform r -> emit(Level.CRITICAL, "reformed", r.group() == null ? "" : r.group(), result.message());
       case ClusterCommand.RemoveMember r -> removed(r, result);
@@ -602,6 +611,12 @@ public final class Agent implements AutoCloseable {
     cluster.current().close();
     if (left) {
       Departures.keepAsideForRejoin(cfg.node().dataDir());
+    }
+    if (lagAlerts != null) {
+      lagAlerts.close();
+    }
+    if (notifier != null) {
+      notifier.close();
     }
     events.close();
   }

@@ -12,6 +12,7 @@ import tandem.cluster.ClusterState;
 import tandem.cluster.CommandResult;
 import tandem.cluster.GroupState;
 import tandem.cluster.NodeReport;
+import tandem.config.ApiSettings;
 import tandem.core.Durations;
 import tandem.core.EventLog;
 import tandem.failover.FailoverCoordinator;
@@ -29,10 +30,22 @@ public final class ApiServer implements AutoCloseable {
     this.app = app;
   }
 
-  /** The parts of the agent the API reads and drives. */
+  /**
+   * The parts of the agent the API reads and drives.
+   *
+   * @param access whether read-only calls need the token ({@code api.open-read})
+   * @param metrics what /metrics shows besides the cluster state, files and databases
+   */
   public record Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events,
       AgentActions actions, Supplier<String> token, Supplier<List<FilesStatus>> files,
-      Supplier<List<tandem.db.DbStatus>> databases) {}
+      Supplier<List<tandem.db.DbStatus>> databases, ApiSettings access, MetricSources metrics) {
+
+    /** Read-only calls need the token; /metrics shows the cluster state, files and databases only. */
+    public Wiring(String self, Cluster cluster, FailoverCoordinator coordinator, EventLog events, AgentActions actions,
+        Supplier<String> token, Supplier<List<FilesStatus>> files, Supplier<List<tandem.db.DbStatus>> databases) {
+      this(self, cluster, coordinator, events, actions, token, files, databases, ApiSettings.DEFAULT, MetricSources.none());
+    }
+  }
 
   public static ApiServer start(String host, int port, Wiring w) {
     Javalin app = Javalin.create(config -> {
@@ -66,13 +79,23 @@ public final class ApiServer implements AutoCloseable {
       String g = ctx.queryParam("group");
       answer(ctx, isPrimary(w, g) || isHealthyReplica(w, g), "read-only");
     });
-    Metrics metrics = new Metrics(w.files(), w.databases());
+    Metrics metrics = new Metrics(w);
     app.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
     app.get("/api/v1/status", ctx -> ctx.json(StatusBuilder.build(w.self(), w.cluster(), w.coordinator(), w.files().get(),
         w.databases().get())));
     app.get("/api/v1/events", ctx -> events(ctx, w));
-    app.before("/api/v1/groups/*", ctx -> authorize(ctx, w));
-    app.before("/api/v1/invite", ctx -> authorize(ctx, w));
+    // Every call under /api/v1 needs the token, reads too unless api.open-read; the load balancers' endpoints above
+    // never do, since a load balancer cannot send one.
+    app.before("/api/v1/*", ctx -> {
+      if (ctx.method() != io.javalin.http.HandlerType.GET || !w.access().openRead()) {
+        authorize(ctx, w);
+      }
+    });
+    app.before("/metrics", ctx -> {
+      if (!w.access().openRead()) {
+        authorize(ctx, w);
+      }
+    });
     app.post("/api/v1/groups/{group}/switchover", ctx ->
         result(ctx, w.actions().switchover(ctx.pathParam("group"), required(ctx, "to"))));
     app.post("/api/v1/groups/{group}/failover", ctx -> result(ctx, w.actions().failover(ctx.pathParam("group"),
@@ -105,7 +128,8 @@ public final class ApiServer implements AutoCloseable {
     if (got == null || !java.security.MessageDigest.isEqual(want, got.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
       ctx.status(HttpStatus.UNAUTHORIZED).json(Map.of("error",
           "this call needs the node's API token: send 'Authorization: Bearer <token>' (the token is in <data-dir>/api.token;"
-              + " `tandem` on the node reads it for you)"));
+              + " `tandem` on the node reads it for you)" + (ctx.method() == io.javalin.http.HandlerType.GET
+              ? "; to let read-only calls through without it, set api: { open-read: true } in tandem.yaml" : "")));
       ctx.skipRemainingHandlers();
     }
   }

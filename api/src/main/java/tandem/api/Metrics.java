@@ -14,8 +14,10 @@ import tandem.filesync.FilesStatus;
 import tandem.filesync.ReplicaProgress;
 
 /**
- * GET /metrics in the Prometheus text format: file replication per replicated directory and per
- * replica, the same numbers as the {@code files} part of GET /api/v1/status, read at scrape time.
+ * GET /metrics in the Prometheus text format, read at scrape time: file replication per replicated directory and per
+ * replica (the same numbers as the {@code files} part of GET /api/v1/status), databases, each group's primary, epoch,
+ * lease and pause as this node sees the cluster, this node's checks, failovers and switchovers with the time each
+ * group had no primary, scheduled backups and alert deliveries ({@link ClusterMetrics}).
  */
 final class Metrics {
   static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
@@ -30,9 +32,10 @@ final class Metrics {
   private final Supplier<List<FilesStatus>> files;
   private final Supplier<List<DbStatus>> databases;
 
-  Metrics(Supplier<List<FilesStatus>> files, Supplier<List<DbStatus>> databases) {
-    this.files = files;
-    this.databases = databases;
+  Metrics(ApiServer.Wiring w) {
+    this.files = w.files();
+    this.databases = w.databases();
+    ClusterMetrics.register(registry, w);
     databaseMetrics();
     dirGauge("tandem_files_entries", "Entries (files, directories, links) in this node's index of the directory",
         f -> f.entries());

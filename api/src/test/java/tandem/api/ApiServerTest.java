@@ -410,7 +410,7 @@ class ApiServerTest {
     long sent = System.nanoTime();
 
     CompletableFuture<HttpResponse<String>> poll = http.sendAsync(
-        request("/api/v1/events?after=1&wait=20s").GET().build(), HttpResponse.BodyHandlers.ofString());
+        request("/api/v1/events?after=1&wait=20s").header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
     await().during(Duration.ofMillis(300)).atMost(PATIENCE).until(() -> !poll.isDone());
     emit("while waiting");
 
@@ -440,6 +440,147 @@ class ApiServerTest {
         .contains("tandem_files_conflict_copies_total{group=\"web\",path=\"/srv/www\",resource=\"0\"} 0.0");
   }
 
+  // ---- the token: reads closed by default, open with api.open-read, writes always closed ---------
+
+  @Test
+  void reads_needTheToken_byDefault_butTheLoadBalancerEndpointsNever() throws Exception {
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    for (String path : List.of("/api/v1/status", "/api/v1/events?after=0", "/metrics")) {
+      HttpResponse<String> r = getWithoutToken(path);
+      assertThat(r.statusCode()).as(path).isEqualTo(401);
+      assertThat(json(r).path("error").asText()).as(path).contains("api.token").contains("api: { open-read: true }");
+    }
+    assertThat(getWithoutToken("/health").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/liveness").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/primary?group=web").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/replica?group=web").statusCode()).as("503, not 401").isEqualTo(503);
+    assertThat(getWithoutToken("/read-only").statusCode()).isEqualTo(200);
+    assertThat(get("/api/v1/status").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void openRead_letsReadsThrough_butEveryMutatingCallStillNeedsTheToken() throws Exception {
+    access = new tandem.config.ApiSettings(true);
+    start("n1");
+
+    assertThat(getWithoutToken("/api/v1/status").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/api/v1/events?after=0").statusCode()).isEqualTo(200);
+    assertThat(getWithoutToken("/metrics").statusCode()).isEqualTo(200);
+    for (String path : List.of("/api/v1/groups/web/switchover?to=n2", "/api/v1/groups/web/failover?to=n2&force=true",
+        "/api/v1/groups/web/pause", "/api/v1/groups/web/resume", "/api/v1/invite?ttl=1h", "/api/v1/leave",
+        "/api/v1/members/n3/remove?force=true")) {
+      assertThat(post(path, null).statusCode()).as(path).isEqualTo(401);
+    }
+    assertThat(actions.calls).isEmpty();
+    assertThat(post("/api/v1/leave", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(post("/api/v1/members/n3/remove", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(actions.calls).containsExactly("leave force=false", "remove n3 force=false");
+  }
+
+  // ---- metrics of the cluster, checks, failovers, backups, alerts ----------------------------
+
+  @Test
+  void metrics_followASwitchover_roleEpochCountsAndTheGapWithoutPrimary() throws Exception {
+    long[] nanos = {0};
+    tandem.failover.FailoverHistory history = new tandem.failover.FailoverHistory(() -> nanos[0]);
+    cluster.addListener((before, cmd, result, after) -> history.applied(before, cmd, after, false));
+    var check = new tandem.health.CheckStatus("web", "http", tandem.health.CheckState.FAILING, 0, true, "HTTP 503", 0, 4);
+    var backupRun = new tandem.backup.BackupScheduler.LastRun("nightly", Instant.ofEpochSecond(1_800_000_000L), true,
+        "abcd", 12, 3000, 1000, 2.5, "ok");
+    var target = new tandem.alert.Notifier.TargetStats("webhook hooks.example.com", "webhook", 7, 2, 0, 1, true);
+    metricSources = new MetricSources(() -> List.of(new tandem.health.HealthReport("web", List.of(check))), history,
+        () -> List.of(new tandem.backup.BackupScheduler.Totals("nightly", 3, 1, backupRun, backupRun.at())),
+        () -> List.of(target));
+    report("n1", "web", true, true, 1);
+    start("n1");
+
+    String before = get("/metrics").body();
+    assertThat(before)
+        .contains("tandem_group_primary{group=\"web\",node=\"n1\"} 1.0")
+        .contains("tandem_group_primary{group=\"web\",node=\"n2\"} 0.0")
+        .contains("tandem_group_running{group=\"web\",node=\"n1\"} 1.0")
+        .contains("tandem_group_epoch{group=\"web\"} 1.0")
+        .contains("tandem_group_paused{group=\"web\"} 0.0")
+        .contains("tandem_raft_leader{node=\"n1\"} 1.0")
+        .contains("tandem_check_passing{check=\"web\",group=\"web\",kind=\"http\"} 0.0")
+        .contains("tandem_check_failures_in_a_row{check=\"web\",group=\"web\",kind=\"http\"} 4.0")
+        .contains("tandem_backup_runs_total{backup=\"nightly\",result=\"success\"} 3.0")
+        .contains("tandem_backup_runs_total{backup=\"nightly\",result=\"failure\"} 1.0")
+        .contains("tandem_backup_last_success_timestamp_seconds{backup=\"nightly\"} 1.8E9")
+        .contains("tandem_backup_last_duration_seconds{backup=\"nightly\"} 2.5")
+        .contains("tandem_backup_last_read_bytes{backup=\"nightly\"} 3000.0")
+        .contains("tandem_alerts_delivered_total{target=\"webhook hooks.example.com\",type=\"webhook\"} 7.0")
+        .contains("tandem_alert_target_failing{target=\"webhook hooks.example.com\",type=\"webhook\"} 1.0")
+        .doesNotContain("tandem_switchovers_total{group=\"web\"}");
+
+    assertThat(cluster.apply(new ClusterCommand.RequestSwitchover("web", "n2", "test", System.currentTimeMillis())).ok())
+        .isTrue();
+    nanos[0] += 800_000_000L;
+    assertThat(cluster.apply(new ClusterCommand.Release("web", "n1", 1, System.currentTimeMillis())).ok()).isTrue();
+    nanos[0] += 700_000_000L;
+    report("n1", "web", true, false, 0);
+    report("n2", "web", true, true, 2);
+    cluster.apply(new ClusterCommand.SetPaused("web", true, "n1"));
+
+    String after = get("/metrics").body();
+    assertThat(after)
+        .contains("tandem_group_primary{group=\"web\",node=\"n1\"} 0.0")
+        .contains("tandem_group_primary{group=\"web\",node=\"n2\"} 1.0")
+        .contains("tandem_group_running{group=\"web\",node=\"n2\"} 1.0")
+        .contains("tandem_group_epoch{group=\"web\"} 2.0")
+        .contains("tandem_group_paused{group=\"web\"} 1.0")
+        .contains("tandem_switchovers_total{group=\"web\"} 1.0")
+        .contains("tandem_failovers_total{group=\"web\"} 0.0")
+        .contains("tandem_primary_gap_last_seconds{group=\"web\"} 1.5")
+        .contains("tandem_primary_gap_seconds_bucket{group=\"web\",kind=\"switchover\",le=\"1.0\"} 0")
+        .contains("tandem_primary_gap_seconds_bucket{group=\"web\",kind=\"switchover\",le=\"2.0\"} 1")
+        .contains("tandem_primary_gap_seconds_count{group=\"web\",kind=\"switchover\"} 1");
+  }
+
+  @Test
+  void grafanaDashboard_readsOnlyMetricsTheAgentExposes() throws Exception {
+    var replica = new tandem.filesync.ReplicaProgress("n2", "behind", 10, 1000, 3, 300, 1.5, 2048, 0, 0, 0, 0, "");
+    var receiver = new tandem.filesync.ReceiverStatus(false, "", 0, false, 0, 0, 0, 0, 0, 0, 0);
+    files = List.of(new tandem.filesync.FilesStatus("web", 0, "/srv/www", true, 13, 1300, List.of(replica), receiver));
+    databases = List.of(new tandem.db.DbStatus("web", 1, "postgres", "primary", "running", 100, 100, 1, 0,
+        List.of(new tandem.db.DbStatus.ReplicaLag("n2", "streaming", "async", 90, 10, 0.2))));
+    var check = new tandem.health.CheckStatus("web", "http", tandem.health.CheckState.PASSING, 0, true, "ok", 0, 0);
+    var run = new tandem.backup.BackupScheduler.LastRun("nightly", Instant.now(), true, "abcd", 1, 2, 3, 4, "ok");
+    tandem.failover.FailoverHistory history = new tandem.failover.FailoverHistory(System::nanoTime);
+    metricSources = new MetricSources(() -> List.of(new tandem.health.HealthReport("web", List.of(check))), history,
+        () -> List.of(new tandem.backup.BackupScheduler.Totals("nightly", 1, 0, run, run.at())),
+        () -> List.of(new tandem.alert.Notifier.TargetStats("email ops@example.com", "email", 1, 0, 0, 0, false)));
+    cluster.addListener((before, cmd, result, after) -> history.applied(before, cmd, after, false));
+    report("n1", "web", true, true, 1);
+    FailoverCoordinator coordinator = new FailoverCoordinator("n1", cluster, new LeaseTiming(Duration.ofSeconds(2),
+        Duration.ofMillis(400), Duration.ofMillis(300)), Map.of(), () -> 42L, events, null);
+    closing.add(coordinator);
+    coordinator.start(); // a follower here (the leader is not ready): it only notes the renewals it applies
+    start("n1", coordinator);
+    cluster.apply(new ClusterCommand.RequestSwitchover("web", "n2", "test", System.currentTimeMillis()));
+    cluster.apply(new ClusterCommand.Release("web", "n1", 1, System.currentTimeMillis()));
+    report("n2", "web", true, true, 2);
+    cluster.apply(new ClusterCommand.Renew("web", "n2", 2));
+    await().atMost(PATIENCE).until(() -> get("/metrics").body().contains("tandem_group_lease_remaining_seconds{"));
+    String scraped = get("/metrics").body();
+    assertThat(scraped).contains("tandem_group_lease_remaining_seconds{group=\"web\",node=\"n2\"} 2.0");
+    java.util.Set<String> exposed = new java.util.HashSet<>();
+    scraped.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+        .forEach(l -> exposed.add(l.split("[{ ]", 2)[0]));
+
+    String dashboard = java.nio.file.Files.readString(Path.of("..", "dist", "grafana", "tandem.json"));
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("tandem_[a-z_]+").matcher(dashboard);
+    while (m.find()) {
+      used.add(m.group());
+    }
+    assertThat(used).hasSizeGreaterThan(15);
+    assertThat(used).allSatisfy(name -> assertThat(exposed).as("exposed metrics").contains(name));
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   java.util.List<tandem.filesync.FilesStatus> files = java.util.List.of();
@@ -451,8 +592,11 @@ class ApiServerTest {
 
   void start(String self, FailoverCoordinator coordinator) {
     server = ApiServer.start("127.0.0.1", 0, new ApiServer.Wiring(self, cluster, coordinator, events, actions,
-        () -> TOKEN, () -> files, () -> databases));
+        () -> TOKEN, () -> files, () -> databases, access, metricSources));
   }
+
+  tandem.config.ApiSettings access = tandem.config.ApiSettings.DEFAULT;
+  MetricSources metricSources = MetricSources.none();
 
   void define(String group, Map<String, String> modes) {
     assertThat(cluster.apply(new ClusterCommand.DefineGroup(group, modes, "manual", 0, "n1", "hash")).ok()).isTrue();
@@ -482,7 +626,14 @@ class ApiServerTest {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(PATIENCE);
   }
 
+  /** GET with the token, as `tandem` on the node sends it. */
   HttpResponse<String> get(String path) throws Exception {
+    return http.send(request(path).header("Authorization", "Bearer " + TOKEN).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET without a token, as a load balancer or a stranger sends it. */
+  HttpResponse<String> getWithoutToken(String path) throws Exception {
     return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 

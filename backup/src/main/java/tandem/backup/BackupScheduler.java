@@ -40,6 +40,7 @@ public final class BackupScheduler implements AutoCloseable {
   private final Clock clock;
   private final Path stateDir;
   private final Map<String, LastRun> last = new ConcurrentHashMap<>();
+  private final Map<String, long[]> counts = new ConcurrentHashMap<>();
   private volatile boolean stopped;
   /** Counted down once the runs missed while the node was down have been looked at (for tests). */
   final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
@@ -78,6 +79,23 @@ public final class BackupScheduler implements AutoCloseable {
       return;
     }
     thread = Thread.ofPlatform().daemon().name("backup-scheduler").start(this::loop);
+  }
+
+  /**
+   * What the scheduled runs of a backup did on this node since the agent started, for /metrics.
+   *
+   * @param lastSuccess the newest successful run on this node, also from before the agent started; null when none
+   */
+  public record Totals(String backup, long succeeded, long failed, LastRun last, Instant lastSuccess) {}
+
+  /** Totals per configured backup, in file order. */
+  public List<Totals> totals() {
+    List<Totals> out = new java.util.ArrayList<>();
+    for (BackupConfig b : config.backups().values()) {
+      long[] c = counts.getOrDefault(b.name(), new long[2]);
+      out.add(new Totals(b.name(), c[0], c[1], last.get(b.name()), lastSuccess(b).orElse(null)));
+    }
+    return out;
   }
 
   public List<LastRun> status() {
@@ -157,6 +175,12 @@ public final class BackupScheduler implements AutoCloseable {
           + "; the previous snapshots are intact"));
     }
     last.put(b.name(), run);
+    int slot = run.ok() ? 0 : 1;
+    counts.compute(b.name(), (k, c) -> {
+      long[] n = c == null ? new long[2] : c.clone();
+      n[slot]++;
+      return n;
+    });
     return run;
   }
 

@@ -34,10 +34,14 @@ final class ApiClient {
   }
 
   JsonNode get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), path, Duration.ofSeconds(60));
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().header("Authorization", "Bearer " + token), path,
+        Duration.ofSeconds(60));
   }
 
-  /** GET from another node's API, e.g. the primary's, at {@code hostPort} as the cluster lists it. */
+  /**
+   * GET from another node's API, e.g. the primary's, at {@code hostPort} as the cluster lists it. Each node has a token
+   * of its own, so this works where that node sets api.open-read: true (the error says so otherwise).
+   */
   JsonNode getFrom(String hostPort, String path) {
     String host = hostPort.startsWith("0.0.0.0:") ? "127.0.0.1" + hostPort.substring(7) : hostPort;
     return send(HttpRequest.newBuilder(URI.create("http://" + host + path)).GET(), path, Duration.ofSeconds(10));

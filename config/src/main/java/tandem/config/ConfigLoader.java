@@ -14,7 +14,8 @@ import tandem.core.NodeName;
  * problem with its key path. Keys are kebab-case and unknown keys are errors.
  */
 public final class ConfigLoader {
-  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups", "dns");
+  static final List<String> KEYS = List.of("cluster", "node", "failover", "groups", "log", "backups", "dns", "alerts", "api",
+      "lag-alert");
 
   private ConfigLoader() {}
 
@@ -65,8 +66,11 @@ public final class ConfigLoader {
     java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();
     Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
     java.util.Optional<DnsConfig> dns = DnsReader.read(top);
-    return top.problems().isEmpty() ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups, dns)
-        : null;
+    List<AlertTarget> alerts = AlertReader.readAll(top, dir);
+    ApiSettings api = AlertReader.api(top);
+    LagAlert lagAlert = AlertReader.lagAlert(top);
+    return top.problems().isEmpty()
+        ? new TandemConfig(cluster, node, failover, groups, file, logFormat, backups, dns, alerts, api, lagAlert) : null;
   }
 
   private static String cluster(Section top) {

@@ -31,6 +31,7 @@ class UnknownKeysTest {
   void unknownKeyWithNothingClose_listsTheAllowedKeys() {
     assertThat(problemOf(MINIMAL + "logging: debug\n")).isEqualTo(new ConfigProblem("logging",
         "unknown key 'logging'; the keys allowed here are " + String.join(", ", ConfigLoader.KEYS)));
+    assertThat(ConfigLoader.KEYS).startsWith("cluster", "node", "failover", "groups", "log", "backups");
   }
 
   @Test

@@ -12,9 +12,18 @@ import java.util.Objects;
  * @param critical whether a failing check makes the whole group unhealthy
  * @param detail what the latest run saw, or "" before the first run
  * @param fixAttemptsUsed fix commands run in the current failure episode
+ * @param failuresInARow runs that failed since the last pass (not capped at fall; 0 while passing)
  */
 public record CheckStatus(
-    String name, String kind, CheckState state, int weight, boolean critical, String detail, int fixAttemptsUsed) {
+    String name, String kind, CheckState state, int weight, boolean critical, String detail, int fixAttemptsUsed,
+    int failuresInARow) {
+
+  /** A status without a count of failures in a row. */
+  public CheckStatus(String name, String kind, CheckState state, int weight, boolean critical, String detail,
+      int fixAttemptsUsed) {
+    this(name, kind, state, weight, critical, detail, fixAttemptsUsed, 0);
+  }
+
   public CheckStatus {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");

@@ -21,8 +21,10 @@ class SwitchoverTest {
     ServiceLog service = c.service();
     TestCluster.Roles r = c.roles("web");
     int firstNewLine = service.size() + 1;
+    String metricsBefore = c.metrics(r.primary());
 
     switchOver(c, r.primary(), r.standby());
+    String metricsBetween = c.metrics(r.primary());
     switchOver(c, r.standby(), r.primary());
 
     List<ServiceLog.Entry> mine = service.entries().stream().filter(e -> e.line() >= firstNewLine).toList();
@@ -30,6 +32,24 @@ class SwitchoverTest {
         "stop " + r.primary(), "start " + r.standby(), "stop " + r.standby(), "start " + r.primary());
     assertThat(mine).filteredOn(e -> !e.isStart()).allMatch(e -> e.by().equals("agent"), "stopped by the agent, not fenced");
     service.assertNoOverlap();
+
+    // /metrics of a real agent follows the moves: who is primary, the epoch, the count and the time without primary.
+    assertThat(value(metricsBefore, "tandem_group_primary{group=\"web\",node=\"" + r.primary() + "\"}")).isEqualTo(1);
+    assertThat(value(metricsBetween, "tandem_group_primary{group=\"web\",node=\"" + r.primary() + "\"}")).isZero();
+    assertThat(value(metricsBetween, "tandem_group_primary{group=\"web\",node=\"" + r.standby() + "\"}")).isEqualTo(1);
+    assertThat(value(metricsBetween, "tandem_group_epoch{group=\"web\"}"))
+        .isEqualTo(value(metricsBefore, "tandem_group_epoch{group=\"web\"}") + 1);
+    double switchovers = value(metricsBefore, "tandem_switchovers_total{group=\"web\"}");
+    assertThat(value(metricsBetween, "tandem_switchovers_total{group=\"web\"}")).isEqualTo(Math.max(switchovers, 0) + 1);
+    assertThat(value(metricsBetween, "tandem_primary_gap_seconds_count{group=\"web\",kind=\"switchover\"}"))
+        .isEqualTo(Math.max(switchovers, 0) + 1);
+    assertThat(value(metricsBetween, "tandem_primary_gap_last_seconds{group=\"web\"}")).isPositive().isLessThan(60);
+  }
+
+  /** The value of one series in Prometheus text, or -1 when it is absent. */
+  private static double value(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+        series.length() + 1).strip())).findFirst().orElse(-1);
   }
 
   /** Runs `switchover web --to {to}` on {@code from} and checks it returned only once {@code to} runs web. */

@@ -21,6 +21,7 @@ public final class CheckSlot {
   private final Rules rules;
   private final AtomicBoolean running = new AtomicBoolean();
   private Tally tally = Tally.unknown();
+  private volatile int failuresInARow;
   private long lastTickNanos = Long.MIN_VALUE;
 
   public CheckSlot(CheckConfig config, HealthCheck check) {
@@ -56,18 +57,20 @@ public final class CheckSlot {
   public Tally.Step record(CheckOutcome outcome) {
     Tally.Step step = tally.after(outcome, rules);
     tally = step.tally();
+    failuresInARow = outcome.passed() ? 0 : failuresInARow + 1;
     return step;
   }
 
   /** Forgets every verdict and count: back to UNKNOWN, as if never run. */
   public void reset() {
     tally = Tally.unknown();
+    failuresInARow = 0;
     lastTickNanos = Long.MIN_VALUE;
   }
 
   public CheckStatus status() {
     return new CheckStatus(config.name(), config.target().kind(), tally.state(), config.weight(),
-        config.critical(), tally.detail(), tally.fixesUsed());
+        config.critical(), tally.detail(), tally.fixesUsed(), failuresInARow);
   }
 
   /** Nanoseconds since the previous scheduler tick of this check, or 0 on the first tick. */

@@ -543,6 +543,15 @@ public final class TestCluster implements AutoCloseable {
     return false;
   }
 
+  /** GET /metrics from the node's API: the Prometheus text. */
+  public String metrics(String name) throws IOException, InterruptedException {
+    HttpAnswer r = httpGet(name, "/metrics");
+    if (r.code() != 200) {
+      throw new IOException("metrics of " + name + ": HTTP " + r.code() + " " + r.body());
+    }
+    return r.body();
+  }
+
   /** HTTP status code of GET {@code path} on the node's API (e.g. /primary?group=web). */
   public int get(String name, String path) throws IOException, InterruptedException {
     return httpGet(name, path).code();
@@ -556,13 +565,16 @@ public final class TestCluster implements AutoCloseable {
 
   /** GET from the node's API within 2 s: directly, or with curl run where the node lives. */
   private HttpAnswer httpGet(String name, String path) throws IOException, InterruptedException {
+    // Read-only calls need the node's API token unless its tandem.yaml sets api.open-read.
+    Path tokenFile = node(name).dataDir().resolve("api.token");
+    String bearer = "Bearer " + (Files.exists(tokenFile) ? Files.readString(tokenFile).strip() : "");
     if (placement.directHttp()) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, path)).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(api(name, path)).header("Authorization", bearer)
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
       return new HttpAnswer(r.statusCode(), r.body());
     }
     Process p = new ProcessBuilder(placement.command(name, List.of("curl", "-sS", "--max-time", "2", "-w", "\n%{http_code}",
-        api(name, path).toString()))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        "-H", "Authorization: " + bearer, api(name, path).toString()))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
