@@ -76,6 +76,19 @@ public final class ConfigValidator {
     });
   }
 
+  /** A MariaDB data dir of its own, outside tandem's data dir (which holds the node's keys). */
+  static void mariadb(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    java.nio.file.Path data = node.dataDir().toAbsolutePath().normalize();
+    groups.forEach((name, group) -> {
+      for (int i = 0; i < group.resources().size(); i++) {
+        if (group.resources().get(i) instanceof MariadbConfig m && (m.data().startsWith(data) || data.startsWith(m.data()))) {
+          problems.add(Problems.item(Problems.child("groups", name) + ".resources", i) + ".mariadb.data", m.data()
+              + " is inside this node's data dir " + data + "; give MariaDB a directory of its own, e.g. /var/lib/tandem-mysql");
+        }
+      }
+    });
+  }
+
   /** listen, raft and api need three different ports when they share an interface. */
   static void node(NodeConfig node, Problems problems) {
     if (clash(node.raft(), node.listen())) {

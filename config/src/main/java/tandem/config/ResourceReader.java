@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /** Reads a group's {@code resources:} list; each item is a map with exactly one kind key. */
 final class ResourceReader {
-  static final List<String> KINDS = List.of("service", "files", "postgres");
+  static final List<String> KINDS = List.of("service", "files", "postgres", "mariadb");
   static final List<String> FILES_KEYS = List.of("path", "exclude", "owner", "versions", "rescan");
   static final List<String> SERVICE_KEYS = List.of("start", "stop", "check", "timeout");
   private static final String EXAMPLE = "- service: { start: systemctl start nginx, stop: systemctl stop nginx }";
@@ -41,6 +41,7 @@ final class ResourceReader {
     return switch (kind) {
       case "files" -> files(item.section("files", FILES_KEYS));
       case "postgres" -> PostgresReader.read(item.section("postgres", PostgresReader.KEYS));
+      case "mariadb" -> MariadbReader.read(item.section("mariadb", MariadbReader.KEYS));
       default -> service(item.section("service", SERVICE_KEYS));
     };
   }

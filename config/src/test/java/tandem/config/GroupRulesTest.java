@@ -94,7 +94,7 @@ class GroupRulesTest {
   @Test
   void resourceWithoutKind_saysWhichKindsExist() {
     assertThat(problemOf(withGroup("nodes: { n1: primary }\nresources:\n  - {}"))).isEqualTo(new ConfigProblem(
-        "groups.web.resources[0]", "say which kind of resource this is with one of the keys service, files or postgres, e.g. "
+        "groups.web.resources[0]", "say which kind of resource this is with one of the keys service, files, postgres or mariadb, e.g. "
             + "- service: { start: systemctl start nginx, stop: systemctl stop nginx }"));
   }
 
