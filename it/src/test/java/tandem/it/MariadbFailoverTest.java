@@ -78,8 +78,10 @@ class MariadbFailoverTest {
       await(replica + " has cloned and received the 200 rows").atMost(CLONE).ignoreExceptions()
           .until(() -> count(replica, "SELECT count(*) FROM shop.t") == 200);
     }
-    await("the status shows n2 replicating").atMost(FAILOVER).ignoreExceptions()
-        .until(() -> TestCluster.member(c.status("n2"), "db", "n2").path("lag").asText().endsWith("(streaming)"));
+    await("status shows n2 replicating, on n2 (its delay) and on n1 (connected), with the GTID distance").atMost(FAILOVER)
+        .ignoreExceptions().until(() -> TestCluster.member(c.status("n2"), "db", "n2").path("lag").asText()
+            .matches("\\d+\\.\\d s \\(streaming\\), 0 tx behind")
+            && TestCluster.member(c.status("n1"), "db", "n2").path("lag").asText().equals("streaming (async), 0 tx behind"));
     assertThatReplicaRefusesTheApp("n2");
 
     // Cut the replicas off, then a write only n1 ever gets.

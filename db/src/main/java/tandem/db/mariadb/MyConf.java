@@ -45,8 +45,14 @@ final class MyConf {
     return dir().resolve("my.cnf");
   }
 
+  /**
+   * The Unix socket: beside the data dir, or in /tmp when that path is longer than a socket's
+   * address may be (108 bytes; mariadbd refuses to start).
+   */
   Path socket() {
-    return dir().resolve("mariadbd.sock");
+    Path beside = dir().resolve("mariadbd.sock");
+    return beside.toString().length() < 100 ? beside
+        : Path.of("/tmp", "tandem-mariadb-" + s.port() + "-" + Long.toHexString(s.serverId()) + ".sock");
   }
 
   Path pidFile() {
