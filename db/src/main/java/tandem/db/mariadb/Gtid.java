@@ -39,16 +39,6 @@ record Gtid(long domain, long server, long seq) {
     return out;
   }
 
-  /** All GTIDs named in {@code text} (a mariadb-binlog listing, say), in order. */
-  static List<Gtid> scan(String text, Pattern around) {
-    List<Gtid> out = new ArrayList<>();
-    Matcher m = around.matcher(text);
-    while (m.find()) {
-      out.add(parse(m.group(1)));
-    }
-    return out;
-  }
-
   /** The last GTID of each domain: the higher sequence wins. */
   static Map<Long, Gtid> lastPerDomain(Collection<Gtid> gtids) {
     Map<Long, Gtid> out = new LinkedHashMap<>();
