@@ -33,17 +33,17 @@ import tandem.it.harness.OwnedCluster;
 import tandem.it.harness.TestCluster;
 
 /**
- * A group with a real MariaDB on each of three agents: n1 bootstraps it, n2 and n3 clone it from
- * n1's backup stream (over the agents' transport) and replicate by GTID. The replicas are cut off,
- * n1 commits a row nobody receives, then n1's agent and mariadbd are killed (-9): a replica is
- * promoted, writes resume there with every row the replicas had, the other replica follows it, and
- * n1, restarted, reports its errant transaction, saves it as SQL and replicates from the new primary.
+ * A group with a real MariaDB on two agents and a witness: n1 bootstraps it, n2 clones it from n1's
+ * backup stream (over the agents' transport) and replicates by GTID. The replica is cut off, n1
+ * commits a row nobody receives, then n1's agent and mariadbd are killed (-9): n2 is promoted,
+ * writes resume there with every row it had, and n1, restarted, reports its errant transaction,
+ * saves it as SQL and replicates from n2. (Re-pointing a second replica is MariadbReplicationTest's.)
  */
 @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // real servers on a shared 2-core machine
 class MariadbFailoverTest {
   private static final Duration FAILOVER = Duration.ofSeconds(60);
   private static final Duration CLONE = Duration.ofSeconds(120);
-  private static final List<String> NODES = List.of("n1", "n2", "n3");
+  private static final List<String> NODES = List.of("n1", "n2");
 
   @RegisterExtension final OwnedCluster owned = new OwnedCluster();
   private final Map<String, Integer> ports = new HashMap<>();
@@ -52,7 +52,7 @@ class MariadbFailoverTest {
   @Test
   void primaryAndItsMariadbKilled9_replicaPromoted_writesResume_oldPrimarysErrantWriteSavedOnReturn(TestInfo info)
       throws Exception {
-    c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, null));
+    c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, "n3"));
     c.initAll();
     Set<Integer> taken = new HashSet<>();
     for (String n : NODES) {
@@ -60,7 +60,7 @@ class MariadbFailoverTest {
     }
     for (String n : NODES) {
       ports.put(n, freePort(taken));
-      Files.writeString(c.node(n).config(), "\ngroups:\n  db:\n    nodes: { n1: primary, n2: active, n3: active }\n"
+      Files.writeString(c.node(n).config(), "\ngroups:\n  db:\n    nodes: { n1: primary, n2: active }\n"
           + "    resources:\n      - mariadb:\n          data: \"" + data(n) + "\"\n          port: " + ports.get(n) + "\n"
           + "          parameters: { innodb-buffer-pool-size: 16M, innodb-log-file-size: 16M, performance-schema: 'OFF' }\n",
           StandardOpenOption.APPEND);
@@ -74,24 +74,21 @@ class MariadbFailoverTest {
     for (int i = 1; i <= 200; i++) {
       exec("n1", "INSERT INTO shop.t VALUES (" + i + ", 'before the kill')");
     }
-    for (String replica : List.of("n2", "n3")) {
-      await(replica + " has cloned and received the 200 rows").atMost(CLONE).ignoreExceptions()
-          .until(() -> count(replica, "SELECT count(*) FROM shop.t") == 200);
-    }
+    await("n2 has cloned and received the 200 rows").atMost(CLONE).ignoreExceptions()
+        .until(() -> count("n2", "SELECT count(*) FROM shop.t") == 200);
     await("status shows n2 replicating, on n2 (its delay) and on n1 (connected), with the GTID distance").atMost(FAILOVER)
         .ignoreExceptions().until(() -> TestCluster.member(c.status("n2"), "db", "n2").path("lag").asText()
             .matches("\\d+\\.\\d s \\(streaming\\), 0 tx behind")
             && TestCluster.member(c.status("n1"), "db", "n2").path("lag").asText().equals("streaming (async), 0 tx behind"));
     assertThatReplicaRefusesTheApp("n2");
 
-    // Cut the replicas off, then a write only n1 ever gets.
+    // Cut the replica off, then a write only n1 ever gets.
     exec("n2", "STOP SLAVE IO_THREAD");
-    exec("n3", "STOP SLAVE IO_THREAD");
     exec("n1", "INSERT INTO shop.t VALUES (500, 'errant: only on n1')");
     long oldServer = serverPid("n1");
     Instant killed = c.kill9("n1");
     ProcessHandle.of(oldServer).ifPresent(ProcessHandle::destroyForcibly);
-    String next = c.awaitPrimary("db", "n2", FAILOVER, p -> p != null && !p.equals("n1"));
+    String next = c.awaitPrimary("db", "n2", FAILOVER, p -> "n2".equals(p));
     await("db runs on " + next).atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", next, next));
     await("the first write on " + next + " commits").atMost(FAILOVER).ignoreExceptions()
         .until(() -> {
@@ -101,9 +98,6 @@ class MariadbFailoverTest {
     System.out.printf("MEASURED kill -9 of n1 and its mariadbd -> first commit on %s: %d ms%n", next,
         Duration.between(killed, Instant.now()).toMillis());
     assertThat(count(next, "SELECT count(*) FROM shop.t WHERE note = 'before the kill'")).isEqualTo(200);
-    String other = next.equals("n2") ? "n3" : "n2";
-    await(other + " follows " + next).atMost(FAILOVER).ignoreExceptions()
-        .until(() -> count(other, "SELECT count(*) FROM shop.t WHERE id = 1000") == 1);
 
     c.restart("n1");
     await("n1 rejoins as a replica of " + next + " and gets the new row").atMost(CLONE).ignoreExceptions()
