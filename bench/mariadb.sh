@@ -26,6 +26,7 @@ command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb
   || { echo "mariadb.sh: needs mariadb-server and mariadb-backup (apt-get install -y mariadb-server mariadb-backup)" >&2; exit 2; }
 
 tmp="$(mktemp -d /tmp/tandem-bench-mariadb.XXXXXX)"
+chmod 755 "$tmp" # mariadbd runs as the mysql user and must reach its data dir
 all_pids=()
 writer_pid=""
 cleanup() {
@@ -83,8 +84,9 @@ run_mode() { # mode (off|on) -> appends to results
   listen=([n1]=$base [n2]=$((base + 10)) [n3]=$((base + 20)))
   api=([n1]=$((base + 2)) [n2]=$((base + 12)) [n3]=$((base + 22)))
   dbport=([n1]=$((base + 5)) [n2]=$((base + 15)))
+  mkdir -p "$dir"; chmod 755 "$dir"
   for n in n1 n2 n3; do
-    mkdir -p "$dir/$n"
+    mkdir -p "$dir/$n"; chmod 755 "$dir/$n"
     extra=(); [ "$n" = n3 ] && extra=(--witness)
     tandem init --cluster bench --node "$n" --listen "127.0.0.1:${listen[$n]}" --api "127.0.0.1:${api[$n]}" "${extra[@]}" \
       -c "$dir/$n/tandem.yaml" >"$dir/$n/init.out" 2>&1 || die "init $n failed: $(cat "$dir/$n/init.out")"

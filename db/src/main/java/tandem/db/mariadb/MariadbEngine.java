@@ -312,7 +312,9 @@ public final class MariadbEngine implements DatabaseEngine {
       List<String> lines = Files.readAllLines(conf.log()).stream().filter(l -> l.contains("ERROR")).toList();
       return lines.isEmpty() ? "no error logged" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     } catch (IOException e) {
-      return "no log";
+      // mariadbd could not even open its log: usually its user cannot reach the directory.
+      return "no log at " + conf.log() + " (can the user " + s.osUser() + " reach it? every directory above " + s.data()
+          + " must be searchable (x) by it)";
     }
   }
 
