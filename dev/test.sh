@@ -22,11 +22,23 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
     || echo 'create_main_cluster = false' | as_root tee -a /etc/postgresql-common/createcluster.conf >/dev/null
 fi
+# MariaDB: the tests run their own mariadbd instances (own data dirs, ports on 127.0.0.1).
+fresh_mariadb=no
+if [ ! -x /usr/sbin/mariadbd ]; then need+=(mariadb-server); fresh_mariadb=yes; fi
+command -v mariadb-backup >/dev/null || need+=(mariadb-backup)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   # confold keeps the createcluster.conf written above when postgresql-common brings its own.
   as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${need[@]}"
+fi
+if [ "$fresh_mariadb" = yes ]; then
+  # The package may have started its own server (service mariadb) just now: the tests do not use it.
+  if command -v systemctl >/dev/null && systemctl is-active -q mariadb 2>/dev/null; then
+    as_root systemctl disable --now mariadb || true
+  elif [ -s /run/mysqld/mysqld.pid ] && kill -0 "$(cat /run/mysqld/mysqld.pid)" 2>/dev/null; then
+    as_root kill "$(cat /run/mysqld/mysqld.pid)" || true
+  fi
 fi
 source "$here/dev/find-jdk.sh"
 echo "using JDK $TANDEM_JDK" >&2

@@ -41,6 +41,7 @@ import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
 import tandem.config.ProxyConfig;
+import tandem.config.MariadbConfig;
 import tandem.config.ServiceConfig;
 import tandem.config.VipConfig;
 import tandem.config.TandemConfig;
@@ -55,6 +56,8 @@ import tandem.db.DbException;
 import tandem.db.DbStatus;
 import tandem.db.ReplicatedDatabase;
 import tandem.db.UpstreamClient;
+import tandem.db.mariadb.MariadbEngine;
+import tandem.db.mariadb.MariadbSettings;
 import tandem.db.postgres.PgBin;
 import tandem.db.postgres.PostgresEngine;
 import tandem.db.postgres.PostgresSettings;
@@ -293,6 +296,16 @@ public final class Agent implements AutoCloseable {
         }
         resources.add(new DatabaseResource(db));
       }
+      if (r instanceof MariadbConfig m) {
+        ReplicatedDatabase db = mariadb(g.name(), dbResources++, m);
+        databases.add(db);
+        dbFacts.register(g.name(), dbResources - 1, db);
+        if (tracked == null) {
+          tracked = db;
+          maxLag = m.maxLagOnFailover();
+        }
+        resources.add(new DatabaseResource(db));
+      }
       if (r instanceof VipConfig v) {
         resources.add(new VipResource(v.address(), v.iface()));
       }
@@ -355,6 +368,27 @@ public final class Agent implements AutoCloseable {
           case ON -> 1;
           case QUORUM_2 -> 2;
         }, p.synchronousFallback().orElse(null))
+        .start();
+  }
+
+  /**
+   * The {@code index}-th database of a group: MariaDB, following the group's primary until it is
+   * promoted here; a replica clones from the primary's backup stream over the agents' transport.
+   */
+  private ReplicatedDatabase mariadb(String group, int index, MariadbConfig m) throws IOException {
+    Path data = cfg.node().dataDir();
+    String host = cfg.node().listen().host();
+    // A key pair of its own, as for PostgreSQL: the node's identity key stays unreadable to the server's user.
+    Path tls = data.resolve("mariadb").resolve("tls");
+    NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
+        : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
+    MariadbSettings settings = new MariadbSettings(m.bin().orElse(Path.of("/usr/sbin")), m.data(), m.port(), host, m.user(), self,
+        m.databases(), m.parameters(), data.resolve("mariadb").resolve(group + "-" + index + ".secrets"),
+        serverTls.certificatePem(), Files.readString(tls.resolve("node.key")));
+    UpstreamClient client = new UpstreamClient(this::memberChannel);
+    return new ReplicatedDatabase(self, group, index, new MariadbEngine(settings, u -> client.open(group, index, u)),
+        new ClusterDbPeers(self, cluster), client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
+        .synchronous(m.semiSync() ? 1 : 0, m.semiSyncFallback().orElse(null))
         .start();
   }
 

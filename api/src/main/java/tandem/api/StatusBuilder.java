@@ -44,12 +44,33 @@ final class StatusBuilder {
         return d.role().equals("replica") ? seconds(d.lagSeconds()) + " (" + d.state() + ")" : d.role().equals("primary") ? "-" : "";
       }
       for (DbStatus.ReplicaLag r : d.replicas()) {
+        if (r.node().equals(node) && d.kind().equals("mariadb")) {
+          return r.state() + " (" + r.syncState() + ")";
+        }
         if (r.node().equals(node)) {
           return bytes(r.lagBytes()) + ", " + seconds(r.lagSeconds());
         }
       }
     }
     return "";
+  }
+
+  /**
+   * A MariaDB replica's lag also as its GTID distance: the primary's last reported position minus
+   * the replica's (both GTID sequence numbers), e.g. "0.0 s (streaming), 3 tx behind". A MariaDB
+   * primary cannot see its replicas' positions itself, so without it its rows say only "streaming".
+   */
+  static String gtidDistance(String lag, ClusterState s, GroupState g, String node, boolean primary, List<DbStatus> databases) {
+    if (primary || databases.stream().noneMatch(d -> d.group().equals(g.name()) && d.kind().equals("mariadb"))) {
+      return lag;
+    }
+    NodeReport mine = s.report(node, g.name());
+    NodeReport theirs = g.primary() == null ? null : s.report(g.primary(), g.name());
+    if (mine == null || theirs == null || mine.position() <= 0 || theirs.position() <= 0) {
+      return lag;
+    }
+    String tx = Math.max(0, theirs.position() - mine.position()) + " tx behind";
+    return lag.isEmpty() || lag.startsWith("?, ?") ? tx : lag + ", " + tx;
   }
 
   private static String bytes(long b) {
@@ -92,7 +113,8 @@ final class StatusBuilder {
         lease = left == null ? "" : (m.name().equals(self) ? "" : "~") + left.toMillis() + "ms";
       }
       rows.add(new Status.MemberRow(m.name(), mode, primary ? "primary" : "off".equals(mode) ? "-" : "replica", state,
-          r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease, lag(self, m.name(), g.name(), databases)));
+          r == null ? "no report" : r.summary(), r == null ? 0 : r.weight(), lease,
+          gtidDistance(lag(self, m.name(), g.name(), databases), s, g, m.name(), primary, databases)));
     }
     String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
     return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,

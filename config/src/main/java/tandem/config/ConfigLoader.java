@@ -61,6 +61,7 @@ public final class ConfigLoader {
       ConfigValidator.files(node, groups, top.problems());
       ConfigValidator.postgres(node, groups, top.problems());
       ConfigValidator.proxies(node, groups, top.problems());
+      ConfigValidator.mariadb(node, groups, top.problems());
     }
     // Every group named in the file, also one with problems of its own (those are reported there).
     java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();

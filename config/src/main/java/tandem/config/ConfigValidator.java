@@ -104,6 +104,19 @@ public final class ConfigValidator {
     });
   }
 
+  /** A MariaDB data dir of its own, outside tandem's data dir (which holds the node's keys). */
+  static void mariadb(NodeConfig node, Map<String, GroupConfig> groups, Problems problems) {
+    java.nio.file.Path data = node.dataDir().toAbsolutePath().normalize();
+    groups.forEach((name, group) -> {
+      for (int i = 0; i < group.resources().size(); i++) {
+        if (group.resources().get(i) instanceof MariadbConfig m && (m.data().startsWith(data) || data.startsWith(m.data()))) {
+          problems.add(Problems.item(Problems.child("groups", name) + ".resources", i) + ".mariadb.data", m.data()
+              + " is inside this node's data dir " + data + "; give MariaDB a directory of its own, e.g. /var/lib/tandem-mysql");
+        }
+      }
+    });
+  }
+
   /** listen, raft and api need three different ports when they share an interface. */
   static void node(NodeConfig node, Problems problems) {
     if (clash(node.raft(), node.listen())) {
@@ -149,11 +162,11 @@ public final class ConfigValidator {
       problems.add(path + ".nodes", andList(primaries) + (primaries.size() == 2 ? " are both" : " are all")
           + " primary; at most one node may be primary (the preferred one): make the others active or passive");
     }
-    boolean database = group.resources().stream().anyMatch(r -> r instanceof PostgresConfig);
+    boolean database = group.resources().stream().anyMatch(r -> r instanceof PostgresConfig || r instanceof MariadbConfig);
     for (int i = 0; i < group.checks().size(); i++) {
       if (group.checks().get(i).target() instanceof CheckTarget.Sql && !database) {
         problems.add(Problems.item(path + ".checks", i) + ".sql", "this group has no database resource to query; add a"
-            + " postgres resource to the group, or check the server with tcp: or command: instead");
+            + " postgres or mariadb resource to the group, or check the server with tcp: or command: instead");
       }
     }
   }

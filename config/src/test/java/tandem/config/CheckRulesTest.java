@@ -175,7 +175,7 @@ class CheckRulesTest {
   @Test
   void sqlCheck_inAGroupWithoutADatabase_isRejectedSayingWhatToDo() {
     assertThat(problemOf(withCheck("sql: SELECT 1"))).isEqualTo(new ConfigProblem(PATH + ".sql",
-        "this group has no database resource to query; add a postgres resource to the group, or check the server with"
+        "this group has no database resource to query; add a postgres or mariadb resource to the group, or check the server with"
             + " tcp: or command: instead"));
   }
 

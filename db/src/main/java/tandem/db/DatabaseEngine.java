@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One database server on this node that tandem replicates (PostgreSQL; MariaDB later): the
+ * One database server on this node that tandem replicates (PostgreSQL, MariaDB): the
  * operations failover needs, in the engine's own terms. Every method blocks until done, throws
  * {@link DbException} with a message saying what failed and what to try, and is called by one
  * thread at a time ({@link ReplicatedDatabase} serializes them).
  *
- * <p>Positions are byte offsets into the engine's change stream (PostgreSQL: WAL LSNs), so lag is
- * the primary's position minus the replica's.
+ * <p>Positions are numbers that grow along the engine's change stream (PostgreSQL: WAL LSNs, in
+ * bytes; MariaDB: the GTID sequence number of tandem's one replication domain, in transactions),
+ * so lag is the primary's position minus the replica's, in the engine's unit.
  */
 public interface DatabaseEngine {
   /** A short description for messages, e.g. "postgres 15 /var/lib/tandem/pg :5432". */
@@ -85,6 +86,15 @@ public interface DatabaseEngine {
 
   /** Shell commands that stop the server without this JVM, for the fencing watchdog. */
   List<String> fenceCommands();
+
+  /**
+   * Writes a physical copy of this primary's database to {@code out} for a replica to clone
+   * from (MariaDB: mariadb-backup's xbstream); engines whose replicas copy by their own
+   * connection (PostgreSQL: pg_basebackup) refuse.
+   */
+  default void streamClone(java.io.OutputStream out) throws DbException {
+    throw new DbException(describe() + " does not stream copies of itself; its replicas copy it over their own connection");
+  }
 
   /** What a data directory is. */
   enum LocalRole {

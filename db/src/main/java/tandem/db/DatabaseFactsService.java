@@ -11,6 +11,7 @@ import tandem.core.EventSink;
 import tandem.core.Level;
 import tandem.core.NodeId;
 import tandem.transport.TransportServer;
+import tandem.transport.proto.CloneChunk;
 import tandem.transport.proto.DatabaseFactsGrpc;
 import tandem.transport.proto.UpstreamReply;
 import tandem.transport.proto.UpstreamRequest;
@@ -40,6 +41,55 @@ public final class DatabaseFactsService extends DatabaseFactsGrpc.DatabaseFactsI
 
   @Override
   public void upstream(UpstreamRequest req, StreamObserver<UpstreamReply> out) {
+    Status refusal = refusal(req);
+    if (refusal != null) {
+      out.onError(refusal.asRuntimeException());
+      return;
+    }
+    ReplicatedDatabase db = databases.get(req.getGroup() + "#" + req.getResource());
+    try {
+      Optional<Upstream> u = db.facts(req.getEpoch());
+      if (u.isEmpty()) {
+        out.onError(Status.UNAVAILABLE.withDescription(db.describe() + " on " + self + " does not run as primary under epoch "
+            + req.getEpoch() + " yet; retry").asRuntimeException());
+        return;
+      }
+      Upstream f = u.get();
+      out.onNext(UpstreamReply.newBuilder().setNode(f.node()).setHost(f.host()).setPort(f.port())
+          .setReplicationUser(f.replicationUser()).setReplicationPassword(f.replicationPassword())
+          .setAdminUser(f.adminUser()).setAdminPassword(f.adminPassword()).setCertificatePem(f.certificatePem())
+          .setEpoch(f.epoch()).build());
+      out.onCompleted();
+    } catch (DbException e) {
+      out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  /** A copy of the database, streamed in chunks as the engine writes it, to the same callers {@link #upstream} answers. */
+  @Override
+  public void copy(UpstreamRequest req, StreamObserver<CloneChunk> out) {
+    Status refusal = refusal(req);
+    if (refusal != null) {
+      out.onError(refusal.asRuntimeException());
+      return;
+    }
+    ReplicatedDatabase db = databases.get(req.getGroup() + "#" + req.getResource());
+    io.grpc.stub.ServerCallStreamObserver<CloneChunk> call = (io.grpc.stub.ServerCallStreamObserver<CloneChunk>) out;
+    Thread.ofVirtual().name("db-clone-" + req.getGroup()).start(() -> {
+      try (CloneChunks chunks = new CloneChunks(call)) {
+        db.streamClone(req.getEpoch(), chunks);
+      } catch (DbException | java.io.IOException e) {
+        if (!call.isCancelled()) {
+          call.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+        }
+        return;
+      }
+      call.onCompleted();
+    });
+  }
+
+  /** Why {@code req} is refused, or null when it may be answered. */
+  private Status refusal(UpstreamRequest req) {
     NodeId caller = TransportServer.caller();
     String group = req.getGroup();
     ReplicatedDatabase db = databases.get(group + "#" + req.getResource());
@@ -57,25 +107,6 @@ public final class DatabaseFactsService extends DatabaseFactsGrpc.DatabaseFactsI
       refusal = Status.FAILED_PRECONDITION.withDescription("epoch " + req.getEpoch() + " of " + group + " is not the current one ("
           + p.get().epoch() + ")");
     }
-    if (refusal != null) {
-      out.onError(refusal.asRuntimeException());
-      return;
-    }
-    try {
-      Optional<Upstream> u = db.facts(req.getEpoch());
-      if (u.isEmpty()) {
-        out.onError(Status.UNAVAILABLE.withDescription(db.describe() + " on " + self + " does not run as primary under epoch "
-            + req.getEpoch() + " yet; retry").asRuntimeException());
-        return;
-      }
-      Upstream f = u.get();
-      out.onNext(UpstreamReply.newBuilder().setNode(f.node()).setHost(f.host()).setPort(f.port())
-          .setReplicationUser(f.replicationUser()).setReplicationPassword(f.replicationPassword())
-          .setAdminUser(f.adminUser()).setAdminPassword(f.adminPassword()).setCertificatePem(f.certificatePem())
-          .setEpoch(f.epoch()).build());
-      out.onCompleted();
-    } catch (DbException e) {
-      out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
-    }
+    return refusal;
   }
 }

@@ -170,6 +170,14 @@ public final class ReplicatedDatabase implements AutoCloseable {
     return Optional.of(engine.asUpstream(self, host, epoch));
   }
 
+  /** Writes a copy of this primary's database for a replica to {@code out}, while it runs as primary under {@code epoch}. */
+  public void streamClone(long epoch, java.io.OutputStream out) throws DbException {
+    if (primaryEpoch != epoch || !engine.running()) {
+      throw new DbException(engine.describe() + " on " + self + " does not run as primary under epoch " + epoch + "; retry");
+    }
+    engine.streamClone(out);
+  }
+
   /** The database's state for status and metrics. */
   public DbStatus status() {
     return engine.status().of(group, resource);
@@ -305,7 +313,14 @@ public final class ReplicatedDatabase implements AutoCloseable {
       case FOLLOWED -> emit(Level.INFO, "db-following", engine.describe() + " " + r.detail() + " (epoch " + u.epoch() + ")");
       case REWOUND -> emit(Level.WARNING, "db-rewound", engine.describe() + " had diverged from " + u.node() + ": " + r.detail()
           + "; remove the kept copy once you have looked at it");
-      case CLONED -> emit(r.keptCopy().isPresent() ? Level.WARNING : Level.INFO, "db-cloned", engine.describe() + ": " + r.detail());
+      case CLONED -> {
+        if (r.lost().isPresent()) {
+          // MariaDB: transactions only this node had (errant GTIDs), saved as SQL before the re-clone.
+          emit(Level.WARNING, "db-errant-transactions", engine.describe() + " had transactions " + u.node() + " never got: "
+              + r.detail() + "; replay what you need from the SQL file, then remove it and the kept copy");
+        }
+        emit(r.keptCopy().isPresent() ? Level.WARNING : Level.INFO, "db-cloned", engine.describe() + ": " + r.detail());
+      }
     }
   }
 

@@ -1,0 +1,56 @@
+package tandem.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A MariaDB server replicated by tandem: the primary's binlog is replicated by GTID to a read-only
+ * replica on every other node of the group; on failover the most advanced replica is promoted and
+ * the others re-point to it.
+ *
+ * @param bin where mariadbd, mariadb-install-db, mariadb-backup and mbstream are looked for first;
+ *     empty: /usr/sbin, /usr/bin, /usr/local/bin, /usr/local/mysql/bin
+ * @param data the data directory on this node
+ * @param port the port the server listens on
+ * @param semiSync whether a commit waits for a replica's acknowledgement
+ * @param semiSyncFallback with semi-sync on: empty, commits wait while no replica is there
+ *     (strict); else they stop waiting after this long without one, and tandem says so
+ * @param maxLagOnFailover a replica more than this many transactions behind is not promoted automatically
+ * @param databases the databases replicas apply; empty: all
+ * @param parameters server settings passed on as they are; tandem's own keys are refused
+ * @param user the operating-system user the server runs as
+ */
+public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
+    long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user) implements ResourceConfig {
+  /** The port used when {@code port:} is not set. */
+  public static final int DEFAULT_PORT = 3306;
+  /** max-lag-on-failover when not set: 1000 transactions. */
+  public static final long DEFAULT_MAX_LAG = 1000;
+  /** The OS user when {@code user:} is not set, as Debian's and Red Hat's packages create it. */
+  public static final String DEFAULT_USER = "mysql";
+
+  public MariadbConfig {
+    Objects.requireNonNull(bin, "bin");
+    Objects.requireNonNull(data, "data");
+    Checks.range(port, 1, 65535, "port");
+    Objects.requireNonNull(semiSyncFallback, "semiSyncFallback");
+    if (!semiSync && semiSyncFallback.isPresent()) {
+      throw new IllegalArgumentException("a semi-sync fallback needs semi-sync on");
+    }
+    if (maxLagOnFailover <= 0) {
+      throw new IllegalArgumentException("maxLagOnFailover must be more than zero, not " + maxLagOnFailover);
+    }
+    databases = List.copyOf(databases);
+    parameters = Map.copyOf(parameters);
+    Checks.notBlank(user, "user");
+  }
+
+  @Override
+  public String kind() {
+    return "mariadb";
+  }
+}

@@ -1,0 +1,153 @@
+package tandem.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import tandem.core.Durations;
+
+/** Reads a {@code mariadb:} resource. */
+final class MariadbReader {
+  static final List<String> KEYS = List.of("bin", "data", "port", "semi-sync", "max-lag-on-failover", "databases",
+      "parameters", "user");
+  /**
+   * Server settings tandem writes itself: where the server listens and keeps its files, how it
+   * replicates, its TLS, and what makes an acknowledged commit durable. A user's value would be
+   * overridden silently, or would break replication or failover, so it is refused.
+   */
+  static final List<String> PROTECTED = List.of("port", "bind-address", "datadir", "socket", "pid-file", "log-error", "user",
+      "server-id", "report-host", "report-port", "log-bin", "log-bin-index", "relay-log", "binlog-format", "log-slave-updates",
+      "gtid-domain-id", "gtid-strict-mode", "skip-slave-start", "read-only", "sync-binlog", "innodb-flush-log-at-trx-commit",
+      "slave-net-timeout", "skip-name-resolve");
+  private static final List<String> SYSTEM = List.of("mysql", "information_schema", "performance_schema", "sys");
+
+  private MariadbReader() {}
+
+  static MariadbConfig read(Section s) {
+    int mark = s.problems().mark();
+    Optional<Path> bin = Optional.ofNullable(absolute(s, "bin", "/usr/sbin"));
+    Path data = null;
+    if (s.required("data", "the server's data directory, e.g. data: /var/lib/tandem/mysql") != null) {
+      data = absolute(s, "data", "/var/lib/tandem/mysql");
+    }
+    Integer port = s.number("port", MariadbConfig.DEFAULT_PORT, 1, 65535);
+    String semi = semiSyncWord(s);
+    Optional<Duration> fallback = Optional.empty();
+    if (semi != null && !semi.equals("on") && !semi.equals("off")) {
+      fallback = semiSyncFallback(s, semi);
+    }
+    Long maxLag = transactions(s);
+    List<String> databases = databases(s);
+    Map<String, String> parameters = parameters(s);
+    String user = s.text("user");
+    if (user != null && !user.matches("[a-z_][a-z0-9_.-]*")) {
+      s.problem("user", "'" + user + "' is not a user name; write the OS user MariaDB runs as, e.g. user: mysql");
+    }
+    if (!s.problems().noneSince(mark) || s.broken() || semi == null) {
+      return null;
+    }
+    return new MariadbConfig(bin, data, port, !semi.equals("off"), fallback, maxLag, databases, parameters,
+        user == null ? MariadbConfig.DEFAULT_USER : user);
+  }
+
+  private static Path absolute(Section s, String key, String example) {
+    String text = s.text(key);
+    Path p = text == null ? null : s.path(key, Path.of("/"));
+    if (text != null && p != null && !text.startsWith("/")) {
+      s.problem(key, "'" + text + "' is relative; write an absolute path, e.g. " + example);
+      return null;
+    }
+    return p;
+  }
+
+  /** off, on, or a time (the text); null after a problem. */
+  private static String semiSyncWord(Section s) {
+    String t = s.text("semi-sync");
+    if (t == null) {
+      return s.has("semi-sync") ? null : "off";
+    }
+    // YAML 1.1 readers turn a bare on/off into true/false; take either.
+    return switch (t.toLowerCase(Locale.ROOT)) {
+      case "true", "on" -> "on";
+      case "false", "off" -> "off";
+      default -> t;
+    };
+  }
+
+  private static Optional<Duration> semiSyncFallback(Section s, String t) {
+    try {
+      Duration d = Durations.parse(t);
+      if (!d.isZero()) {
+        return Optional.of(d);
+      }
+    } catch (IllegalArgumentException e) {
+      // Reported below with every choice.
+    }
+    s.problem("semi-sync", "'" + t + "' is not a semi-sync mode: use off (commits never wait for a replica), on (a commit"
+        + " waits for a replica's acknowledgement, as long as it takes) or a time such as 10s (waits at most that long"
+        + " without a replica, then commits without one and says so)");
+    return Optional.empty();
+  }
+
+  private static Long transactions(Section s) {
+    String t = s.text("max-lag-on-failover");
+    if (t == null) {
+      return s.has("max-lag-on-failover") ? null : MariadbConfig.DEFAULT_MAX_LAG;
+    }
+    if (t.matches("[1-9][0-9]{0,17}")) {
+      return Long.parseLong(t);
+    }
+    s.problem("max-lag-on-failover", "'" + t + "' is not a number of transactions; a MariaDB replica's lag is counted in"
+        + " GTIDs it has not received (a dead primary cannot say how old they are), e.g. max-lag-on-failover: 1000");
+    return null;
+  }
+
+  private static List<String> databases(Section s) {
+    List<String> out = new ArrayList<>();
+    List<YamlValue> items = s.list("databases");
+    for (int i = 0; i < items.size(); i++) {
+      String path = Problems.item(s.pathOf("databases"), i);
+      if (!(items.get(i) instanceof YamlValue.Scalar sc) || !sc.text().matches("[A-Za-z0-9_$]+")) {
+        s.problems().add(path, "expected a database name such as wordpress, but found " + YamlValue.describe(items.get(i)));
+      } else if (SYSTEM.contains(sc.text().toLowerCase(Locale.ROOT))) {
+        s.problems().add(path, "'" + sc.text() + "' is a system schema; tandem replicates what it needs of it itself:"
+            + " list only your own databases");
+      } else {
+        out.add(sc.text());
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> parameters(Section s) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (!s.has("parameters")) {
+      return out;
+    }
+    Section p = s.open("parameters", "a map of MariaDB server settings, e.g. parameters: { max_connections: 200 }");
+    for (String key : p.keys()) {
+      String name = key.toLowerCase(Locale.ROOT).replace('_', '-');
+      if (PROTECTED.contains(name) || name.startsWith("ssl") || name.startsWith("rpl-semi-sync")
+          || name.startsWith("replicate-") || name.startsWith("gtid-")) {
+        p.problem(key, "'" + key + "' is set by tandem itself (where the server listens, how it replicates, its TLS,"
+            + " durability); remove it from parameters" + (name.equals("port") ? " and use mariadb.port instead"
+            : name.startsWith("replicate-") ? " and use mariadb.databases instead" : name.startsWith("rpl-semi-sync")
+            ? " and use mariadb.semi-sync instead" : ""));
+        continue;
+      }
+      if (!name.matches("[a-z][a-z0-9.-]*")) {
+        p.problem(key, "'" + key + "' is not a MariaDB setting name");
+        continue;
+      }
+      String value = p.text(key);
+      if (value != null) {
+        out.put(name, value);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+package tandem.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tandem.config.ConfigFixtures.load;
+import static tandem.config.ConfigFixtures.problemOf;
+import static tandem.config.ConfigFixtures.problemsOf;
+import static tandem.config.ConfigFixtures.withGroup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MariadbRulesTest {
+  private static final String NODES = "nodes: { n1: primary }\nresources:\n";
+  private static final String AT = "groups.web.resources[0].mariadb.";
+
+  @Test
+  void fullMariadbResource_readsEveryKey() throws Exception {
+    TandemConfig c = load(withGroup(NODES + """
+          - mariadb:
+              bin: /usr/sbin
+              data: /var/lib/tandem/mysql
+              port: 3307
+              semi-sync: 10s
+              max-lag-on-failover: 500
+              databases: [wordpress, shop]
+              parameters: { max_connections: 200, innodb-buffer-pool-size: 1G }
+              user: mariadb
+        """));
+    assertThat(c.groups().get("web").resources()).containsExactly(new MariadbConfig(Optional.of(Path.of("/usr/sbin")),
+        Path.of("/var/lib/tandem/mysql"), 3307, true, Optional.of(Duration.ofSeconds(10)), 500, List.of("wordpress", "shop"),
+        Map.of("max-connections", "200", "innodb-buffer-pool-size", "1G"), "mariadb"));
+  }
+
+  @Test
+  void dataOnly_usesDefaults_andBareOnMeansStrictSemiSync() throws Exception {
+    TandemConfig c = load(withGroup(NODES + "  - mariadb: { data: /srv/mysql }"));
+    assertThat(c.groups().get("web").resources()).containsExactly(new MariadbConfig(Optional.empty(), Path.of("/srv/mysql"),
+        3306, false, Optional.empty(), 1000, List.of(), Map.of(), "mysql"));
+    MariadbConfig on = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, semi-sync: on }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(on.semiSync()).isTrue();
+    assertThat(on.semiSyncFallback()).isEmpty();
+  }
+
+  @Test
+  void badSemiSync_namesEveryChoice() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, semi-sync: always }")))
+        .isEqualTo(new ConfigProblem(AT + "semi-sync", "'always' is not a semi-sync mode: use off (commits never wait for a"
+            + " replica), on (a commit waits for a replica's acknowledgement, as long as it takes) or a time such as 10s"
+            + " (waits at most that long without a replica, then commits without one and says so)"));
+  }
+
+  @Test
+  void maxLagAsATime_isRefusedSayingItCountsTransactions() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: 5s }")).message())
+        .startsWith("'5s' is not a number of transactions").contains("e.g. max-lag-on-failover: 1000");
+  }
+
+  @Test
+  void missingOrRelativeData_isReported() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { port: 3306 }")))
+        .isEqualTo(new ConfigProblem(AT + "data", "required: the server's data directory, e.g. data: /var/lib/tandem/mysql"));
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: mysql }")))
+        .isEqualTo(new ConfigProblem(AT + "data", "'mysql' is relative; write an absolute path, e.g. /var/lib/tandem/mysql"));
+  }
+
+  @Test
+  void protectedParametersAndSystemSchemas_areRefusedWithTheFix() {
+    List<ConfigProblem> problems = problemsOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, databases: [shop, mysql],"
+        + " parameters: { server_id: 7, log-bin: x, replicate-do-db: a, rpl_semi_sync_master_enabled: 1, ssl-ca: /a,"
+        + " wait_timeout: 60 } }"));
+    assertThat(problems).extracting(ConfigProblem::path).containsExactlyInAnyOrder(AT + "databases[1]",
+        AT + "parameters.server_id", AT + "parameters.log-bin", AT + "parameters.replicate-do-db",
+        AT + "parameters.rpl_semi_sync_master_enabled", AT + "parameters.ssl-ca");
+    assertThat(problems).contains(
+        new ConfigProblem(AT + "databases[1]", "'mysql' is a system schema; tandem replicates what it needs of it itself:"
+            + " list only your own databases"),
+        new ConfigProblem(AT + "parameters.replicate-do-db", "'replicate-do-db' is set by tandem itself (where the server"
+            + " listens, how it replicates, its TLS, durability); remove it from parameters and use mariadb.databases instead"));
+  }
+
+  @Test
+  void unknownKey_isAnErrorWithASuggestion() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, semisync: on }")).path()).isEqualTo(AT + "semisync");
+  }
+}

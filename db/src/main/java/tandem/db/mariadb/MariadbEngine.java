@@ -1,0 +1,694 @@
+package tandem.db.mariadb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import tandem.db.DatabaseEngine;
+import tandem.db.DbException;
+import tandem.db.DbStatus;
+import tandem.db.Rejoin;
+import tandem.db.Upstream;
+
+/**
+ * A MariaDB server on this node (10.6 or newer), driven with its own programs (mariadbd,
+ * mariadb-install-db, mariadb-backup, mbstream) and SQL over JDBC as tandem_admin on 127.0.0.1.
+ *
+ * <p>Replication is by GTID in one domain (0), row-based binlogs, every node with its own
+ * server_id. A replica is cloned from a mariadb-backup stream of the primary, read straight into
+ * {@code mbstream -x} (nothing staged on disk), prepared, and replicates with
+ * {@code MASTER_USE_GTID=slave_pos} over TLS against exactly the primary's certificate. Replicas
+ * run read_only.
+ *
+ * <p>Rejoining after a change of primary: the node's own GTIDs (its binlogs and slave position)
+ * are compared with the new primary's. When the new primary has them all, the node re-points to
+ * it by GTID. Transactions only this node has (an old primary's last writes, or a replica that
+ * received more than the one promoted) are errant: they are written out as SQL (a mariadb-binlog
+ * extract) beside the data dir, the data dir is kept aside, and the node is cloned afresh.
+ */
+public final class MariadbEngine implements DatabaseEngine {
+  static final String ADMIN = "tandem_admin";
+  static final String REPLICATION = "tandem_repl";
+  private static final Duration QUICK = Duration.ofSeconds(30);
+  private static final Duration LONG = Duration.ofHours(6);
+
+  /** Opens the primary's backup stream (from its agent, or in tests from the primary's engine). */
+  @FunctionalInterface
+  public interface Copies {
+    InputStream open(Upstream upstream) throws DbException;
+  }
+
+  private final MariadbSettings s;
+  private final MyRunner run;
+  private final MyConf conf;
+  private final Copies copies;
+  private volatile Process started;
+
+  public MariadbEngine(MariadbSettings settings, Copies copies) {
+    this.s = settings;
+    this.run = new MyRunner(settings.bin(), settings.osUser());
+    this.conf = new MyConf(settings);
+    this.copies = copies;
+  }
+
+  @Override
+  public String describe() {
+    return "mariadb " + s.data() + " :" + s.port();
+  }
+
+  @Override
+  public boolean initialized() {
+    return Files.isDirectory(s.data().resolve("mysql"));
+  }
+
+  @Override
+  public boolean running() {
+    return serverPid().isPresent();
+  }
+
+  /** The server's process id, when it lives: the one this engine started, else the pid file's. */
+  public Optional<Long> serverPid() {
+    Process p = started;
+    if (p != null && p.isAlive()) {
+      return Optional.of(p.pid());
+    }
+    try {
+      if (!Files.exists(conf.pidFile())) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(Files.readString(conf.pidFile()).trim());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public LocalRole localRole() {
+    if (!initialized()) {
+      return LocalRole.EMPTY;
+    }
+    return Files.exists(conf.replicaMarker()) ? LocalRole.REPLICA : LocalRole.PRIMARY;
+  }
+
+  // ---- bootstrap ---------------------------------------------------------------------------
+
+  /** Initialises an empty data dir (or adopts the database in it) and creates tandem's accounts; leaves the server running as primary. */
+  @Override
+  public void bootstrap() throws DbException {
+    try {
+      MySecrets secrets = MySecrets.read(s.secrets());
+      if (secrets == null) {
+        secrets = MySecrets.generate();
+      }
+      stop();
+      conf.privateDir(s.data());
+      conf.write(false, null);
+      if (!initialized()) {
+        must(run.run("mariadb-install-db", List.of("--defaults-file=" + conf.cnf(), "--auth-root-authentication-method=socket",
+            "--skip-test-db"), null, LONG), "mariadb-install-db");
+      }
+      secrets.write(s.secrets());
+      startServer(false, null);
+      createAccounts(secrets);
+    } catch (IOException e) {
+      throw new DbException("cannot prepare " + s.data() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** tandem's accounts, made or updated over the Unix socket as the server's OS user (unix_socket authentication). */
+  private void createAccounts(MySecrets secrets) throws DbException {
+    run.secret(secrets.admin());
+    run.secret(secrets.replication());
+    String sql = account(REPLICATION, "%", secrets.replication(), " REQUIRE SSL")
+        + "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '" + REPLICATION + "'@'%';\n"
+        + account(ADMIN, "%", secrets.admin(), " REQUIRE SSL")
+        + "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN + "'@'%' WITH GRANT OPTION;\n"
+        + account(ADMIN, "127.0.0.1", secrets.admin(), "")
+        + "GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN + "'@'127.0.0.1' WITH GRANT OPTION;\n";
+    must(run.run("mariadb", List.of("--no-defaults", "--socket=" + conf.socket(), "--batch"), sql, QUICK), "mariadb (accounts)");
+  }
+
+  private static String account(String user, String host, String password, String require) {
+    String who = "'" + user + "'@'" + host + "'";
+    return "CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY '" + password + "'" + require + ";\n"
+        + "ALTER USER " + who + " IDENTIFIED BY '" + password + "'" + require + ";\n";
+  }
+
+  // ---- start, stop, promote ----------------------------------------------------------------
+
+  @Override
+  public void startPrimary() throws DbException {
+    if (running()) {
+      if (localRole() == LocalRole.PRIMARY) {
+        return;
+      }
+      throw new DbException(describe() + " runs as a replica; promote it instead of starting it as a primary");
+    }
+    startServer(false, null);
+  }
+
+  @Override
+  public void promote() throws DbException {
+    if (localRole() == LocalRole.PRIMARY) {
+      startPrimary();
+      return;
+    }
+    if (!running()) {
+      startServer(true, null);
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(120);
+      Map<String, String> slave = slaveStatus(st);
+      if (!slave.isEmpty()) {
+        // Apply everything received before accepting writes: the relay log is part of the history.
+        st.execute("STOP SLAVE IO_THREAD");
+        st.execute("START SLAVE SQL_THREAD");
+        String received = slaveStatus(st).getOrDefault("Gtid_IO_Pos", "");
+        ResultSet rs = st.executeQuery("SELECT MASTER_GTID_WAIT('" + received + "', 60)");
+        rs.next();
+        if (rs.getInt(1) != 0) {
+          throw new DbException(describe() + " did not apply its relay log up to " + received + " within 60 s ("
+              + slaveStatus(st).getOrDefault("Last_SQL_Error", "") + "); see " + conf.log());
+        }
+        st.execute("STOP SLAVE");
+        st.execute("RESET SLAVE ALL");
+      }
+      conf.write(false, null);
+      st.execute("SET GLOBAL rpl_semi_sync_master_enabled = " + (conf.semiSync() ? "ON" : "OFF"));
+      st.execute("SET GLOBAL read_only = OFF");
+    } catch (SQLException | IOException e) {
+      throw new DbException("cannot promote " + describe() + ": " + e.getMessage() + "; see " + conf.log(), e);
+    }
+  }
+
+  @Override
+  public void startReplica(Upstream upstream) throws DbException {
+    keepCredentials(upstream);
+    stop();
+    startServer(true, upstream.certificatePem());
+    replicateFrom(upstream, null);
+  }
+
+  /**
+   * Stops the server. A primary is fenced first: read_only on, every client's connection killed;
+   * then it shuts down once its connected replicas have received all of its binlog.
+   */
+  @Override
+  public void stop() throws DbException {
+    Optional<Long> pid = serverPid();
+    if (pid.isEmpty()) {
+      return;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(60);
+      if (localRole() == LocalRole.PRIMARY) {
+        fence(st);
+      }
+      st.execute("SHUTDOWN WAIT FOR ALL SLAVES");
+    } catch (SQLException e) {
+      // Not answering (starting, hung, no accounts yet): a signal does the same.
+      ProcessHandle.of(pid.get()).ifPresent(ProcessHandle::destroy);
+    }
+    awaitExit(pid.get(), Duration.ofSeconds(60));
+  }
+
+  /** read_only on, and every connection but tandem's own and the replicas' killed: no client writes any more. */
+  private static void fence(Statement st) throws SQLException {
+    st.execute("SET GLOBAL read_only = ON");
+    List<Long> ids = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
+        + " AND COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
+        + " AND USER NOT IN ('system user', 'event_scheduler')")) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    for (long id : ids) {
+      try {
+        st.execute("KILL CONNECTION " + id);
+      } catch (SQLException gone) {
+        // it ended by itself meanwhile
+      }
+    }
+  }
+
+  private void awaitExit(long pid, Duration grace) throws DbException {
+    Optional<ProcessHandle> h = ProcessHandle.of(pid);
+    if (h.isEmpty()) {
+      return;
+    }
+    try {
+      h.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      h.get().destroyForcibly();
+      try {
+        h.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception still) {
+        throw new DbException("cannot stop " + describe() + " (pid " + pid + "): it outlived SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DbException("interrupted while stopping " + describe(), e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new DbException("cannot wait for " + describe() + " to stop: " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts mariadbd detached from this JVM (it outlives the agent, as a service would) and waits until it takes connections. */
+  private void startServer(boolean replica, String upstreamCertPem) throws DbException {
+    try {
+      conf.privateDir(s.data());
+      conf.write(replica, upstreamCertPem);
+      Files.deleteIfExists(conf.pidFile());
+      Files.deleteIfExists(conf.socket());
+      ProcessBuilder pb = new ProcessBuilder("setsid", run.program("mariadbd").toString(), "--defaults-file=" + conf.cnf())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.directory(Path.of("/").toFile());
+      started = pb.start();
+    } catch (IOException e) {
+      throw new DbException("cannot start " + describe() + ": " + e.getMessage(), e);
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < until) {
+      if (!started.isAlive()) {
+        throw new DbException(describe() + " stopped while starting (exit " + started.exitValue() + "): " + logTail()
+            + "; see " + conf.log());
+      }
+      if (Files.exists(conf.pidFile()) && accepts()) {
+        return;
+      }
+      pause();
+    }
+    throw new DbException(describe() + " did not take connections within 120 s; see " + conf.log());
+  }
+
+  private boolean accepts() {
+    try (Socket so = new Socket()) {
+      so.connect(new InetSocketAddress("127.0.0.1", s.port()), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(conf.log()).stream().filter(l -> l.contains("ERROR")).toList();
+      return lines.isEmpty() ? "no error logged" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException e) {
+      // mariadbd could not even open its log: usually its user cannot reach the directory.
+      return "no log at " + conf.log() + " (can the user " + s.osUser() + " reach it? every directory above " + s.data()
+          + " must be searchable (x) by it)";
+    }
+  }
+
+  private static void pause() {
+    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+  }
+
+  /** Points the running (replica) server at {@code u} by GTID over TLS and starts replicating; {@code from}: the slave position to set first. */
+  private void replicateFrom(Upstream u, String from) throws DbException {
+    run.secret(u.replicationPassword());
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(60);
+      st.execute("STOP SLAVE");
+      if (from != null) {
+        st.execute("SET GLOBAL gtid_slave_pos = '" + from + "'");
+      }
+      st.execute("CHANGE MASTER TO MASTER_HOST = " + quote(u.host()) + ", MASTER_PORT = " + u.port()
+          + ", MASTER_USER = " + quote(u.replicationUser()) + ", MASTER_PASSWORD = " + quote(u.replicationPassword())
+          + ", MASTER_USE_GTID = slave_pos, MASTER_SSL = 1, MASTER_SSL_CA = " + quote(conf.upstreamCert().toString())
+          + ", MASTER_SSL_VERIFY_SERVER_CERT = 1, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1");
+      st.execute("SET GLOBAL read_only = ON");
+      st.execute("START SLAVE");
+    } catch (SQLException e) {
+      throw new DbException("cannot make " + describe() + " replicate from " + u.node() + " (" + u.host() + ":" + u.port()
+          + "): " + run.mask(String.valueOf(e.getMessage())), e);
+    }
+  }
+
+  static String quote(String v) {
+    return "'" + v.replace("\\", "\\\\").replace("'", "''") + "'";
+  }
+
+  // ---- clone, rejoin -----------------------------------------------------------------------
+
+  /** Replaces the data dir with a copy streamed from {@code u} (the old one, if any, is moved to {@code keep}) and replicates from it. */
+  void cloneFrom(Upstream u, Path keep) throws DbException {
+    stop();
+    try {
+      if (Files.exists(s.data()) && keep != null && !isEmptyDir(s.data())) {
+        Files.move(s.data(), keep);
+      } else {
+        deleteTree(s.data());
+      }
+      conf.privateDir(s.data());
+    } catch (IOException e) {
+      throw new DbException("cannot prepare " + s.data() + " for a copy from " + u.node() + ": " + e.getMessage(), e);
+    }
+    MyRunner.Result x;
+    try (InputStream in = copies.open(u)) {
+      x = run.run(run.argv("mbstream", List.of("-x", "-C", s.data().toString())), in, null, LONG);
+    } catch (IOException e) {
+      x = new MyRunner.Result(-1, "the stream from " + u.node() + " broke: " + e.getMessage());
+    }
+    if (!x.ok() || !Files.exists(s.data().resolve("xtrabackup_checkpoints"))) {
+      wipeQuietly();
+      throw new DbException("cannot copy the database from " + u.node() + " (" + u.host() + ":" + u.port() + "): " + x.tail());
+    }
+    MyRunner.Result p = run.run("mariadb-backup", List.of("--prepare", "--target-dir=" + s.data()), null, LONG);
+    if (!p.ok()) {
+      wipeQuietly();
+      throw new DbException("cannot prepare the copy from " + u.node() + " in " + s.data() + ": " + p.tail());
+    }
+    startServer(true, u.certificatePem());
+    replicateFrom(u, backupPosition());
+  }
+
+  /** The GTID position the copy was taken at, from mariadb-backup's binlog info; "" when the primary had no binlog yet. */
+  private String backupPosition() throws DbException {
+    for (String name : List.of("mariadb_backup_binlog_info", "xtrabackup_binlog_info")) {
+      Path f = s.data().resolve(name);
+      try {
+        if (Files.exists(f)) {
+          String[] w = Files.readString(f).trim().split("\\s+");
+          return w.length >= 3 ? Gtid.join(Gtid.list(w[2])) : "";
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        throw new DbException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+    return "";
+  }
+
+  private void wipeQuietly() {
+    try {
+      deleteTree(s.data());
+    } catch (IOException ignored) {
+      // the next attempt moves it aside
+    }
+  }
+
+  @Override
+  public Rejoin rejoin(Upstream u, String tag) throws DbException {
+    keepCredentials(u);
+    stop();
+    if (!initialized()) {
+      cloneFrom(u, null);
+      return new Rejoin(Rejoin.How.CLONED, Optional.empty(), Optional.empty(), "copied from " + u.node()
+          + " with mariadb-backup");
+    }
+    // Started alone (read_only, no replication) to read what it holds; a crashed primary recovers here.
+    startServer(true, u.certificatePem());
+    List<Gtid> mine = localGtids();
+    List<Gtid> theirs = upstreamGtids(u);
+    GtidHistory history = new GtidHistory(mine);
+    List<Gtid> errant = history.missingOn(theirs);
+    if (errant.isEmpty()) {
+      String from = Gtid.join(Gtid.lastPerDomain(mine).values());
+      replicateFrom(u, from);
+      return new Rejoin(Rejoin.How.FOLLOWED, Optional.empty(), Optional.empty(), "replicates from " + u.node()
+          + " by GTID from " + (from.isEmpty() ? "the start" : from));
+    }
+    Path sql = s.data().resolveSibling(s.data().getFileName() + ".errant-" + tag + ".sql");
+    Gtid start = history.before(errant.getFirst());
+    extract(errant, start, sql);
+    Path keep = s.data().resolveSibling(s.data().getFileName() + ".pre-clone-" + tag);
+    cloneFrom(u, keep);
+    Gtid last = errant.getLast();
+    Rejoin.LostRange lost = new Rejoin.LostRange(start == null ? 0 : start.seq(), last.seq(), last.domain());
+    String list = errant.size() <= 10 ? Gtid.join(errant)
+        : Gtid.join(errant.subList(0, 5)) + " ... " + Gtid.join(errant.subList(errant.size() - 3, errant.size()));
+    return new Rejoin(Rejoin.How.CLONED, Optional.of(keep), Optional.of(lost), errant.size() + " errant transaction"
+        + (errant.size() == 1 ? "" : "s") + " existed only here, never on " + u.node() + " (" + list + "); written out as SQL to "
+        + sql + "; the old data is kept in " + keep + "; copied afresh from " + u.node() + " with mariadb-backup");
+  }
+
+  /** Every GTID of this server's binlogs in order, then its slave position (a clone's starting point is only there). */
+  private List<Gtid> localGtids() throws DbException {
+    List<Gtid> out = new ArrayList<>();
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(600);
+      List<String> logs = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
+        while (rs.next()) {
+          logs.add(rs.getString(1));
+        }
+      }
+      for (String log : logs) {
+        try (ResultSet rs = st.executeQuery("SHOW BINLOG EVENTS IN " + quote(log))) {
+          while (rs.next()) {
+            if ("Gtid".equals(rs.getString("Event_type"))) {
+              java.util.regex.Matcher m = GTID_INFO.matcher(rs.getString("Info"));
+              if (m.find()) {
+                out.add(Gtid.parse(m.group(1)));
+              }
+            }
+          }
+        }
+      }
+      try (ResultSet rs = st.executeQuery("SELECT @@gtid_slave_pos")) {
+        rs.next();
+        out.addAll(Gtid.list(rs.getString(1)));
+      }
+    } catch (SQLException e) {
+      throw new DbException("cannot read the GTIDs of " + describe() + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static final java.util.regex.Pattern GTID_INFO = java.util.regex.Pattern.compile("GTID (\\d+-\\d+-\\d+)");
+
+  /** The upstream's binlog state (each server's last sequence number per domain) and slave position. */
+  private List<Gtid> upstreamGtids(Upstream u) throws DbException {
+    Properties p = new Properties();
+    p.setProperty("user", u.adminUser());
+    p.setProperty("password", u.adminPassword());
+    p.setProperty("sslMode", "verify-ca");
+    p.setProperty("serverSslCert", conf.upstreamCert().toString());
+    p.setProperty("connectTimeout", "5000");
+    p.setProperty("socketTimeout", "30000");
+    try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + u.host() + ":" + u.port() + "/", p);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT @@gtid_binlog_state, @@gtid_slave_pos")) {
+      rs.next();
+      List<Gtid> out = new ArrayList<>(Gtid.list(rs.getString(1)));
+      out.addAll(Gtid.list(rs.getString(2)));
+      return out;
+    } catch (SQLException e) {
+      throw new DbException("cannot read the GTIDs of " + u.node() + " (" + u.host() + ":" + u.port() + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes the errant transactions out as SQL: mariadb-binlog's extract of them, rows decoded in comments. */
+  private void extract(List<Gtid> errant, Gtid start, Path sql) throws DbException {
+    List<String> args = new ArrayList<>(List.of("--verbose", "--do-domain-ids=" + errant.getFirst().domain()));
+    if (start != null) {
+      args.add("--start-position=" + start);
+    }
+    try {
+      for (String line : Files.readAllLines(s.data().resolve("binlog.index"))) {
+        if (!line.isBlank()) {
+          Path f = s.data().resolve(line.trim());
+          args.add(f.toString());
+        }
+      }
+      Path tmp = sql.resolveSibling(sql.getFileName() + ".tmp");
+      MyRunner.Result r;
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        out.write(("-- tandem: " + errant.size() + " errant transaction(s) of " + describe() + " that the new primary never"
+            + " had: " + Gtid.join(errant) + "\n-- Replay what you need with: mariadb < " + sql + "\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<String> argv = new ArrayList<>(List.of(run.program("mariadb-binlog").toString()));
+        argv.addAll(args);
+        r = run.run(argv, null, out, LONG);
+      }
+      if (!r.ok()) {
+        throw new DbException("cannot write the errant transactions " + Gtid.join(errant) + " of " + describe() + " to " + sql
+            + ": " + r.tail() + "; the data dir is left as it was");
+      }
+      Files.move(tmp, sql, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new DbException("cannot write " + sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Streams a physical copy of this running server (mariadb-backup, xbstream) to {@code out}. */
+  @Override
+  public void streamClone(OutputStream out) throws DbException {
+    if (!running()) {
+      throw new DbException(describe() + " does not run; a copy needs a running server");
+    }
+    Path tmp = conf.dir().resolve("backup-" + System.nanoTime());
+    try {
+      conf.privateDir(tmp);
+      List<String> argv = run.argv("mariadb-backup", List.of("--defaults-file=" + conf.cnf(), "--backup", "--stream=xbstream",
+          "--socket=" + conf.socket(), "--user=" + run.user(), "--target-dir=" + tmp));
+      MyRunner.Result r = run.run(argv, null, out, LONG);
+      if (!r.ok()) {
+        throw new DbException("mariadb-backup of " + describe() + " failed: " + r.tail());
+      }
+    } catch (IOException e) {
+      throw new DbException("cannot make " + tmp + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        deleteTree(tmp);
+      } catch (IOException ignored) {
+        // a leftover empty dir in the support dir
+      }
+    }
+  }
+
+  // ---- facts, status -----------------------------------------------------------------------
+
+  @Override
+  public Upstream asUpstream(String node, String host, long epoch) throws DbException {
+    try {
+      MySecrets secrets = MySecrets.read(s.secrets());
+      if (secrets == null) {
+        throw new DbException("no passwords in " + s.secrets() + "; this node did not bootstrap or clone the database");
+      }
+      return new Upstream(node, host, s.port(), REPLICATION, secrets.replication(), ADMIN, secrets.admin(),
+          s.certificatePem(), epoch);
+    } catch (IOException e) {
+      throw new DbException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void keepCredentials(Upstream u) throws DbException {
+    try {
+      MySecrets have = MySecrets.read(s.secrets());
+      MySecrets now = new MySecrets(u.replicationPassword(), u.adminPassword());
+      if (!now.equals(have)) {
+        now.write(s.secrets());
+      }
+    } catch (IOException e) {
+      throw new DbException("cannot write " + s.secrets() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Nothing to do: a MariaDB primary keeps its binlogs for replicas without slots. */
+  @Override
+  public void ensureSlots(List<String> replicas) {
+  }
+
+  /** Semi-synchronous commits on (any {@code count} above 0: MariaDB waits for one replica) or off, at once. */
+  @Override
+  public void setSynchronous(List<String> standbys, int count) throws DbException {
+    boolean on = count > 0 && !standbys.isEmpty();
+    conf.semiSync(on);
+    if (localRole() != LocalRole.PRIMARY || !running()) {
+      return;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("SET GLOBAL rpl_semi_sync_master_enabled = " + (on ? "ON" : "OFF"));
+      conf.write(false, null);
+    } catch (SQLException | IOException e) {
+      throw new DbException("cannot turn semi-synchronous commits " + (on ? "on" : "off") + " on " + describe() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public DbStatus status() {
+    if (!running()) {
+      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of());
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(5);
+      return localRole() == LocalRole.REPLICA ? MyStatus.replica(st) : MyStatus.primary(st);
+    } catch (SQLException e) {
+      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.REPLICA ? "replica" : "primary", "starting", -1, -1, 0, -1,
+          List.of());
+    }
+  }
+
+  static Map<String, String> slaveStatus(Statement st) throws SQLException {
+    Map<String, String> out = new java.util.HashMap<>();
+    try (ResultSet rs = st.executeQuery("SHOW SLAVE STATUS")) {
+      if (rs.next()) {
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+          String v = rs.getString(i);
+          out.put(rs.getMetaData().getColumnLabel(i), v == null ? "" : v);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A connection as tandem_admin to this node's server over 127.0.0.1 (for tandem's own work and tests). */
+  public Connection connect() throws SQLException {
+    return connect(java.util.Optional.empty(), java.time.Duration.ofSeconds(5));
+  }
+
+  /** A connection as tandem_admin to {@code database} (empty: none chosen) on this node's server, for sql checks. */
+  @Override
+  public Connection connect(java.util.Optional<String> database, java.time.Duration timeout) throws SQLException {
+    MySecrets secrets;
+    try {
+      secrets = MySecrets.read(s.secrets());
+    } catch (IOException e) {
+      throw new SQLException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
+    }
+    if (secrets == null) {
+      throw new SQLException("no passwords in " + s.secrets());
+    }
+    Properties p = new Properties();
+    p.setProperty("user", ADMIN);
+    p.setProperty("password", secrets.admin());
+    p.setProperty("connectTimeout", Long.toString(Math.max(1, timeout.toMillis())));
+    p.setProperty("socketTimeout", "180000");
+    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + s.port() + "/" + database.orElse(""), p);
+  }
+
+  /** The watchdog's step: SIGTERM to the server (it closes its listeners and kills its clients at once), SIGKILL after 30 s. */
+  @Override
+  public List<String> fenceCommands() {
+    String pidFile = MyRunner.quote(conf.pidFile().toString());
+    return List.of("pid=$(cat " + pidFile + " 2>/dev/null) || exit 0; kill -TERM \"$pid\" 2>/dev/null || exit 0; i=0;"
+        + " while kill -0 \"$pid\" 2>/dev/null; do i=$((i+1)); if [ $i -gt 300 ]; then kill -KILL \"$pid\"; fi; sleep 0.1; done");
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private MyRunner.Result must(MyRunner.Result r, String what) throws DbException {
+    if (!r.ok() || r.output().contains("ERROR ")) {
+      throw new DbException(what + " failed for " + describe() + ": " + r.tail());
+    }
+    return r;
+  }
+
+  private static boolean isEmptyDir(Path dir) throws IOException {
+    try (var list = Files.list(dir)) {
+      return list.findAny().isEmpty();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

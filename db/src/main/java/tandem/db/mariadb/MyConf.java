@@ -1,0 +1,182 @@
+package tandem.db.mariadb;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * tandem's files beside a MariaDB data dir, in {@code <data>.tandem/}: the server's whole
+ * configuration ({@code my.cnf}, the only one it reads: /etc/mysql is not consulted), its TLS
+ * certificate and key, the upstream's certificate a replica pins, the socket, pid file and error
+ * log, and the {@code replica} marker. Written before every start, owned by the server's user.
+ */
+final class MyConf {
+  private final MariadbSettings s;
+  /** Whether commits wait for a replica's acknowledgement (semi-sync) on a primary. */
+  private volatile boolean semiSync;
+
+  MyConf(MariadbSettings s) {
+    this.s = s;
+  }
+
+  void semiSync(boolean on) {
+    semiSync = on;
+  }
+
+  boolean semiSync() {
+    return semiSync;
+  }
+
+  Path dir() {
+    return s.support();
+  }
+
+  Path cnf() {
+    return dir().resolve("my.cnf");
+  }
+
+  /**
+   * The Unix socket: beside the data dir, or in /tmp when that path is longer than a socket's
+   * address may be (108 bytes; mariadbd refuses to start).
+   */
+  Path socket() {
+    Path beside = dir().resolve("mariadbd.sock");
+    return beside.toString().length() < 100 ? beside
+        : Path.of("/tmp", "tandem-mariadb-" + s.port() + "-" + Long.toHexString(s.serverId()) + ".sock");
+  }
+
+  Path pidFile() {
+    return dir().resolve("mariadbd.pid");
+  }
+
+  Path log() {
+    return dir().resolve("server.log");
+  }
+
+  Path serverCert() {
+    return dir().resolve("server.crt");
+  }
+
+  Path serverKey() {
+    return dir().resolve("server.key");
+  }
+
+  Path upstreamCert() {
+    return dir().resolve("upstream.crt");
+  }
+
+  /** Present while the data dir is a replica's (the data itself does not say so once replication stopped). */
+  Path replicaMarker() {
+    return dir().resolve("replica");
+  }
+
+  /** Writes everything for a start as primary ({@code replica} false) or as a read-only replica. */
+  void write(boolean replica, String upstreamCertPem) throws IOException {
+    privateDir(dir());
+    privateFile(serverCert(), s.certificatePem());
+    privateFile(serverKey(), s.keyPem());
+    if (upstreamCertPem != null) {
+      privateFile(upstreamCert(), upstreamCertPem);
+    }
+    privateFile(cnf(), text(replica));
+    if (replica) {
+      privateFile(replicaMarker(), "");
+    } else {
+      Files.deleteIfExists(replicaMarker());
+    }
+  }
+
+  String text(boolean replica) {
+    List<String> l = new ArrayList<>();
+    l.add("# Written by tandem before every start of this server; change tandem.yaml instead.");
+    l.add("[mariadbd]");
+    for (Map.Entry<String, String> e : new TreeMap<>(s.parameters()).entrySet()) {
+      l.add(e.getKey() + " = " + e.getValue());
+    }
+    l.add("user = " + s.osUser());
+    l.add("datadir = " + s.data());
+    l.add("port = " + s.port());
+    l.add("bind-address = " + listen());
+    l.add("socket = " + socket());
+    l.add("pid-file = " + pidFile());
+    l.add("log-error = " + log());
+    l.add("skip-name-resolve = ON");
+    l.add("server-id = " + s.serverId());
+    l.add("report-host = " + s.node());
+    l.add("report-port = " + s.port());
+    l.add("log-bin = binlog");
+    l.add("log-bin-index = binlog.index");
+    l.add("relay-log = relay");
+    l.add("binlog-format = ROW");
+    l.add("log-slave-updates = ON");
+    l.add("gtid-domain-id = 0");
+    l.add("gtid-strict-mode = ON");
+    // An acknowledged commit is on disk, binlog included: a kill -9 loses nothing acknowledged.
+    l.add("sync-binlog = 1");
+    l.add("innodb-flush-log-at-trx-commit = 1");
+    l.add("ssl-cert = " + serverCert());
+    l.add("ssl-key = " + serverKey());
+    // tandem starts replication itself, once it knows the primary of the current epoch.
+    l.add("skip-slave-start = ON");
+    l.add("slave-net-timeout = 4");
+    l.add("read-only = " + (replica ? "ON" : "OFF"));
+    l.add("rpl-semi-sync-slave-enabled = ON");
+    l.add("rpl-semi-sync-master-enabled = " + (!replica && semiSync ? "ON" : "OFF"));
+    // Lossless: the commit becomes visible on the primary only after a replica acknowledged it.
+    l.add("rpl-semi-sync-master-wait-point = AFTER_SYNC");
+    l.add("rpl-semi-sync-master-wait-no-slave = ON");
+    // MariaDB never falls back to asynchronous commits by itself: tandem does, and says so.
+    l.add("rpl-semi-sync-master-timeout = 4294967295");
+    for (String db : s.databases()) {
+      l.add("replicate-do-db = " + db);
+    }
+    return String.join("\n", l) + "\n";
+  }
+
+  private String listen() {
+    String h = s.listenHost();
+    if (h.equals("0.0.0.0") || h.equals("::") || h.equals("*")) {
+      return "*";
+    }
+    return h.equals("127.0.0.1") || h.equals("localhost") ? "127.0.0.1" : h + ",127.0.0.1";
+  }
+
+  /** Creates {@code dir} if needed, owned by the server's user, mode 0700. */
+  void privateDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    own(dir, "rwx------");
+  }
+
+  void privateFile(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, text, StandardOpenOption.TRUNCATE_EXISTING);
+    own(tmp, "rw-------");
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  void own(Path p, String mode) throws IOException {
+    PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (!s.osUser().equals(System.getProperty("user.name"))) {
+      UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
+      v.setOwner(users.lookupPrincipalByName(s.osUser()));
+      try {
+        v.setGroup(users.lookupPrincipalByGroupName(s.osUser()));
+      } catch (IOException noSuchGroup) {
+        // The owner is what matters.
+      }
+    }
+    v.setPermissions(PosixFilePermissions.fromString(mode));
+  }
+}

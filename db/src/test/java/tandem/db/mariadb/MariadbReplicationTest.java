@@ -1,0 +1,127 @@
+package tandem.db.mariadb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static tandem.db.mariadb.MyNodes.count;
+import static tandem.db.mariadb.MyNodes.exec;
+import static tandem.db.mariadb.MyNodes.upstream;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import tandem.db.DatabaseEngine;
+import tandem.db.DbStatus;
+import tandem.db.Rejoin;
+
+/**
+ * Real MariaDB servers on 127.0.0.1 driven by {@link MariadbEngine}, as one failure story: a
+ * primary and two replicas cloned from its backup stream; the replicas fall behind by different
+ * amounts and the primary commits a last transaction nobody receives before it is killed (-9); the
+ * most advanced replica is promoted, the other re-points to it by GTID, and the old primary comes
+ * back with its errant transaction listed, saved as SQL and its old data kept, then re-cloned.
+ */
+class MariadbReplicationTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @Test
+  void replicasFollow_mostAdvancedIsPromoted_othersRepoint_andTheOldPrimarysErrantWriteIsSavedOnReturn() throws Exception {
+    try (MyNodes nodes = new MyNodes("story")) {
+      MariadbEngine n1 = nodes.node("n1");
+      MariadbEngine n2 = nodes.node("n2");
+      MariadbEngine n3 = nodes.node("n3");
+      n1.bootstrap();
+      n1.startPrimary();
+      assertThat(n1.localRole()).isEqualTo(DatabaseEngine.LocalRole.PRIMARY);
+      exec(n1, "CREATE DATABASE shop", "CREATE TABLE shop.t (id int PRIMARY KEY, note varchar(100))",
+          "INSERT INTO shop.t VALUES (1, 'before the clone')",
+          "CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'", "GRANT SELECT, INSERT ON shop.* TO 'app'@'127.0.0.1'");
+
+      // Replicas: cloned from the primary's stream, replicating by GTID over TLS, read-only.
+      assertThat(n2.rejoin(upstream(n1, "n1", 1), "1-a").how()).isEqualTo(Rejoin.How.CLONED);
+      assertThat(n3.rejoin(upstream(n1, "n1", 1), "1-b").how()).isEqualTo(Rejoin.How.CLONED);
+      n2.keepCredentials(upstream(n1, "n1", 1));
+      n3.keepCredentials(upstream(n1, "n1", 1));
+      exec(n1, "INSERT INTO shop.t VALUES (2, 'after the clone')");
+      await("row 2 reaches both replicas").atMost(WAIT).ignoreExceptions()
+          .until(() -> count(n2, "SELECT count(*) FROM shop.t") == 2 && count(n3, "SELECT count(*) FROM shop.t") == 2);
+      assertThat(n2.localRole()).isEqualTo(DatabaseEngine.LocalRole.REPLICA);
+      // The sql health check on a replica: tandem's role, the database named, a read-only transaction.
+      var count = new tandem.db.SqlCheck(n2, new tandem.config.CheckTarget.Sql("SELECT count(*) FROM t",
+          java.util.Optional.of("shop"), java.util.Optional.of("2"))).run(Duration.ofSeconds(5));
+      assertThat(count.passed()).as(count.detail()).isTrue();
+      var write = new tandem.db.SqlCheck(n1, new tandem.config.CheckTarget.Sql("INSERT INTO shop.t VALUES (9, 'by a check')",
+          java.util.Optional.empty(), java.util.Optional.empty())).run(Duration.ofSeconds(5));
+      assertThat(write.passed()).as("a check may not write, even on the primary").isFalse();
+      assertThat(write.detail()).contains("READ ONLY");
+      assertThatThrownBy(() -> asApp(n2, "INSERT INTO shop.t VALUES (3, 'on a replica')")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("read-only");
+      asApp(n1, "INSERT INTO shop.t VALUES (3, 'by the app on the primary')");
+      try (Connection c = n2.connect(); Statement st = c.createStatement()) {
+        var slave = MariadbEngine.slaveStatus(st);
+        assertThat(slave.get("Using_Gtid")).isEqualTo("Slave_Pos");
+        assertThat(slave.get("Master_SSL_Allowed")).isEqualTo("Yes");
+        assertThat(slave.get("Master_SSL_Verify_Server_Cert")).isEqualTo("Yes");
+      }
+      await("n1 lists both replicas, and n2 has all of n1's position").atMost(WAIT).until(() -> {
+        DbStatus p = n1.status();
+        DbStatus r = n2.status();
+        return p.replicas().stream().map(DbStatus.ReplicaLag::node).toList().equals(java.util.List.of("n2", "n3"))
+            && r.state().equals("streaming") && r.replayed() == p.position() && r.lagSeconds() == 0;
+      });
+
+      // n3 falls behind first, then n2; the primary's last write reaches nobody; then it crashes.
+      exec(n3, "STOP SLAVE IO_THREAD");
+      exec(n1, "INSERT INTO shop.t VALUES (4, 'only n1 and n2')");
+      await("row 4 reaches n2").atMost(WAIT).ignoreExceptions().until(() -> count(n2, "SELECT count(*) FROM shop.t") == 4);
+      exec(n2, "STOP SLAVE IO_THREAD");
+      exec(n1, "INSERT INTO shop.t VALUES (5, 'errant: only on n1')");
+      MyNodes.crash(n1);
+
+      assertThat(n2.status().position()).as("n2 is the most advanced replica").isGreaterThan(n3.status().position());
+      n2.promote();
+      assertThat(n2.localRole()).isEqualTo(DatabaseEngine.LocalRole.PRIMARY);
+      asApp(n2, "INSERT INTO shop.t VALUES (6, 'on the new primary')");
+
+      Rejoin third = n3.rejoin(upstream(n2, "n2", 2), "2-n3");
+      assertThat(third.how()).as(third.detail()).isEqualTo(Rejoin.How.FOLLOWED);
+      await("n3 follows n2 and has rows 4 and 6").atMost(WAIT).ignoreExceptions()
+          .until(() -> count(n3, "SELECT count(*) FROM shop.t WHERE id IN (4, 6)") == 2);
+
+      Rejoin old = n1.rejoin(upstream(n2, "n2", 2), "2-n1");
+      assertThat(old.how()).as(old.detail()).isEqualTo(Rejoin.How.CLONED);
+      assertThat(old.detail()).contains("1 errant transaction").contains("0-" + serverId("n1") + "-");
+      assertThat(old.lost()).isPresent();
+      Path sql = nodes.dir.resolve("n1/db.errant-2-n1.sql");
+      assertThat(Files.readString(sql)).contains("INSERT INTO `shop`.`t`").contains("errant: only on n1")
+          .doesNotContain("only n1 and n2");
+      Path kept = old.keptCopy().orElseThrow();
+      assertThat(kept.getFileName().toString()).isEqualTo("db.pre-clone-2-n1");
+      assertThat(kept.resolve("shop/t.ibd")).exists();
+      await("the old primary replicates from n2").atMost(WAIT).ignoreExceptions()
+          .until(() -> count(n1, "SELECT count(*) FROM shop.t WHERE id = 6") == 1);
+      assertThat(count(n1, "SELECT count(*) FROM shop.t WHERE id = 5")).as("the errant row is gone from the live data").isZero();
+      assertThat(n1.localRole()).isEqualTo(DatabaseEngine.LocalRole.REPLICA);
+      assertThat(n1.status().state()).isEqualTo("streaming");
+    }
+  }
+
+  private static long serverId(String node) {
+    return new MariadbSettings(Path.of("/"), Path.of("/x"), 1, "h", "u", node, java.util.List.of(), java.util.Map.of(),
+        Path.of("/s"), "", "").serverId();
+  }
+
+  /** A statement as an ordinary user (no privilege beyond its database). */
+  private static void asApp(MariadbEngine e, String sql) throws SQLException {
+    int port = Integer.parseInt(e.describe().substring(e.describe().lastIndexOf(':') + 1));
+    try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/shop?user=app&password=app-pw");
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+}
