@@ -94,8 +94,12 @@ public final class BackupJobs {
   public List<Backup.DumpSource> dumps() {
     List<Backup.DumpSource> out = new ArrayList<>();
     for (String g : backup.groups()) {
+      // Numbered as the agent numbers a group's databases (postgres and mariadb alike), which names their secrets files.
       int index = 0;
       for (ResourceConfig r : config.groups().get(g).resources()) {
+        if (r instanceof tandem.config.MariadbConfig) {
+          index++;
+        }
         if (r instanceof PostgresConfig p) {
           int i = index++;
           Path secrets = config.node().dataDir().resolve("postgres").resolve(g + "-" + i + ".secrets");
@@ -184,8 +188,11 @@ public final class BackupJobs {
     }
     int index = 0;
     for (ResourceConfig r : g.resources()) {
-      if (r instanceof PostgresConfig p && index++ == want) {
+      if (r instanceof PostgresConfig p && index == want) {
         return tandem.db.postgres.ScratchPostgres.start(p.bin(), p.user());
+      }
+      if (r instanceof PostgresConfig || r instanceof tandem.config.MariadbConfig) {
+        index++;
       }
     }
     return null;

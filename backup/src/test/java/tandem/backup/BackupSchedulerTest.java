@@ -59,6 +59,26 @@ class BackupSchedulerTest {
   }
 
   @Test
+  void databaseDumps_areNumberedAsTheAgentNumbersTheGroupsDatabases() throws Exception {
+    // The agent numbers postgres and mariadb resources together (their secrets files are <group>-<n>.secrets):
+    // a postgres after a mariadb is database 1, and its dumps must read postgres/db-1.secrets.
+    TandemConfig both = ConfigLoader.parse("""
+        cluster: shop
+        node: { name: n2, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: %s }
+        groups:
+          db:
+            nodes: { n1: primary, n2: passive }
+            resources:
+              - mariadb: { data: /var/lib/tandem-mysql }
+              - postgres: { data: /var/lib/tandem-pg }
+        backups:
+          nightly: { schedule: "@daily", groups: [db], repository: %s, password-file: %s, keep: { last: 1 } }
+        """.formatted(dir.resolve("data"), dir.resolve("repo"), dir.resolve("key")), dir.resolve("tandem.yaml"));
+    assertThat(new BackupJobs(both, both.backups().get("nightly")).dumps())
+        .extracting(Backup.DumpSource::label).containsExactly("postgres-1");
+  }
+
+  @Test
   void aRun_isAnEvent_andTheKeepRulesApply() throws IOException {
     BackupScheduler s = new BackupScheduler(config, "n2", b -> true, events::add, Clock.systemUTC());
     BackupConfig b = config.backups().get("nightly");

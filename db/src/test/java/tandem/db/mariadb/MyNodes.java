@@ -3,8 +3,6 @@ package tandem.db.mariadb;
 import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,7 +14,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import tandem.core.NodeName;
 import tandem.db.DbException;
@@ -43,7 +40,7 @@ final class MyNodes implements AutoCloseable {
   MariadbEngine node(String name) throws IOException {
     Path home = dir.resolve(name);
     NodeIdentity.create(home.resolve("id"), new NodeName(name), List.of("127.0.0.1"));
-    MariadbSettings s = new MariadbSettings(Path.of("/usr/sbin"), home.resolve("db"), freePort(), "127.0.0.1", "mysql", name,
+    MariadbSettings s = new MariadbSettings(Path.of("/usr/sbin"), home.resolve("db"), tandem.testkit.TestPorts.take(), "127.0.0.1", "mysql", name,
         List.of(), Map.of("innodb-buffer-pool-size", "16M", "innodb-log-file-size", "16M", "performance-schema", "OFF"),
         home.resolve("secrets"), Files.readString(home.resolve("id/node.crt")), Files.readString(home.resolve("id/node.key")));
     MariadbEngine e = new MariadbEngine(s, this::copyOf);
@@ -106,17 +103,6 @@ final class MyNodes implements AutoCloseable {
     h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
   }
 
-  private static int freePort() {
-    for (int i = 0; i < 1000; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-        return p;
-      } catch (IOException taken) {
-        // next
-      }
-    }
-    throw new IllegalStateException("no free port below 32000 on 127.0.0.1");
-  }
 
   @Override
   public void close() {

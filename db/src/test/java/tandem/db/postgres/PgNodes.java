@@ -1,8 +1,6 @@
 package tandem.db.postgres;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import tandem.core.NodeName;
 import tandem.db.DbException;
@@ -49,7 +46,7 @@ final class PgNodes implements AutoCloseable {
 
   private PostgresEngine engine(String name, Path data, Path secrets, NodeIdentity id) throws IOException, DbException {
     Path idDir = dir.resolve(name).resolve("id");
-    PostgresSettings s = new PostgresSettings(PgBin.find(Optional.empty()), data, freePort(), "127.0.0.1", "postgres", name,
+    PostgresSettings s = new PostgresSettings(PgBin.find(Optional.empty()), data, tandem.testkit.TestPorts.take(), "127.0.0.1", "postgres", name,
         Map.of("shared_buffers", "16MB", "max_connections", "20"), secrets,
         Files.readString(idDir.resolve("node.crt")), Files.readString(idDir.resolve("node.key")));
     PostgresEngine e = new PostgresEngine(s);
@@ -62,17 +59,6 @@ final class PgNodes implements AutoCloseable {
     return primary.asUpstream(node, "127.0.0.1", epoch);
   }
 
-  private static int freePort() {
-    for (int i = 0; i < 1000; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-        return p;
-      } catch (IOException taken) {
-        // next
-      }
-    }
-    throw new IllegalStateException("no free port below 32000 on 127.0.0.1");
-  }
 
   @Override
   public void close() {
