@@ -42,4 +42,6 @@ if [ "$fresh_mariadb" = yes ]; then
 fi
 source "$here/dev/find-jdk.sh"
 echo "using JDK $TANDEM_JDK" >&2
-JAVA_HOME="$TANDEM_JDK" mvn -B -ntp install "$@"
+# -T 2: the modules' unit tests run two at a time (each in its own JVM); the integration tests (module it)
+# depend on every module, so they run last and alone, with the machine to themselves.
+JAVA_HOME="$TANDEM_JDK" mvn -B -ntp -T 2 install "$@"

@@ -60,8 +60,10 @@ final class SyncCommand {
           out.add(f);
           continue;
         }
-        JsonNode fromPrimary = fromPrimary(api, local, f);
-        out.add(fromPrimary != null ? fromPrimary : f);
+        String[] why = new String[1];
+        JsonNode fromPrimary = fromPrimary(api, local, f, why);
+        out.add(fromPrimary != null ? fromPrimary : ((com.fasterxml.jackson.databind.node.ObjectNode) f.deepCopy())
+            .put("primaryView", why[0] == null ? "not reachable" : why[0]));
       }
       if (out.isEmpty()) {
         System.err.println(group == null ? "this node has no files resources" : "this node has no files resource in group " + group);
@@ -69,7 +71,8 @@ final class SyncCommand {
       return out;
     }
 
-    private static JsonNode fromPrimary(ApiClient api, JsonNode local, JsonNode f) {
+    /** The primary's view of this directory, or null with {@code why[0]} saying why there is none. */
+  private static JsonNode fromPrimary(ApiClient api, JsonNode local, JsonNode f, String[] why) {
       String g = f.path("group").asText();
       String primary = null;
       for (JsonNode gr : local.path("groups")) {
@@ -85,7 +88,10 @@ final class SyncCommand {
                 return pf;
               }
             }
-          } catch (CliException unreachable) {
+          } catch (CliException e) {
+            // Each node has its own API token: a primary without api.open-read refuses this node's read (401).
+            why[0] = e.getMessage().contains("token") ? "refused this node's read: set api: { open-read: true } on "
+                + primary + ", or run `tandem sync status` there" : "not reachable";
             return null;
           }
         }
@@ -111,7 +117,8 @@ final class SyncCommand {
       out.append("Group ").append(f.path("group").asText()).append(", files ").append(f.path("path").asText());
       if (!f.path("sending").asBoolean()) {
         JsonNode rcv = f.path("receiver");
-        out.append(" (this replica; primary ").append(rcv.path("primary").asText("?")).append(" not reachable for its view)\n");
+        out.append(" (this replica; the view of primary ").append(rcv.path("primary").asText("?")).append(": ")
+            .append(f.path("primaryView").asText("not reachable")).append(")\n");
         out.append("  received ").append(rcv.path("appliedEntries").asLong()).append(" entries, ")
             .append(bytes(rcv.path("appliedBytes").asLong())).append(", ").append(rcv.path("conflicts").asLong())
             .append(" conflict copies").append(rcv.path("receiving").asBoolean() ? ", receiving now" : ", not receiving")

@@ -55,9 +55,14 @@ class FilesReplicationTest {
       return files.path("sending").asBoolean() && replica.path("replica").asText().equals(r.standby())
           && replica.path("state").asText().equals("in-sync") && replica.path("behindEntries").asLong() == 0;
     });
-    TestCluster.CliResult out = c.cli(r.standby(), "sync", "status", "web");
+    TestCluster.CliResult out = c.cli(r.primary(), "sync", "status", "web");
     assertThat(out.exitCode()).as(out.output()).isZero();
     assertThat(out.output()).contains(r.standby()).contains("in-sync");
+    // On the replica: its own side, and why the primary's table is not there (reads need the primary's token).
+    TestCluster.CliResult onReplica = c.cli(r.standby(), "sync", "status", "web");
+    assertThat(onReplica.exitCode()).as(onReplica.output()).isZero();
+    assertThat(onReplica.output()).contains("this replica").contains("refused this node's read")
+        .contains("api: { open-read: true } on " + r.primary());
   }
 
   @Test
