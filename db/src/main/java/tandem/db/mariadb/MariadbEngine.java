@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import tandem.db.DbSecrets;
 import tandem.db.DatabaseEngine;
 import tandem.db.DbException;
 import tandem.db.DbStatus;
@@ -41,6 +42,7 @@ import tandem.db.Upstream;
  * extract) beside the data dir, the data dir is kept aside, and the node is cloned afresh.
  */
 public final class MariadbEngine implements DatabaseEngine {
+  private static final String ACCOUNTS = "MariaDB accounts (tandem_repl, tandem_admin)";
   static final String ADMIN = "tandem_admin";
   static final String REPLICATION = "tandem_repl";
   private static final Duration QUICK = Duration.ofSeconds(30);
@@ -111,9 +113,9 @@ public final class MariadbEngine implements DatabaseEngine {
   @Override
   public void bootstrap() throws DbException {
     try {
-      MySecrets secrets = MySecrets.read(s.secrets());
+      DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
-        secrets = MySecrets.generate();
+        secrets = DbSecrets.generate();
       }
       stop();
       conf.privateDir(s.data());
@@ -122,7 +124,7 @@ public final class MariadbEngine implements DatabaseEngine {
         must(run.run("mariadb-install-db", List.of("--defaults-file=" + conf.cnf(), "--auth-root-authentication-method=socket",
             "--skip-test-db"), null, LONG), "mariadb-install-db");
       }
-      secrets.write(s.secrets());
+      secrets.write(s.secrets(), ACCOUNTS);
       startServer(false, null);
       createAccounts(secrets);
     } catch (IOException e) {
@@ -131,7 +133,7 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   /** tandem's accounts, made or updated over the Unix socket as the server's OS user (unix_socket authentication). */
-  private void createAccounts(MySecrets secrets) throws DbException {
+  private void createAccounts(DbSecrets secrets) throws DbException {
     run.secret(secrets.admin());
     run.secret(secrets.replication());
     String sql = account(REPLICATION, "%", secrets.replication(), " REQUIRE SSL")
@@ -560,7 +562,7 @@ public final class MariadbEngine implements DatabaseEngine {
   @Override
   public Upstream asUpstream(String node, String host, long epoch) throws DbException {
     try {
-      MySecrets secrets = MySecrets.read(s.secrets());
+      DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
         throw new DbException("no passwords in " + s.secrets() + "; this node did not bootstrap or clone the database");
       }
@@ -574,10 +576,10 @@ public final class MariadbEngine implements DatabaseEngine {
   @Override
   public void keepCredentials(Upstream u) throws DbException {
     try {
-      MySecrets have = MySecrets.read(s.secrets());
-      MySecrets now = new MySecrets(u.replicationPassword(), u.adminPassword());
+      DbSecrets have = DbSecrets.read(s.secrets());
+      DbSecrets now = new DbSecrets(u.replicationPassword(), u.adminPassword());
       if (!now.equals(have)) {
-        now.write(s.secrets());
+        now.write(s.secrets(), ACCOUNTS);
       }
     } catch (IOException e) {
       throw new DbException("cannot write " + s.secrets() + ": " + e.getMessage(), e);
@@ -641,9 +643,9 @@ public final class MariadbEngine implements DatabaseEngine {
   /** A connection as tandem_admin to {@code database} (empty: none chosen) on this node's server, for sql checks. */
   @Override
   public Connection connect(java.util.Optional<String> database, java.time.Duration timeout) throws SQLException {
-    MySecrets secrets;
+    DbSecrets secrets;
     try {
-      secrets = MySecrets.read(s.secrets());
+      secrets = DbSecrets.read(s.secrets());
     } catch (IOException e) {
       throw new SQLException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
     }

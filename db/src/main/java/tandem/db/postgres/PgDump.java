@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import tandem.db.DbSecrets;
 import tandem.db.DbException;
 
 /**
@@ -35,7 +36,7 @@ public final class PgDump {
   }
 
   private String adminPassword() throws IOException {
-    PgSecrets s = PgSecrets.read(secretsFile);
+    DbSecrets s = DbSecrets.read(secretsFile);
     if (s == null) {
       throw new IOException("no PostgreSQL passwords at " + secretsFile + ": this node has not run the database yet");
     }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tandem.db.DbSecrets;
 import tandem.db.DatabaseEngine;
 import tandem.db.DbException;
 import tandem.db.DbStatus;
@@ -33,6 +34,7 @@ import tandem.db.Upstream;
  * reported. When pg_rewind cannot work, the old data is moved aside and the node cloned afresh.
  */
 public final class PostgresEngine implements DatabaseEngine {
+  private static final String ACCOUNTS = "PostgreSQL roles (tandem_replication, tandem_admin)";
   static final String ADMIN = "tandem_admin";
   static final String REPLICATION = "tandem_replication";
   private static final Duration QUICK = Duration.ofSeconds(30);
@@ -93,9 +95,9 @@ public final class PostgresEngine implements DatabaseEngine {
   @Override
   public void bootstrap() throws DbException {
     try {
-      PgSecrets secrets = PgSecrets.read(s.secrets());
+      DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
-        secrets = PgSecrets.generate();
+        secrets = DbSecrets.generate();
       }
       if (!initialized()) {
         files.privateDir(s.data());
@@ -104,7 +106,7 @@ public final class PostgresEngine implements DatabaseEngine {
       } else {
         stop();
       }
-      secrets.write(s.secrets());
+      secrets.write(s.secrets(), ACCOUNTS);
       conf.write(null, false);
       createRoles(secrets);
     } catch (IOException e) {
@@ -113,7 +115,7 @@ public final class PostgresEngine implements DatabaseEngine {
   }
 
   /** tandem's two roles, made or updated in single-user mode (no server, no connection, no password on a command line). */
-  private void createRoles(PgSecrets secrets) throws DbException, IOException {
+  private void createRoles(DbSecrets secrets) throws DbException, IOException {
     run.secret(secrets.admin());
     run.secret(secrets.replication());
     String sql = role(ADMIN, "SUPERUSER LOGIN", secrets.admin()) + role(REPLICATION, "REPLICATION LOGIN", secrets.replication());
@@ -340,7 +342,7 @@ public final class PostgresEngine implements DatabaseEngine {
   @Override
   public Upstream asUpstream(String node, String host, long epoch) throws DbException {
     try {
-      PgSecrets secrets = PgSecrets.read(s.secrets());
+      DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
         throw new DbException("no passwords in " + s.secrets() + "; this node did not bootstrap or clone the database");
       }
@@ -354,10 +356,10 @@ public final class PostgresEngine implements DatabaseEngine {
   @Override
   public void keepCredentials(Upstream u) throws DbException {
     try {
-      PgSecrets have = PgSecrets.read(s.secrets());
-      PgSecrets now = new PgSecrets(u.replicationPassword(), u.adminPassword());
+      DbSecrets have = DbSecrets.read(s.secrets());
+      DbSecrets now = new DbSecrets(u.replicationPassword(), u.adminPassword());
       if (!now.equals(have)) {
-        now.write(s.secrets());
+        now.write(s.secrets(), ACCOUNTS);
       }
     } catch (IOException e) {
       throw new DbException("cannot write " + s.secrets() + ": " + e.getMessage(), e);
@@ -421,9 +423,9 @@ public final class PostgresEngine implements DatabaseEngine {
   }
 
   private Connection connect(String database, int connectTimeoutSeconds) throws SQLException {
-    PgSecrets secrets;
+    DbSecrets secrets;
     try {
-      secrets = PgSecrets.read(s.secrets());
+      secrets = DbSecrets.read(s.secrets());
     } catch (IOException e) {
       throw new SQLException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
     }

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import tandem.db.DbSecrets;
 import tandem.core.NodeName;
 import tandem.db.DbException;
 import tandem.transport.NodeIdentity;
@@ -93,7 +94,7 @@ public final class ScratchPostgres implements AutoCloseable {
   public <T> T keepingAccess(Work<T> work) throws IOException, DbException {
     try (Connection c = engine.connect(); Statement st = c.createStatement()) {
       T result = work.run();
-      String pw = PgSecrets.read(settings.secrets()).admin().replace("'", "''");
+      String pw = DbSecrets.read(settings.secrets()).admin().replace("'", "''");
       st.execute("ALTER ROLE " + PostgresEngine.ADMIN + " WITH SUPERUSER LOGIN PASSWORD '" + pw + "'");
       return result;
     } catch (SQLException e) {
@@ -139,7 +140,7 @@ public final class ScratchPostgres implements AutoCloseable {
   }
 
   private Process start(List<String> cmd) throws IOException {
-    PgSecrets secrets = PgSecrets.read(settings.secrets());
+    DbSecrets secrets = DbSecrets.read(settings.secrets());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("PGPASSWORD", secrets.admin());
     pb.environment().put("PGSSLMODE", "disable");

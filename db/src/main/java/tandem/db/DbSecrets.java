@@ -1,4 +1,4 @@
-package tandem.db.mariadb;
+package tandem.db;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -11,23 +11,23 @@ import java.security.SecureRandom;
 import java.util.Properties;
 
 /**
- * The passwords of tandem's two MariaDB accounts, in a file of mode 0600 in tandem's data dir. The
- * first primary generates them; replicas receive them from the primary and keep a copy (the
- * accounts themselves reach replicas with the cloned data).
+ * The passwords of tandem's two database accounts (PostgreSQL roles, MariaDB users), in a file of
+ * mode 0600 in tandem's data dir. The first primary generates them; replicas receive them from the
+ * primary and keep a copy.
  *
- * @param replication the password of tandem_repl (replication only, TLS required)
- * @param admin the password of tandem_admin (all privileges: promotion, monitoring)
+ * @param replication the password of the replication account (PostgreSQL tandem_replication, MariaDB tandem_repl)
+ * @param admin the password of tandem_admin (all privileges: promote, rewind, monitoring)
  */
-record MySecrets(String replication, String admin) {
+public record DbSecrets(String replication, String admin) {
   private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
   @Override
   public String toString() {
-    return "MySecrets[********]";
+    return "DbSecrets[********]";
   }
 
-  static MySecrets generate() {
-    return new MySecrets(password(), password());
+  public static DbSecrets generate() {
+    return new DbSecrets(password(), password());
   }
 
   private static String password() {
@@ -40,7 +40,7 @@ record MySecrets(String replication, String admin) {
   }
 
   /** The passwords in {@code file}, or null when it does not exist. */
-  static MySecrets read(Path file) throws IOException {
+  public static DbSecrets read(Path file) throws IOException {
     if (!Files.exists(file)) {
       return null;
     }
@@ -52,17 +52,17 @@ record MySecrets(String replication, String admin) {
       throw new IOException(file + " lacks the replication or admin password; restore it from a backup of this"
           + " node, or copy it from the group's primary (same path there)");
     }
-    return new MySecrets(repl, admin);
+    return new DbSecrets(repl, admin);
   }
 
-  /** Writes the passwords, readable by the agent's user only. */
-  void write(Path file) throws IOException {
+  /** Writes the passwords, readable by the agent's user only; {@code accounts} names them in the file's comment. */
+  public void write(Path file, String accounts) throws IOException {
     Files.createDirectories(file.getParent());
     Properties p = new Properties();
     p.setProperty("replication", replication);
     p.setProperty("admin", admin);
     StringWriter w = new StringWriter();
-    p.store(w, "tandem's MariaDB accounts (tandem_repl, tandem_admin); keep secret");
+    p.store(w, "tandem's " + accounts + "; keep secret");
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
