@@ -19,6 +19,7 @@ import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
 import tandem.config.ResourceConfig;
 import tandem.config.TandemConfig;
+import tandem.db.mariadb.MyDump;
 import tandem.db.postgres.PgDump;
 
 /**
@@ -81,14 +82,14 @@ public final class BackupJobs {
       }
     }
     if (out.isEmpty() && dumps().isEmpty()) {
-      throw new IOException("backup " + backup.name() + ": its groups " + backup.groups() + " have no files or postgres"
+      throw new IOException("backup " + backup.name() + ": its groups " + backup.groups() + " have no files, postgres or mariadb"
           + " resource, so there is nothing to back up");
     }
     return out;
   }
 
   /**
-   * The databases this backup dumps: each postgres resource of its groups, from this node's server
+   * The databases this backup dumps: each postgres and mariadb resource of its groups, from this node's server
    * (a hot standby on a replica, consistent as of one moment per database).
    */
   public List<Backup.DumpSource> dumps() {
@@ -97,8 +98,23 @@ public final class BackupJobs {
       // Numbered as the agent numbers a group's databases (postgres and mariadb alike), which names their secrets files.
       int index = 0;
       for (ResourceConfig r : config.groups().get(g).resources()) {
-        if (r instanceof tandem.config.MariadbConfig) {
-          index++;
+        if (r instanceof tandem.config.MariadbConfig m) {
+          int i = index++;
+          Path secrets = config.node().dataDir().resolve("mariadb").resolve(g + "-" + i + ".secrets");
+          out.add(new Backup.DumpSource(g, "mariadb", "mariadb-" + i, () -> {
+            MyDump dump;
+            try {
+              dump = new MyDump(m.bin(), m.port(), secrets, m.databases());
+            } catch (tandem.db.DbException e) {
+              throw new IOException(e.getMessage(), e);
+            }
+            List<Backup.Dump> list = new ArrayList<>();
+            list.add(new Backup.Dump("users.sql", dump::users));
+            for (String db : dump.databases()) {
+              list.add(new Backup.Dump(db + ".sql", () -> dump.dump(db)));
+            }
+            return list;
+          }));
         }
         if (r instanceof PostgresConfig p) {
           int i = index++;

@@ -1,0 +1,154 @@
+package tandem.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tandem.config.ConfigLoader;
+import tandem.config.TandemConfig;
+import tandem.core.NodeName;
+import tandem.db.DbException;
+import tandem.db.DbSecrets;
+import tandem.db.mariadb.MariadbEngine;
+import tandem.db.mariadb.MariadbSettings;
+import tandem.transport.NodeIdentity;
+
+/**
+ * A group's real MariaDB backed up while it runs: each database dumped in one consistent read and
+ * streamed into the repository with the server's accounts; a snapshot's dump loads into a new
+ * database and gives exactly the rows of its moment.
+ */
+class MariadbBackupTest {
+  Path dir;
+  MariadbEngine db;
+  int port;
+  TandemConfig config;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    dir = Path.of("target", "mariadb-backup-test").toAbsolutePath();
+    BackupTest.deleteTree(dir);
+    Files.createDirectories(dir);
+    port = tandem.testkit.TestPorts.take();
+    NodeIdentity.create(dir.resolve("id"), new NodeName("n1"), List.of("127.0.0.1"));
+    Path secrets = dir.resolve("data/mariadb/shop-0.secrets");
+    db = new MariadbEngine(new MariadbSettings(Path.of("/usr/sbin"), dir.resolve("my"), port, "127.0.0.1", "mysql", "n1",
+        List.of(), Map.of("innodb-buffer-pool-size", "16M", "innodb-log-file-size", "16M", "performance-schema", "OFF"),
+        secrets, Files.readString(dir.resolve("id/node.crt")), Files.readString(dir.resolve("id/node.key"))),
+        u -> {
+          throw new DbException("a single server clones from no one");
+        });
+    db.bootstrap();
+    db.startPrimary();
+    sql("CREATE DATABASE shop", "CREATE TABLE shop.orders (id int PRIMARY KEY, total decimal(10,2), note text)",
+        "CREATE DATABASE other", "CREATE TABLE other.t (x int)", "INSERT INTO other.t VALUES (7)");
+    Path pw = Files.writeString(dir.resolve("backup.key"), "pw\n");
+    Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+    config = ConfigLoader.parse("""
+        cluster: c
+        node: { name: n1, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: %s }
+        groups:
+          shop:
+            nodes: { n1: primary }
+            resources:
+              - files: { path: %s }
+              - mariadb: { data: %s, port: %d, databases: [shop] }
+        backups:
+          nightly: { schedule: daily, groups: [shop], repository: %s, password-file: %s, keep: { last: 5 } }
+        """.formatted(dir.resolve("data"), Files.createDirectories(dir.resolve("www")), dir.resolve("my"), port, dir.resolve("repo"), pw), dir.resolve("tandem.yaml"));
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      db.stop();
+    } catch (Exception e) {
+      db.serverPid().flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  void databasesAreDumpedWhileRunning_andASnapshotLoadsIntoANewDatabaseWithTheRowsOfItsMoment() throws Exception {
+    List<String> batch = new ArrayList<>();
+    for (int i = 1; i <= 500; i++) {
+      batch.add("INSERT INTO shop.orders VALUES (" + i + ", " + i + ".50, 'it''s order " + i + "\\n')");
+    }
+    sql(batch.toArray(String[]::new));
+    List<String> atFirst = rows("shop");
+    BackupJobs jobs = new BackupJobs(config, config.backups().get("nightly"));
+    Backup.Result first = jobs.run(Backup.Progress.NONE).result();
+    sql("INSERT INTO shop.orders SELECT seq, seq, NULL FROM shop.seq_501_to_800", "DELETE FROM shop.orders WHERE id <= 10");
+    Backup.Result second = jobs.run(Backup.Progress.NONE).result();
+
+    Path out = dir.resolve("restored");
+    jobs.restore(first.snapshotId(), "shop/mariadb-0", out);
+    Path dumps = out.resolve("shop/mariadb-0");
+    assertThat(Files.readString(dumps.resolve("users.sql"))).contains("tandem_admin");
+    assertThat(dumps.resolve("other.sql")).as("only the databases: filter's").doesNotExist();
+    String dump = Files.readString(dumps.resolve("shop.sql"));
+    assertThat(dump).contains("CREATE TABLE `orders`").doesNotContain("CREATE DATABASE").doesNotContain("USE `shop`");
+
+    load("shop_first", dumps.resolve("shop.sql"));
+    assertThat(rows("shop_first")).as("row for row as at the first snapshot").isEqualTo(atFirst).hasSize(500);
+
+    Path out2 = dir.resolve("restored2");
+    jobs.restore(second.snapshotId(), "shop/mariadb-0/shop.sql", out2);
+    load("shop_second", out2.resolve("shop/mariadb-0/shop.sql"));
+    assertThat(rows("shop_second")).as("row for row as now").isEqualTo(rows("shop")).hasSize(790);
+    assertThat(new Verify(Repository.open(dir.resolve("repo"), "pw".toCharArray())).run(100, 1).problems()).isEmpty();
+  }
+
+  @Test
+  void aServerThatIsDown_failsTheBackup_andWritesNoSnapshot() throws Exception {
+    BackupJobs jobs = new BackupJobs(config, config.backups().get("nightly"));
+    jobs.run(Backup.Progress.NONE);
+    db.stop();
+
+    BackupScheduler s = new BackupScheduler(config, "n1", b -> true, e -> {}, java.time.Clock.systemUTC());
+    BackupScheduler.LastRun run = s.runOnce(config.backups().get("nightly"));
+
+    assertThat(run.ok()).isFalse();
+    assertThat(run.message()).contains("MariaDB");
+    assertThat(jobs.list()).hasSize(1);
+  }
+
+  /** Loads a dump into a new database with the mariadb client, as a user restoring it would. */
+  void load(String database, Path dump) throws Exception {
+    sql("CREATE DATABASE " + database);
+    ProcessBuilder pb = new ProcessBuilder("mariadb", "--protocol=TCP", "-h", "127.0.0.1", "-P", Integer.toString(port),
+        "-u", "tandem_admin", "--ssl=0", database).redirectInput(dump.toFile()).redirectErrorStream(true);
+    pb.environment().put("MYSQL_PWD", DbSecrets.read(dir.resolve("data/mariadb/shop-0.secrets")).admin());
+    Process p = pb.start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(log).isZero();
+  }
+
+  List<String> rows(String database) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id, total, note FROM " + database + ".orders ORDER BY id")) {
+      while (rs.next()) {
+        out.add(rs.getInt(1) + "|" + rs.getBigDecimal(2) + "|" + rs.getString(3));
+      }
+    }
+    return out;
+  }
+
+  void sql(String... sql) throws Exception {
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      for (String s : sql) {
+        st.execute(s);
+      }
+    }
+  }
+}
