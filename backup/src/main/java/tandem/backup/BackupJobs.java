@@ -100,7 +100,7 @@ public final class BackupJobs {
       for (ResourceConfig r : config.groups().get(g).resources()) {
         if (r instanceof tandem.config.MariadbConfig m) {
           int i = index++;
-          Path secrets = config.node().dataDir().resolve("mariadb").resolve(g + "-" + i + ".secrets");
+          Path secrets = secrets(g, "mariadb-" + i);
           out.add(new Backup.DumpSource(g, "mariadb", "mariadb-" + i, () -> {
             MyDump dump;
             try {
@@ -118,7 +118,7 @@ public final class BackupJobs {
         }
         if (r instanceof PostgresConfig p) {
           int i = index++;
-          Path secrets = config.node().dataDir().resolve("postgres").resolve(g + "-" + i + ".secrets");
+          Path secrets = secrets(g, "postgres-" + i);
           out.add(new Backup.DumpSource(g, "postgres", "postgres-" + i, () -> {
             PgDump dump;
             try {
@@ -137,6 +137,12 @@ public final class BackupJobs {
       }
     }
     return out;
+  }
+
+  /** The agent's passwords file of database resource {@code label} (postgres-N, mariadb-N) of {@code group}. */
+  private Path secrets(String group, String label) {
+    int dash = label.lastIndexOf('-');
+    return config.node().dataDir().resolve(label.substring(0, dash)).resolve(group + label.substring(dash) + ".secrets");
   }
 
   /** What one run did, copies included. */
@@ -192,26 +198,108 @@ public final class BackupJobs {
 
   /** A scratch server for the dumps of database resource {@code label} (postgres-N) of {@code group}, or null. */
   private tandem.db.postgres.ScratchPostgres scratch(String group, String label) throws IOException, tandem.db.DbException {
-    var g = config.groups().get(group);
-    if (g == null || !label.startsWith("postgres-")) {
+    return databaseResource(group, label) instanceof PostgresConfig p && label.startsWith("postgres-")
+        ? tandem.db.postgres.ScratchPostgres.start(p.bin(), p.user())
+        : null;
+  }
+
+  /** The database resource of {@code group} that a snapshot calls {@code label} (postgres-N, mariadb-N), or null. */
+  private ResourceConfig databaseResource(String group, String label) {
+    GroupConfig g = config.groups().get(group);
+    int dash = label.lastIndexOf('-');
+    if (g == null || dash < 0) {
       return null;
     }
     int want;
     try {
-      want = Integer.parseInt(label.substring("postgres-".length()));
+      want = Integer.parseInt(label.substring(dash + 1));
     } catch (NumberFormatException e) {
       return null;
     }
     int index = 0;
     for (ResourceConfig r : g.resources()) {
-      if (r instanceof PostgresConfig p && index == want) {
-        return tandem.db.postgres.ScratchPostgres.start(p.bin(), p.user());
-      }
       if (r instanceof PostgresConfig || r instanceof tandem.config.MariadbConfig) {
-        index++;
+        if (index++ == want) {
+          return r;
+        }
       }
     }
     return null;
+  }
+
+  /** A dump loaded into a new database: from which snapshot and resource, which file, how many bytes. */
+  public record DatabaseRestored(String snapshot, String source, String dump, String database, long bytes) {}
+
+  /**
+   * Loads one database dump of a snapshot ({@code path}: group/postgres-0/shop.pgdump or
+   * group/mariadb-0/shop.sql) into the new database {@code database} on this node's server of that
+   * resource. Nothing existing is touched: the database must not exist, the server must not be a
+   * read-only replica, and a load that fails drops the database it created.
+   */
+  public DatabaseRestored restoreDatabase(String snapshot, String path, String database) throws IOException {
+    tandem.db.DumpLoader.checkedName(database);
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore")) {
+      Repository.StoredSnapshot s = repo.snapshot(snapshot);
+      List<String> want = Restore.segments(path);
+      List<Model.Source> sources = s.snapshot().sources();
+      for (Model.Source src : sources) {
+        if (!src.kind().equals("postgres") && !src.kind().equals("mariadb")) {
+          continue;
+        }
+        List<String> label = sources.size() == 1 ? List.of() : List.of(src.group(), src.path());
+        if (want.size() != label.size() + 1 || !want.subList(0, label.size()).equals(label)) {
+          continue;
+        }
+        String file = want.getLast();
+        Model.Node dump = repo.tree(src.tree()).nodes().stream().filter(n -> n.name().equals(file) && n.type().equals("file"))
+            .findFirst().orElse(null);
+        if (dump == null) {
+          continue;
+        }
+        String where = src.group() + "/" + src.path();
+        String suffix = src.kind().equals("postgres") ? ".pgdump" : ".sql";
+        if (!file.endsWith(suffix) || file.equals("users.sql")) {
+          throw new IOException(path + " is not one database's dump (those are " + where + "/<name>" + suffix + "); "
+              + "restore it with --target DIR and load it by hand");
+        }
+        tandem.db.DumpLoader loader = loader(src.group(), src.path());
+        loader.createDatabase(database);
+        String err;
+        try {
+          err = DumpFeed.feed(repo, dump, loader.load(database));
+        } catch (IOException e) {
+          err = e.getMessage();
+        }
+        if (err != null) {
+          loader.dropDatabase(database);
+          throw new IOException("loading " + path + " into " + database + " failed (" + err + "); the new database was"
+              + " dropped again, nothing else changed");
+        }
+        return new DatabaseRestored(s.id(), where, file, database, dump.size());
+      }
+      throw new NoSuchFileException("snapshot " + s.id().substring(0, 8) + " holds no database dump " + path
+          + "; `tandem backup list` and `backup restore " + snapshot + " --target DIR` show what it holds");
+    } finally {
+      repo.closeReaders();
+    }
+  }
+
+  /** The loader for database resource {@code label} of {@code group} on this node, as tandem.yaml describes it. */
+  private tandem.db.DumpLoader loader(String group, String label) throws IOException {
+    ResourceConfig r = databaseResource(group, label);
+    try {
+      if (r instanceof PostgresConfig p && label.startsWith("postgres-")) {
+        return new PgDump(p.bin(), p.port(), secrets(group, label));
+      }
+      if (r instanceof tandem.config.MariadbConfig m && label.startsWith("mariadb-")) {
+        return new MyDump(m.bin(), m.port(), secrets(group, label), m.databases());
+      }
+    } catch (tandem.db.DbException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    throw new IOException("this node's tandem.yaml has no " + label + " resource in group " + group
+        + ", so there is no server to restore " + group + "/" + label + " into");
   }
 
   /** Restores a sample of the latest snapshot's files into a scratch directory and checks them. */

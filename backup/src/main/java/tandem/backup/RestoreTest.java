@@ -129,7 +129,7 @@ public final class RestoreTest {
       List<Model.Node> nodes = repo.tree(src.tree()).nodes();
       for (Model.Node n : nodes) {
         if (n.name().equals("globals.sql")) {
-          String err = scratch.keepingAccess(() -> feed(n, scratch.psql()));
+          String err = scratch.keepingAccess(() -> DumpFeed.feed(repo, n, scratch.psql()));
           if (err != null) {
             problems.add(where + "/globals.sql: " + err);
           }
@@ -140,7 +140,7 @@ public final class RestoreTest {
           continue;
         }
         String db = n.name().substring(0, n.name().length() - ".pgdump".length());
-        String err = feed(n, scratch.restore(db));
+        String err = DumpFeed.feed(repo, n, scratch.restore(db));
         if (err != null) {
           problems.add(where + "/" + n.name() + ": pg_restore failed: " + err);
           continue;
@@ -153,45 +153,6 @@ public final class RestoreTest {
     } finally {
       repo.closeReaders();
     }
-  }
-
-  /** Streams a stored file into a process's standard input; null when it exited 0, else why not. */
-  private String feed(Model.Node n, Process p) throws IOException {
-    StringBuilder err = new StringBuilder();
-    Thread drain = Thread.ofPlatform().daemon().name("restore-test-stderr").start(() -> {
-      try {
-        err.append(new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        err.append(e.getMessage());
-      }
-    });
-    try (var in = p.getOutputStream()) {
-      for (String id : n.content()) {
-        in.write(repo.get(id));
-      }
-    } catch (IOException e) {
-      // The process ended early (it says why on stderr), or the repository failed: told below.
-      if (e instanceof CorruptException) {
-        p.destroyForcibly();
-        throw e;
-      }
-    }
-    try {
-      if (!p.waitFor(30, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        return "did not finish within 30 minutes";
-      }
-      drain.join(10_000);
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while restoring " + n.name());
-    }
-    if (p.exitValue() != 0) {
-      String text = err.toString().strip();
-      return "exit " + p.exitValue() + (text.isEmpty() ? "" : ": " + text.lines().limit(5).reduce((a, b) -> a + " | " + b).orElse(""));
-    }
-    return null;
   }
 
   private boolean unchanged(Picked p) {

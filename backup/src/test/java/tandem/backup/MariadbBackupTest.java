@@ -1,6 +1,7 @@
 package tandem.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,6 +101,19 @@ class MariadbBackupTest {
 
     load("shop_first", dumps.resolve("shop.sql"));
     assertThat(rows("shop_first")).as("row for row as at the first snapshot").isEqualTo(atFirst).hasSize(500);
+    // tandem loads it by itself too, into a new database on this node's server.
+    BackupJobs.DatabaseRestored r = jobs.restoreDatabase(first.snapshotId(), "shop/mariadb-0/shop.sql", "shop_again");
+    assertThat(r.source()).isEqualTo("shop/mariadb-0");
+    assertThat(rows("shop_again")).isEqualTo(atFirst);
+    assertThatThrownBy(() -> jobs.restoreDatabase(first.snapshotId(), "shop/mariadb-0/shop.sql", "shop"))
+        .hasMessageContaining("database shop already exists");
+    assertThat(rows("shop")).as("untouched").hasSize(790);
+    sql("SET GLOBAL read_only = 1"); // as on a replica: tandem_admin could still write, so tandem refuses
+    assertThatThrownBy(() -> jobs.restoreDatabase(first.snapshotId(), "shop/mariadb-0/shop.sql", "on_replica"))
+        .hasMessageContaining("read-only replica").hasMessageContaining("primary");
+    sql("SET GLOBAL read_only = 0");
+    assertThatThrownBy(() -> jobs.restoreDatabase(first.snapshotId(), "shop/mariadb-0/users.sql", "u"))
+        .hasMessageContaining("not one database's dump");
 
     Path out2 = dir.resolve("restored2");
     jobs.restore(second.snapshotId(), "shop/mariadb-0/shop.sql", out2);

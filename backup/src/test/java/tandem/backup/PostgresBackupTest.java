@@ -1,6 +1,7 @@
 package tandem.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -98,17 +99,16 @@ class PostgresBackupTest {
     jobs.restore(first.snapshotId(), "shop/postgres-0", out);
     assertThat(out.resolve("shop/postgres-0/shop.pgdump")).isRegularFile();
     assertThat(Files.readString(out.resolve("shop/postgres-0/globals.sql"))).contains("CREATE ROLE tandem_admin");
-    try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE shop_restored");
-    }
-    ProcessBuilder pb = new ProcessBuilder(PgBin.find(Optional.empty()).resolve("pg_restore").toString(), "--no-owner",
-        "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "tandem_admin", "-d", "shop_restored",
-        out.resolve("shop/postgres-0/shop.pgdump").toString()).redirectErrorStream(true);
-    pb.environment().put("PGPASSWORD", adminPassword());
-    Process restore = pb.start();
-    String log = new String(restore.getInputStream().readAllBytes());
-    assertThat(restore.waitFor()).as(log).isZero();
-
+    BackupJobs.DatabaseRestored r = jobs.restoreDatabase(first.snapshotId(), "shop/postgres-0/shop.pgdump", "shop_restored");
+    assertThat(r.source()).isEqualTo("shop/postgres-0");
+    assertThat(r.bytes()).isEqualTo(Files.size(out.resolve("shop/postgres-0/shop.pgdump")));
+    // Nothing existing is touched, and a name tandem would have to quote is refused before anything happens.
+    assertThatThrownBy(() -> jobs.restoreDatabase(first.snapshotId(), "shop/postgres-0/shop.pgdump", "shop"))
+        .hasMessageContaining("database shop already exists").hasMessageContaining("new name");
+    assertThatThrownBy(() -> jobs.restoreDatabase("latest", "shop/postgres-0/shop.pgdump", "x; DROP DATABASE shop"))
+        .hasMessageContaining("not a database name");
+    assertThatThrownBy(() -> jobs.restoreDatabase("latest", "shop/postgres-0/globals.sql", "g"))
+        .hasMessageContaining("not one database's dump");
     assertThat(count("shop_restored")).as("rows at the first snapshot").isEqualTo(500);
     assertThat(count("shop")).as("rows now").isEqualTo(790);
     assertThat(new Verify(Repository.open(dir.resolve("repo"), "pw".toCharArray())).run(100, 1).problems()).isEmpty();

@@ -150,22 +150,38 @@ final class BackupCommand implements Runnable {
     }
   }
 
-  @Command(name = "restore", description = "Restore a snapshot (or one path in it) into a new or empty directory.")
+  @Command(name = "restore", description = {"Restore a snapshot (or one path in it) into a new or empty directory,",
+      "or one database dump into a new database on this node's server (--database)."})
   static final class RestoreSnapshot implements Callable<Integer> {
     @Mixin Which which;
 
     @Parameters(index = "0", description = "snapshot id (or a prefix of it), or latest")
     String snapshot;
 
-    @Parameters(index = "1", arity = "0..1", description = "a path inside the snapshot (default: everything)")
+    @Parameters(index = "1", arity = "0..1", description = "a path inside the snapshot (default: everything), e.g."
+        + " web/postgres-0/shop.pgdump with --database")
     String path = "";
 
-    @Option(names = "--target", required = true, description = "directory to restore into (new or empty)")
+    @Option(names = "--target", description = "directory to restore into (new or empty)")
     Path target;
+
+    @Option(names = "--database", description = "load the dump PATH names into this new database on this node's server"
+        + " of that resource (the group's primary)")
+    String database;
 
     @Override
     public Integer call() throws IOException {
       long t0 = System.nanoTime();
+      if ((target == null) == (database == null)) {
+        throw new CliException(2, "say where to restore: --target DIR (files, or dumps as files) or --database NAME"
+            + " (one database dump, e.g. backup restore latest web/postgres-0/shop.pgdump --database shop_copy)");
+      }
+      if (database != null) {
+        BackupJobs.DatabaseRestored r = which.jobs().restoreDatabase(snapshot, path, database);
+        System.out.printf(Locale.ROOT, "restored %s/%s (%s) of snapshot %s into the new database %s in %.1f s%n", r.source(),
+            r.dump(), size(r.bytes()), r.snapshot().substring(0, 8), r.database(), (System.nanoTime() - t0) / 1e9);
+        return 0;
+      }
       Restore.Result r = which.jobs().restore(snapshot, path, target.toAbsolutePath());
       System.out.printf(Locale.ROOT, "restored %d files, %s into %s in %.1f s%n", r.files(), size(r.bytes()), target,
           (System.nanoTime() - t0) / 1e9);

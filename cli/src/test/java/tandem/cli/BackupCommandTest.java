@@ -47,6 +47,21 @@ class BackupCommandTest extends BackupFixture {
   }
 
   @Test
+  void restoreWithoutATarget_orWithTwo_saysHowToChoose_andAFilesGroupHasNoDatabaseDump() throws IOException {
+    tandem("backup", "run");
+
+    Run neither = tandem("backup", "restore", "latest");
+    assertThat(neither.code()).isEqualTo(2);
+    assertThat(neither.out()).contains("--target DIR").contains("--database NAME");
+    Run both = tandem("backup", "restore", "latest", "--target", dir.resolve("x").toString(), "--database", "x");
+    assertThat(both.code()).isEqualTo(2);
+    Run noDump = tandem("backup", "restore", "latest", "index.html", "--database", "shop_copy");
+    assertThat(noDump.code()).isNotZero();
+    assertThat(noDump.out()).contains("holds no database dump index.html");
+    assertThat(dir.resolve("x")).doesNotExist();
+  }
+
+  @Test
   void forgetDryRunChangesNothing_thenForgetAndPruneKeepTheNewest() throws IOException {
     tandem("backup", "run");
     tandem("backup", "run");

@@ -23,7 +23,7 @@ import tandem.db.DbSecrets;
  * into its repository without staging them on disk. A database's dump names no database, so it
  * restores into any one: {@code mariadb NEW_NAME < shop.sql}.
  */
-public final class MyDump {
+public final class MyDump implements tandem.db.DumpLoader {
   /** The server's own schemas: never dumped as databases (accounts come from users.sql). */
   private static final Set<String> SYSTEM = Set.of("mysql", "information_schema", "performance_schema", "sys");
   private final MyRunner run;
@@ -62,14 +62,18 @@ public final class MyDump {
     return s.admin();
   }
 
-  /** The databases to dump: the {@code databases:} filter's that exist, else every one but the system schemas. */
-  public List<String> databases() throws IOException {
+  private Connection connect() throws IOException, SQLException {
     Properties p = new Properties();
     p.setProperty("user", MariadbEngine.ADMIN);
     p.setProperty("password", adminPassword());
     p.setProperty("connectTimeout", "5000");
+    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", p);
+  }
+
+  /** The databases to dump: the {@code databases:} filter's that exist, else every one but the system schemas. */
+  public List<String> databases() throws IOException {
     List<String> out = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", p);
+    try (Connection c = connect();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT schema_name FROM information_schema.schemata ORDER BY 1")) {
       while (rs.next()) {
@@ -84,21 +88,69 @@ public final class MyDump {
     return out;
   }
 
+  @Override
+  public void createDatabase(String name) throws IOException {
+    tandem.db.DumpLoader.checkedName(name);
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT @@read_only, EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '"
+          + name + "')")) {
+        rs.next();
+        // tandem_admin could write past read_only: a replica must not get a database its primary does not have.
+        if (rs.getBoolean(1)) {
+          throw new IOException("MariaDB on port " + port + " is a read-only replica on this node; run the restore on the"
+              + " group's primary");
+        }
+        if (rs.getBoolean(2)) {
+          throw new IOException("database " + name + " already exists on MariaDB on port " + port + "; restore into a new"
+              + " name (nothing is overwritten)");
+        }
+      }
+      st.execute("CREATE DATABASE `" + name + "`");
+    } catch (SQLException e) {
+      throw new IOException("cannot create database " + name + " on MariaDB on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void dropDatabase(String name) throws IOException {
+    tandem.db.DumpLoader.checkedName(name);
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS `" + name + "`");
+    } catch (SQLException e) {
+      throw new IOException("cannot drop database " + name + " on MariaDB on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts the mariadb client on {@code database}, reading SQL on its standard input; it stops at the first error. */
+  @Override
+  public Process load(String database) throws IOException {
+    return start(client(), List.of(tandem.db.DumpLoader.checkedName(database)));
+  }
+
+  private String client() {
+    try {
+      run.program("mariadb");
+      return "mariadb";
+    } catch (DbException e) {
+      return "mysql";
+    }
+  }
+
   /** Starts the dump of {@code database} (SQL, no CREATE DATABASE or USE) to its standard output. */
   public Process dump(String database) throws IOException {
-    return start(List.of("--single-transaction", "--quick", "--routines", "--triggers", "--events", "--hex-blob",
+    return start(dumpTool(), List.of("--single-transaction", "--quick", "--routines", "--triggers", "--events", "--hex-blob",
         "--no-tablespaces", "--", database));
   }
 
   /** Starts the dump of the server's accounts and their grants (CREATE USER, GRANT) to its standard output. */
   public Process users() throws IOException {
-    return start(List.of("--system=users", "--insert-ignore", "--no-data", "--no-create-info", "--no-tablespaces"));
+    return start(dumpTool(), List.of("--system=users", "--insert-ignore", "--no-data", "--no-create-info", "--no-tablespaces"));
   }
 
-  private Process start(List<String> args) throws IOException {
+  private Process start(String program, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     try {
-      cmd.add(run.program(dumpTool()).toString());
+      cmd.add(run.program(program).toString());
     } catch (DbException e) {
       throw new IOException(e.getMessage(), e);
     }

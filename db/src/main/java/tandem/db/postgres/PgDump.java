@@ -20,7 +20,7 @@ import tandem.db.DbException;
  * --globals-only} (roles, tablespaces), as tandem_admin over 127.0.0.1, written to the process's
  * standard output so a backup streams them into its repository without staging them on disk.
  */
-public final class PgDump {
+public final class PgDump implements tandem.db.DumpLoader {
   private final Path bin;
   private final int port;
   private final Path secretsFile;
@@ -43,15 +43,19 @@ public final class PgDump {
     return s.admin();
   }
 
-  /** The databases to dump: every one that accepts connections, templates left out. */
-  public List<String> databases() throws IOException {
+  private Connection connect() throws IOException, SQLException {
     Properties p = new Properties();
     p.setProperty("user", PostgresEngine.ADMIN);
     p.setProperty("password", adminPassword());
     p.setProperty("sslmode", "disable");
     p.setProperty("connectTimeout", "5");
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+  }
+
+  /** The databases to dump: every one that accepts connections, templates left out. */
+  public List<String> databases() throws IOException {
     List<String> out = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    try (Connection c = connect();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")) {
       while (rs.next()) {
@@ -61,6 +65,45 @@ public final class PgDump {
       throw new IOException("cannot list the databases of PostgreSQL on port " + port + ": " + e.getMessage(), e);
     }
     return out;
+  }
+
+  @Override
+  public void createDatabase(String name) throws IOException {
+    tandem.db.DumpLoader.checkedName(name);
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM pg_database WHERE datname = '" + name + "')")) {
+        rs.next();
+        if (rs.getBoolean(1)) {
+          throw new IOException("PostgreSQL on port " + port + " is a standby (read-only) on this node; run the restore on the"
+              + " group's primary");
+        }
+        if (rs.getBoolean(2)) {
+          throw new IOException("database " + name + " already exists on PostgreSQL on port " + port + "; restore into a new"
+              + " name (nothing is overwritten)");
+        }
+      }
+      st.execute("CREATE DATABASE \"" + name + "\"");
+    } catch (SQLException e) {
+      throw new IOException("cannot create database " + name + " on PostgreSQL on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void dropDatabase(String name) throws IOException {
+    tandem.db.DumpLoader.checkedName(name);
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS \"" + name + "\"");
+    } catch (SQLException e) {
+      throw new IOException("cannot drop database " + name + " on PostgreSQL on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts pg_restore into {@code database}, reading a custom-format dump on its standard input, all or nothing. */
+  @Override
+  public Process load(String database) throws IOException {
+    return start(List.of(bin.resolve("pg_restore").toString(), "--no-owner", "--exit-on-error", "--single-transaction",
+        "--no-password", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", PostgresEngine.ADMIN, "-d",
+        tandem.db.DumpLoader.checkedName(database)));
   }
 
   /** Starts pg_dump of {@code database} in custom format to its standard output. */
