@@ -42,7 +42,6 @@ import java.util.stream.Stream;
 public final class TestCluster implements AutoCloseable {
   /** Generous bound for anything that includes starting a JVM on a busy 2-core machine. */
   public static final Duration STARTUP = Duration.ofSeconds(60);
-  private static final List<String> AGENT_JVM = List.of("-XX:+UseSerialGC", "-Xmx192m", "-XX:TieredStopAtLevel=1");
   private static final List<String> CLI_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
   private static final String WATCHDOG_MAIN = "tandem.failover.fencing.WatchdogMain";
   private static final Pattern TOKEN = Pattern.compile("token:\\s+(\\S+)");
@@ -364,10 +363,8 @@ public final class TestCluster implements AutoCloseable {
     if (n.agent != null && n.agent.isAlive()) {
       throw new IllegalStateException(name + " already runs (pid " + n.agent.pid() + ")");
     }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java());
-    cmd.addAll(AGENT_JVM);
-    cmd.addAll(List.of("-cp", classPath(), "tandem.cli.Main", "run", "-c", n.config().toString()));
+    List<String> cmd = new ArrayList<>(AgentLaunch.command());
+    cmd.addAll(List.of("run", "-c", n.config().toString()));
     n.starts++;
     Path log = agentLog(name);
     Files.writeString(log, "==== start " + n.starts + " at " + Instant.now() + "\n", StandardOpenOption.CREATE,
