@@ -23,7 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +40,8 @@ import tandem.it.harness.TestCluster;
  * backup stream (over the agents' transport) and replicates by GTID. The replica is cut off, n1
  * commits a row nobody receives, then n1's agent and mariadbd are killed (-9): n2 is promoted,
  * writes resume there with every row it had, and n1, restarted, reports its errant transaction,
- * saves it as SQL and replicates from n2. (Re-pointing a second replica is MariadbReplicationTest's.)
+ * saves it as SQL and replicates from n2. A planned switchover back to n1 while the app writes
+ * loses no acknowledged row. (Re-pointing a second replica is MariadbReplicationTest's.)
  */
 @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // real servers on a shared 2-core machine
 class MariadbFailoverTest {
@@ -50,7 +54,7 @@ class MariadbFailoverTest {
   private TestCluster c;
 
   @Test
-  void primaryAndItsMariadbKilled9_replicaPromoted_writesResume_oldPrimarysErrantWriteSavedOnReturn(TestInfo info)
+  void primaryAndItsMariadbKilled9_replicaPromoted_writesResume_oldPrimarysErrantWriteSavedOnReturn_switchoverBackLosesNoWrite(TestInfo info)
       throws Exception {
     c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, "n3"));
     c.initAll();
@@ -110,6 +114,49 @@ class MariadbFailoverTest {
       assertThat(Files.readString(sql)).contains("errant: only on n1");
     }
     assertThatReplicaRefusesTheApp("n1");
+
+    // A planned switchover back to n1 under a write loop of the app: no acknowledged row is lost.
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Set<Integer> acked = ConcurrentHashMap.newKeySet();
+    AtomicInteger refused = new AtomicInteger();
+    Thread writer = Thread.ofPlatform().name("app-writer").start(() -> {
+      String target = next;
+      for (int i = 2000; writing.get(); i++) {
+        try (Connection conn = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + ports.get(target)
+            + "/shop?user=app&password=app-pw&connectTimeout=2000&socketTimeout=5000"); Statement st = conn.createStatement()) {
+          st.execute("INSERT INTO t VALUES (" + i + ", 'app write')");
+          acked.add(i);
+        } catch (SQLException e) {
+          refused.incrementAndGet(); // read-only now, or the server is switching: the app tries the other node
+          target = target.equals("n1") ? "n2" : "n1";
+        }
+      }
+    });
+    try {
+      await("the app's writes reach " + next).atMost(FAILOVER).until(() -> acked.size() >= 50);
+      Instant asked = Instant.now();
+      TestCluster.CliResult r = c.cli(next, "switchover", "db", "--to", "n1");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      await("db runs on n1").atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", "n1", "n1"));
+      int atSwitch = acked.size();
+      await("the app's writes resume on n1").atMost(FAILOVER).until(() -> acked.size() >= atSwitch + 50);
+      System.out.printf("MEASURED switchover %s -> n1 under writes: %d ms to done, %d writes refused meanwhile%n", next,
+          Duration.between(asked, Instant.now()).toMillis(), refused.get());
+    } finally {
+      writing.set(false);
+      writer.join();
+    }
+    Set<Integer> onN1 = new HashSet<>();
+    try (Connection conn = connect("n1"); Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id FROM shop.t WHERE id >= 2000")) {
+      while (rs.next()) {
+        onN1.add(rs.getInt(1));
+      }
+    }
+    assertThat(onN1).as("every acknowledged write is on the new primary").containsAll(acked);
+    await(next + " follows n1").atMost(CLONE).ignoreExceptions()
+        .until(() -> count(next, "SELECT count(*) FROM shop.t WHERE id >= 2000") == onN1.size());
+    assertThatReplicaRefusesTheApp(next);
   }
 
   /** An ordinary user (no privilege beyond its database) cannot write on a replica. */
