@@ -4,17 +4,21 @@
 # Two data nodes (n1, n2) with a `mariadb` resource each and a witness (n3), set up with
 # `tandem init`/`invite`/`join`/`run` as a user would, in a temp dir; once per mode in MODES
 # ("off on": async, then semi-sync). A writer loop commits numbered rows (one `mariadb` client per
-# INSERT) to the node it is told is primary and records each acknowledged id. Then RUNS times:
+# INSERT, as an ordinary account that read_only binds) to the node it is told is primary and
+# records each acknowledged id. Then RUNS times:
 # t0 = date +%s.%N just before `kill -9` of the primary's agent and of its mariadbd; the writer is
 # pointed at the other node at once; the gap is the time of its first acknowledged commit there
 # minus t0. Rows lost = ids acknowledged by the old primary that the new primary does not have.
 # The killed node is restarted and must replicate from the new primary before the next kill.
-# Environment: RUNS (5), MODES ("off on"), SKIP_BUILD=1, KEEP_DIR=1, TIMEOUT_S (120).
+# Environment: RUNS (5), MODES ("off on"), SEMI_SYNC (5s), SKIP_BUILD=1, KEEP_DIR=1, TIMEOUT_S (120).
 # Output: a human report and one line starting with "BENCH_JSON ".
 set -euo pipefail
 RUNS="${RUNS:-5}"
 MODES="${MODES:-off on}"
 TIMEOUT_S="${TIMEOUT_S:-120}"
+# Semi-sync as configured in the "on" mode. Strict (on) blocks every commit on a promoted node of a
+# two-node group until the killed node is back as a replica: 5s falls back to async after 5 s, and says so.
+SEMI_SYNC="${SEMI_SYNC:-5s}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$repo/cli/target/tandem.jar"
 source "$repo/dev/find-jdk.sh"
@@ -100,7 +104,7 @@ groups:
       - mariadb:
           data: $dir/$n/mysql
           port: ${dbport[$n]}
-          semi-sync: $mode
+          semi-sync: $([ "$mode" = on ] && echo "$SEMI_SYNC" || echo off)
           parameters: { innodb-buffer-pool-size: 64M }
 YAML
     fi
@@ -114,8 +118,10 @@ YAML
     tandem join "127.0.0.1:${listen[n1]}" --token "$token" -c "$dir/$n/tandem.yaml" >"$dir/$n/join.out" 2>&1 || die "join $n failed"
     start "$n"
   done
-  wait_until "$TIMEOUT_S" "n1 primary, n2 replicating" "sql n1 'SELECT 1' && replicating n2"
-  sql n1 "CREATE DATABASE IF NOT EXISTS bench; CREATE TABLE IF NOT EXISTS bench.t (id int PRIMARY KEY)"
+  wait_until "$TIMEOUT_S" "n1 primary, n2 replicating" "sql n1 'SELECT 1' >/dev/null && replicating n2"
+  # The app's own account: tandem_admin may write past read_only, an app must not.
+  sql n1 "CREATE DATABASE IF NOT EXISTS bench; CREATE TABLE IF NOT EXISTS bench.t (id int PRIMARY KEY);
+    CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON bench.* TO 'app'@'127.0.0.1'"
   echo n1 >"$dir/target"; : >"$dir/acked"
   writer "$dir" & writer_pid=$!
   local primary=n1 other=n2 i t0 first lost gaps=() losts=() pid
@@ -128,8 +134,8 @@ YAML
     wait_until "$TIMEOUT_S" "a commit on $other" "awk -v t=$t0 '\$3 == \"$other\" && \$2 > t { f = 1 } END { exit !f }' '$dir/acked'"
     first="$(awk -v t="$t0" '$3 == "'"$other"'" && $2 > t { print $2; exit }' "$dir/acked")"
     gaps+=("$(awk -v a="$first" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
-    awk -v t="$t0" '$3 == "'"$primary"'" && $2 < t { print $1 }' "$dir/acked" | sort -n >"$dir/acked-before"
-    sql "$other" "SELECT id FROM bench.t" | sort -n >"$dir/present"
+    awk -v t="$t0" '$3 == "'"$primary"'" && $2 < t { print $1 }' "$dir/acked" | sort >"$dir/acked-before"
+    sql "$other" "SELECT id FROM bench.t" | sort >"$dir/present"
     lost="$(comm -23 "$dir/acked-before" "$dir/present" | wc -l)"
     losts+=("$lost")
     log "semi-sync $mode, failover $i: $primary -> $other, first commit after ${gaps[-1]} s, acknowledged rows lost: $lost"
@@ -161,15 +167,14 @@ wait_until() { # seconds what command
     sleep 0.05
   done
 }
-writer() { # dir: commits ids 1, 2, ... to the node named in dir/target; "id time node" per acknowledged commit
-  local d=$1 i=1 n pw
+writer() { # dir: commits ids 1, 2, ... as the app to the node named in dir/target; "id time node" per acknowledged commit
+  local d=$1 i=1 n
   while :; do
     n="$(cat "$d/target")"
-    pw="$(sed -n 's/^admin=//p' "$d/$n/data/mariadb/db-0.secrets" 2>/dev/null)"
-    if MYSQL_PWD="$pw" mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=1 \
+    if MYSQL_PWD=app-pw mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 \
         -e "INSERT INTO bench.t VALUES ($i)" 2>/dev/null; then
       echo "$i $(now) $n" >>"$d/acked"; i=$((i + 1))
-    elif MYSQL_PWD="$pw" mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=1 -N -B \
+    elif MYSQL_PWD=app-pw mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 -N -B \
         -e "SELECT 1 FROM bench.t WHERE id = $i" 2>/dev/null | grep -q 1; then
       echo "$i $(now) $n" >>"$d/acked"; i=$((i + 1)) # committed before the answer was lost: it counts once it is seen
     else

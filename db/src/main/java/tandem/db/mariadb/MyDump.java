@@ -46,11 +46,16 @@ public final class MyDump implements tandem.db.DumpLoader {
   }
 
   private String dumpTool() {
+    return either("mariadb-dump", "mysqldump");
+  }
+
+  /** MariaDB's name of a program where it has one, else MySQL's. */
+  private String either(String mariadb, String mysql) {
     try {
-      run.program("mariadb-dump");
-      return "mariadb-dump";
+      run.program(mariadb);
+      return mariadb;
     } catch (DbException e) {
-      return "mysqldump";
+      return mysql;
     }
   }
 
@@ -128,12 +133,7 @@ public final class MyDump implements tandem.db.DumpLoader {
   }
 
   private String client() {
-    try {
-      run.program("mariadb");
-      return "mariadb";
-    } catch (DbException e) {
-      return "mysql";
-    }
+    return either("mariadb", "mysql");
   }
 
   /** Starts the dump of {@code database} (SQL, no CREATE DATABASE or USE) to its standard output. */
