@@ -306,7 +306,19 @@ public final class BackupJobs {
   public RestoreTest.Report restoreTest(int sample) throws IOException {
     Repository repo = existing();
     try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore test")) {
-      return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime(), this::scratch);
+      return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime(), new RestoreTest.Scratches() {
+        @Override
+        public tandem.db.postgres.ScratchPostgres start(String group, String label) throws IOException, tandem.db.DbException {
+          return scratch(group, label);
+        }
+
+        @Override
+        public tandem.db.mariadb.ScratchMariadb startMariadb(String group, String label) throws IOException, tandem.db.DbException {
+          return databaseResource(group, label) instanceof tandem.config.MariadbConfig m && label.startsWith("mariadb-")
+              ? tandem.db.mariadb.ScratchMariadb.start(m.bin(), m.user())
+              : null;
+        }
+      });
     }
   }
 

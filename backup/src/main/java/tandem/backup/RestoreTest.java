@@ -47,6 +47,11 @@ public final class RestoreTest {
   public interface Scratches {
     tandem.db.postgres.ScratchPostgres start(String group, String label) throws IOException, tandem.db.DbException;
 
+    /** A scratch MariaDB for the dumps of {@code label} (e.g. mariadb-0) of {@code group}; null: none. */
+    default tandem.db.mariadb.ScratchMariadb startMariadb(String group, String label) throws IOException, tandem.db.DbException {
+      return null;
+    }
+
     Scratches NONE = (g, l) -> null;
   }
 
@@ -64,6 +69,10 @@ public final class RestoreTest {
     for (Model.Source src : snapshot.snapshot().sources()) {
       if ("postgres".equals(src.kind())) {
         databases(src, scratches, proofs, problems);
+        continue;
+      }
+      if ("mariadb".equals(src.kind())) {
+        mariadbDatabases(src, scratches, proofs, problems);
         continue;
       }
       collect(src.tree(), src.group() + ":" + src.path(), Path.of(src.path()), new ArrayList<>(), all);
@@ -118,6 +127,34 @@ public final class RestoreTest {
     return new Report(snapshot.id(), chosen.size(), bytes, compared, proofs, problems);
   }
 
+  /** Loads each database's dump of one mariadb resource into a scratch server and counts what it holds (users.sql is not loaded). */
+  private void mariadbDatabases(Model.Source src, Scratches scratches, List<DatabaseProof> proofs, List<String> problems) {
+    String where = src.group() + "/" + src.path();
+    try (tandem.db.mariadb.ScratchMariadb scratch = scratches.startMariadb(src.group(), src.path())) {
+      if (scratch == null) {
+        problems.add(where + ": no mariadb resource of that name in this node's tandem.yaml, so no scratch server was made");
+        return;
+      }
+      for (Model.Node n : repo.tree(src.tree()).nodes()) {
+        if (!n.name().endsWith(".sql") || n.name().equals("users.sql")) {
+          continue;
+        }
+        String db = n.name().substring(0, n.name().length() - ".sql".length());
+        String err = DumpFeed.feed(repo, n, scratch.restore(db));
+        if (err != null) {
+          problems.add(where + "/" + n.name() + ": the mariadb client failed: " + err);
+          continue;
+        }
+        tandem.db.Scratch.Contents c = scratch.contents(db);
+        proofs.add(new DatabaseProof(where, db, n.size(), c.tables(), c.rows()));
+      }
+    } catch (IOException | tandem.db.DbException e) {
+      problems.add(where + ": " + e.getMessage());
+    } finally {
+      repo.closeReaders();
+    }
+  }
+
   /** Restores the dumps of one database resource into a scratch server and counts what they hold. */
   private void databases(Model.Source src, Scratches scratches, List<DatabaseProof> proofs, List<String> problems) {
     String where = src.group() + "/" + src.path();
@@ -145,7 +182,7 @@ public final class RestoreTest {
           problems.add(where + "/" + n.name() + ": pg_restore failed: " + err);
           continue;
         }
-        tandem.db.postgres.ScratchPostgres.Contents c = scratch.contents(db);
+        tandem.db.Scratch.Contents c = scratch.contents(db);
         proofs.add(new DatabaseProof(where, db, n.size(), c.tables(), c.rows()));
       }
     } catch (IOException | tandem.db.DbException e) {

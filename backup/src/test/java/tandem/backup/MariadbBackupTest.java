@@ -120,6 +120,20 @@ class MariadbBackupTest {
     load("shop_second", out2.resolve("shop/mariadb-0/shop.sql"));
     assertThat(rows("shop_second")).as("row for row as now").isEqualTo(rows("shop")).hasSize(790);
     assertThat(new Verify(Repository.open(dir.resolve("repo"), "pw".toCharArray())).run(100, 1).problems()).isEmpty();
+
+    // The restore test loads each dump of the latest snapshot into a scratch server it removes afterwards.
+    List<Path> before = scratchDirs();
+    RestoreTest.Report t = jobs.restoreTest(5);
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.databases()).extracting(RestoreTest.DatabaseProof::database, RestoreTest.DatabaseProof::tables,
+        RestoreTest.DatabaseProof::rows).containsExactly(org.assertj.core.groups.Tuple.tuple("shop", 1, 790L));
+    assertThat(scratchDirs()).isEqualTo(before);
+  }
+
+  static List<Path> scratchDirs() throws java.io.IOException {
+    try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("tandem-scratch-my-")).sorted().toList();
+    }
   }
 
   @Test

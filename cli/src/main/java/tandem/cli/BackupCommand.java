@@ -228,8 +228,10 @@ final class BackupCommand implements Runnable {
             + " recorded size and cuts into exactly its recorded chunks; %d of them are unchanged on disk since and are byte"
             + " for byte the live files%n", t.files(), size(t.bytes()), t.snapshot().substring(0, 8), t.comparedWithLive());
         for (RestoreTest.DatabaseProof d : t.databases()) {
-          System.out.printf(Locale.ROOT, "restore test: database %s of %s (%s dump) restored into a scratch PostgreSQL by"
-              + " pg_restore; %d tables read back, %d rows%n", d.database(), d.source(), size(d.dumpBytes()), d.tables(), d.rows());
+          boolean pg = d.source().contains("/postgres-");
+          System.out.printf(Locale.ROOT, "restore test: database %s of %s (%s dump) restored into a scratch %s by %s; %d tables"
+              + " read back, %d rows%n", d.database(), d.source(), size(d.dumpBytes()), pg ? "PostgreSQL" : "MariaDB",
+              pg ? "pg_restore" : "the mariadb client", d.tables(), d.rows());
         }
         problems.addAll(t.problems());
       }

@@ -1,24 +1,21 @@
 package tandem.db.postgres;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tandem.db.DbSecrets;
 import tandem.core.NodeName;
 import tandem.db.DbException;
+import tandem.db.Scratch;
 import tandem.transport.NodeIdentity;
 
 /**
@@ -40,12 +37,10 @@ public final class ScratchPostgres implements AutoCloseable {
 
   /** Makes and starts a scratch server with the binaries of {@code bin} (found when empty), run as {@code osUser}. */
   public static ScratchPostgres start(Optional<Path> bin, String osUser) throws DbException, IOException {
-    Path dir = Files.createTempDirectory("tandem-scratch-pg-");
-    // The server's user must reach its data dir inside.
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path dir = Scratch.directory("tandem-scratch-pg-");
     try {
       NodeIdentity id = NodeIdentity.create(dir.resolve("id"), new NodeName("scratch"), List.of("127.0.0.1"));
-      PostgresSettings s = new PostgresSettings(PgBin.find(bin), dir.resolve("pg"), freePort(), "127.0.0.1", osUser, "scratch",
+      PostgresSettings s = new PostgresSettings(PgBin.find(bin), dir.resolve("pg"), Scratch.freePort(), "127.0.0.1", osUser, "scratch",
           Map.of("shared_buffers", "16MB", "max_connections", "20", "fsync", "off", "full_page_writes", "off"),
           dir.resolve("secrets"), id.certificatePem(), Files.readString(dir.resolve("id").resolve("node.key")));
       PostgresEngine e = new PostgresEngine(s);
@@ -59,7 +54,7 @@ public final class ScratchPostgres implements AutoCloseable {
       }
       return scratch;
     } catch (IOException | RuntimeException ex) {
-      delete(dir);
+      Scratch.delete(dir);
       throw ex;
     }
   }
@@ -113,11 +108,8 @@ public final class ScratchPostgres implements AutoCloseable {
     }
   }
 
-  /** What a database holds, read with real queries: its user tables and the exact rows of each. */
-  public record Contents(int tables, long rows) {}
-
   /** Counts the user tables of {@code database} and the rows of each (a full read: every page must be readable). */
-  public Contents contents(String database) throws DbException {
+  public Scratch.Contents contents(String database) throws DbException {
     try (Connection c = engine.connect(Optional.of(database), Duration.ofSeconds(10)); Statement st = c.createStatement()) {
       List<String> tables = new ArrayList<>();
       try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
@@ -133,7 +125,7 @@ public final class ScratchPostgres implements AutoCloseable {
           rows += rs.getLong(1);
         }
       }
-      return new Contents(tables.size(), rows);
+      return new Scratch.Contents(tables.size(), rows);
     } catch (SQLException e) {
       throw new DbException("cannot read database " + database + " in the scratch server: " + e.getMessage(), e);
     }
@@ -156,22 +148,6 @@ public final class ScratchPostgres implements AutoCloseable {
     } catch (DbException e) {
       // removed anyway below; a server still running on a deleted dir stops on its own
     }
-    delete(dir);
-  }
-
-  private static void delete(Path dir) {
-    try (var s = Files.walk(dir)) {
-      for (Path p : s.sorted(Collections.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // a temp dir left behind
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    Scratch.delete(dir);
   }
 }
