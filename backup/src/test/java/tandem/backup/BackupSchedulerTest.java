@@ -61,7 +61,7 @@ class BackupSchedulerTest {
   @Test
   void databaseDumps_areNumberedAsTheAgentNumbersTheGroupsDatabases() throws Exception {
     // The agent numbers postgres and mariadb resources together (their secrets files are <group>-<n>.secrets):
-    // a postgres after a mariadb is database 1, and its dumps must read postgres/db-1.secrets.
+    // a postgres after a mariadb is database 1, and its dumps must read db-1.secrets; the mariadb is database 0.
     TandemConfig both = ConfigLoader.parse("""
         cluster: shop
         node: { name: n2, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: %s }
@@ -75,7 +75,7 @@ class BackupSchedulerTest {
           nightly: { schedule: "@daily", groups: [db], repository: %s, password-file: %s, keep: { last: 1 } }
         """.formatted(dir.resolve("data"), dir.resolve("repo"), dir.resolve("key")), dir.resolve("tandem.yaml"));
     assertThat(new BackupJobs(both, both.backups().get("nightly")).dumps())
-        .extracting(Backup.DumpSource::label).containsExactly("postgres-1");
+        .extracting(Backup.DumpSource::label).containsExactly("mariadb-0", "postgres-1");
   }
 
   @Test
