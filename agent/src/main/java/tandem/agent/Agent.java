@@ -110,6 +110,7 @@ public final class Agent implements AutoCloseable {
   private Generations generations;
   private FileSyncService fileSync;
   private volatile BackupScheduler backups;
+  private WalPusher walPusher;
   private tandem.alert.Notifier notifier;
   private LagAlerts lagAlerts;
   private final tandem.failover.FailoverHistory failoverHistory = new tandem.failover.FailoverHistory(Ticker.system());
@@ -215,6 +216,10 @@ public final class Agent implements AutoCloseable {
     }
     backups = new BackupScheduler(cfg, self, this::backupRunsHere, events, java.time.Clock.systemDefaultZone());
     backups.start();
+    if (WalPusher.needed(cfg)) {
+      walPusher = new WalPusher(cfg, this::emit);
+      walPusher.start();
+    }
     emit(Level.INFO, "started", "", "agent " + self + " (" + identity.id().shortForm() + ") started; transport " + listen
         + ", raft " + cfg.node().raft() + ", api " + cfg.node().api());
   }
@@ -358,7 +363,12 @@ public final class Agent implements AutoCloseable {
     Path tls = data.resolve("postgres").resolve("tls");
     NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
         : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
-    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, p.parameters(),
+    Map<String, String> parameters = new java.util.HashMap<>(p.parameters());
+    if (cfg.backups().values().stream().anyMatch(b -> b.pitr() && b.groups().contains(group))) {
+      // pitr: on: the server archives its WAL into a spool the agent pushes into the repository (WalPusher).
+      parameters.putAll(tandem.db.postgres.WalArchive.parameters(p.data()));
+    }
+    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, parameters,
         data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
         Files.readString(tls.resolve("node.key")));
     return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
@@ -624,6 +634,9 @@ public final class Agent implements AutoCloseable {
     background.shutdownNow();
     if (backups != null) {
       backups.close();
+    }
+    if (walPusher != null) {
+      walPusher.close();
     }
     if (coordinator != null) {
       coordinator.close();

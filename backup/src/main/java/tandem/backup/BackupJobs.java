@@ -127,6 +127,9 @@ public final class BackupJobs {
               throw new IOException(e.getMessage(), e);
             }
             List<Backup.Dump> list = new ArrayList<>();
+            if (backup.pitr()) {
+              list.add(new Backup.Dump(Pitr.BASE, dump::baseBackup));
+            }
             list.add(new Backup.Dump("globals.sql", dump::globals));
             for (String db : dump.databases()) {
               list.add(new Backup.Dump(db + ".pgdump", () -> dump.dump(db)));
@@ -176,8 +179,35 @@ public final class BackupJobs {
     return Repository.open(backup.repository(), password(backup.passwordFile()));
   }
 
+  /** The backups in the repository, oldest first (archived WAL left out: see {@link #archivedWal}). */
   public List<Repository.StoredSnapshot> list() throws IOException {
-    return existing().snapshots();
+    return existing().snapshots().stream().filter(s -> !Pitr.isWal(s.snapshot())).toList();
+  }
+
+  /** A group's WAL archived in the repository for point-in-time recovery. */
+  public record ArchivedWal(String group, int files, long bytes, String newest) {}
+
+  /** The archived WAL of each group in the repository (of any backup), by group. */
+  public List<ArchivedWal> archivedWal() throws IOException {
+    Repository repo = existing();
+    Map<String, long[]> count = new java.util.TreeMap<>();
+    Map<String, String> newest = new java.util.HashMap<>();
+    for (Repository.StoredSnapshot s : repo.snapshots()) {
+      if (!Pitr.isWal(s.snapshot())) {
+        continue;
+      }
+      for (Model.Source src : s.snapshot().sources()) {
+        long[] c = count.computeIfAbsent(src.group(), g -> new long[2]);
+        for (Model.Node n : repo.tree(src.tree()).nodes()) {
+          c[0]++;
+          c[1] += n.size();
+        }
+        newest.put(src.group(), s.snapshot().time());
+      }
+    }
+    List<ArchivedWal> out = new ArrayList<>();
+    count.forEach((g, c) -> out.add(new ArchivedWal(g, (int) c[0], c[1], newest.get(g))));
+    return out;
   }
 
   public Restore.Result restore(String snapshot, String path, Path target) throws IOException {
@@ -334,7 +364,8 @@ public final class BackupJobs {
           times.put(s.id(), Instant.parse(s.snapshot().time()));
         }
       }
-      List<Retention.Decision> d = rules.apply(times, ZoneId.systemDefault());
+      List<Retention.Decision> d = new ArrayList<>(rules.apply(times, ZoneId.systemDefault()));
+      d.addAll(Pitr.walToForget(repo.snapshots(), backup, d));
       if (!dryRun) {
         for (Retention.Decision x : d) {
           if (!x.keep()) {
@@ -344,6 +375,46 @@ public final class BackupJobs {
         }
       }
       return d;
+    }
+  }
+
+  /**
+   * Pushes the WAL files waiting in {@code spool} (of a postgres resource of {@code group}) into
+   * the repository as one WAL snapshot, then removes them from the spool; returns how many.
+   */
+  public int pushWal(String group, Path spool) throws IOException {
+    List<Path> waiting = tandem.db.postgres.WalArchive.waiting(spool);
+    if (waiting.isEmpty()) {
+      return 0;
+    }
+    Repository repo = open(backup.repository());
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "wal push " + group)) {
+      new Backup(repo, Backup.Progress.NONE).rereadAll(true).run(backup.walName(),
+          List.of(new Backup.Source(group, Pitr.WAL, spool)));
+    }
+    for (Path p : waiting) {
+      Files.deleteIfExists(p);
+    }
+    return waiting.size();
+  }
+
+  /**
+   * Restores {@code group}'s PostgreSQL as it was at {@code to} into {@code target}: the newest base
+   * backup taken before then, and the archived WAL replayed up to then.
+   */
+  public Pitr.Result pitr(String group, java.time.Instant to, Path target, java.time.Duration timeout) throws IOException {
+    GroupConfig g = config.groups().get(group);
+    if (g == null || !backup.groups().contains(group)) {
+      throw new IOException("backup " + backup.name() + " does not back up a group " + group + "; it backs up "
+          + backup.groups());
+    }
+    PostgresConfig p = g.resources().stream().filter(PostgresConfig.class::isInstance).map(PostgresConfig.class::cast)
+        .findFirst().orElseThrow(() -> new IOException("group " + group + " has no postgres resource"));
+    Repository repo = existing();
+    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "pitr " + group)) {
+      return new Pitr(repo, backup).run(group, to, target, p.bin(), p.user(), timeout);
+    } finally {
+      repo.closeReaders();
     }
   }
 

@@ -354,14 +354,16 @@ public final class Repository {
     return out;
   }
 
-  /** The snapshot whose id is or starts with {@code prefix} ("latest" for the newest). */
+  /** The snapshot whose id is or starts with {@code prefix} ("latest" for the newest backup, archived WAL left out). */
   public StoredSnapshot snapshot(String prefix) throws IOException {
     List<StoredSnapshot> all = snapshots();
     if (prefix.equals("latest")) {
-      if (all.isEmpty()) {
+      // The newest backup: archived WAL (pushed every few seconds) is not one.
+      List<StoredSnapshot> backups = all.stream().filter(s -> !Pitr.isWal(s.snapshot())).toList();
+      if (backups.isEmpty()) {
         throw new NoSuchFileException("the repository holds no snapshot yet");
       }
-      return all.getLast();
+      return backups.getLast();
     }
     List<StoredSnapshot> match = all.stream().filter(s -> s.id().startsWith(prefix)).toList();
     if (match.size() != 1) {

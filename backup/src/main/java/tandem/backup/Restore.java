@@ -97,7 +97,7 @@ public final class Restore {
     }
   }
 
-  private void restoreNode(Model.Node n, Path p) throws IOException {
+  void restoreNode(Model.Node n, Path p) throws IOException {
     switch (n.type()) {
       case "dir" -> {
         Files.createDirectories(p);

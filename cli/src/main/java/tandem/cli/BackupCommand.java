@@ -146,6 +146,10 @@ final class BackupCommand implements Runnable {
       }
       System.out.print(Table.render(rows));
       System.out.println(all.size() + " snapshot(s)");
+      for (BackupJobs.ArchivedWal w : which.jobs().archivedWal()) {
+        System.out.printf(Locale.ROOT, "archived WAL of %s: %d file(s), %s, newest pushed %s (point-in-time recovery:"
+            + " `tandem pitr -g %s --to TIME --target DIR`)%n", w.group(), w.files(), size(w.bytes()), w.newest(), w.group());
+      }
       return 0;
     }
   }
@@ -253,7 +257,7 @@ final class BackupCommand implements Runnable {
       List<Retention.Decision> d = which.jobs().forget(dryRun);
       for (Retention.Decision x : d) {
         System.out.println((x.keep() ? "keep   " : (dryRun ? "would remove " : "remove ")) + x.id().substring(0, 8) + " " + x.time()
-            + (x.keep() ? " (" + String.join(", ", x.reasons()) + ")" : ""));
+            + (x.keep() || !x.reasons().isEmpty() ? " (" + String.join(", ", x.reasons()) + ")" : ""));
       }
       long gone = d.stream().filter(x -> !x.keep()).count();
       System.out.println((dryRun ? "would remove " : "removed ") + gone + " of " + d.size() + " snapshot(s)"

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0",
     description = "High availability and disaster recovery for a few Linux servers.",
     subcommands = {InitCommand.class, RunCommand.class, InviteCommand.class, JoinCommand.class, StatusCommand.class,
-        SwitchoverCommand.class, FailoverCommand.class, LeaveCommand.class, RemoveNodeCommand.class, PauseCommand.class, ResumeCommand.class, EventsCommand.class, SyncCommand.class, BackupCommand.class,
+        SwitchoverCommand.class, FailoverCommand.class, LeaveCommand.class, RemoveNodeCommand.class, PauseCommand.class, ResumeCommand.class, EventsCommand.class, SyncCommand.class, BackupCommand.class, PitrCommand.class, WalCommand.class,
         CheckConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Override

@@ -15,12 +15,24 @@ import java.util.List;
  * @param keep the retention rules applied by forget
  * @param runOn which node takes the backup
  * @param copyTo further repositories each snapshot is copied to
+ * @param pitr PostgreSQL point-in-time recovery: each snapshot holds a base backup (pg_basebackup)
+ *     of the groups' PostgreSQL, and their WAL is archived into the repository continuously
  */
 public record BackupConfig(String name, String schedule, List<String> groups, Path repository, Path passwordFile,
-    Keep keep, RunOn runOn, List<Path> copyTo) {
+    Keep keep, RunOn runOn, List<Path> copyTo, boolean pitr) {
   public BackupConfig {
     groups = List.copyOf(groups);
     copyTo = List.copyOf(copyTo);
+  }
+
+  public BackupConfig(String name, String schedule, List<String> groups, Path repository, Path passwordFile, Keep keep,
+      RunOn runOn, List<Path> copyTo) {
+    this(name, schedule, groups, repository, passwordFile, keep, runOn, copyTo, false);
+  }
+
+  /** The snapshots' backup name of this backup's archived WAL: never a configured name, which has no '/'. */
+  public String walName() {
+    return name + "/wal";
   }
 
   /** Where a scheduled backup runs: on the group's primary, or on a replica to spare the primary. */

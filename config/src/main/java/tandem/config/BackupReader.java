@@ -12,7 +12,9 @@ import java.util.Set;
 
 /** Reads the optional {@code backups:} map. */
 final class BackupReader {
-  static final List<String> KEYS = List.of("schedule", "groups", "repository", "password-file", "keep", "run-on", "copy-to");
+  static final List<String> KEYS = List.of("schedule", "groups", "repository", "password-file", "keep", "run-on", "copy-to", "pitr");
+  /** PostgreSQL settings that pitr: on writes itself. */
+  static final List<String> ARCHIVE_KEYS = List.of("archive_mode", "archive_command", "archive_library", "restore_command");
   static final List<String> KEEP_KEYS = List.of("last", "hourly", "daily", "weekly", "monthly", "yearly");
   static final Map<String, String> SHORTHANDS = Map.of("hourly", "0 * * * *", "daily", "0 0 * * *", "weekly", "0 0 * * 0",
       "monthly", "0 0 1 * *");
@@ -20,7 +22,8 @@ final class BackupReader {
 
   private BackupReader() {}
 
-  static Map<String, BackupConfig> readAll(Section top, Path configDir, Set<String> groupNames) {
+  static Map<String, BackupConfig> readAll(Section top, Path configDir, Set<String> groupNames,
+      Map<String, GroupConfig> groups) {
     Section backups = top.open("backups", "a map of backup name to its settings, e.g. backups: { nightly: { schedule: daily,"
         + " groups: [web], repository: /backups/tandem, password-file: /etc/tandem/backup.key } }");
     Map<String, BackupConfig> out = new LinkedHashMap<>();
@@ -29,15 +32,26 @@ final class BackupReader {
         backups.problem(name, Names.invalid("backup", name));
         continue;
       }
-      BackupConfig b = read(name, backups.section(name, KEYS), configDir, groupNames);
+      BackupConfig b = read(name, backups.section(name, KEYS), configDir, groupNames, groups);
       if (b != null) {
         out.put(name, b);
+      }
+    }
+    // One WAL spool per server: two pitr backups of a group would each get only part of its WAL.
+    Map<String, String> archivedBy = new LinkedHashMap<>();
+    for (BackupConfig b : out.values()) {
+      for (String g : b.pitr() ? b.groups() : List.<String>of()) {
+        String first = archivedBy.putIfAbsent(g, b.name());
+        if (first != null) {
+          backups.problem(b.name(), "group " + g + " is in backups " + first + " and " + b.name() + ", both with pitr: on; its WAL"
+              + " can be archived into one repository only: keep pitr: on in one of them (copy-to copies it elsewhere)");
+        }
       }
     }
     return out;
   }
 
-  private static BackupConfig read(String name, Section s, Path dir, Set<String> groupNames) {
+  private static BackupConfig read(String name, Section s, Path dir, Set<String> groupNames, Map<String, GroupConfig> all) {
     int mark = s.problems().mark();
     String schedule = schedule(s);
     List<String> groups = new ArrayList<>();
@@ -73,10 +87,52 @@ final class BackupReader {
                 ? " (only directories are supported so far; mount the remote storage)" : ""));
       }
     }
+    boolean pitr = pitr(s, groups, all);
     if (!s.problems().noneSince(mark) || s.broken()) {
       return null;
     }
-    return new BackupConfig(name, schedule, groups, repository, passwordFile, keep, runOn, copyTo);
+    return new BackupConfig(name, schedule, groups, repository, passwordFile, keep, runOn, copyTo, pitr);
+  }
+
+  /** {@code pitr: on|off}: on needs a postgres resource in every group, whose WAL archiving tandem then sets itself. */
+  private static boolean pitr(Section s, List<String> groups, Map<String, GroupConfig> all) {
+    String t = s.text("pitr");
+    if (t == null) {
+      return false;
+    }
+    boolean on = switch (t.toLowerCase(java.util.Locale.ROOT)) {
+      case "on", "true", "yes" -> true;
+      case "off", "false", "no" -> false;
+      default -> {
+        s.problem("pitr", "'" + t + "' is neither on nor off; write pitr: on to archive the groups' PostgreSQL WAL for"
+            + " point-in-time recovery, or pitr: off");
+        yield false;
+      }
+    };
+    if (!on) {
+      return false;
+    }
+    for (String name : groups) {
+      GroupConfig g = all.get(name);
+      if (g == null) {
+        continue; // its own problems are reported under groups:
+      }
+      List<PostgresConfig> pgs = g.resources().stream().filter(PostgresConfig.class::isInstance).map(PostgresConfig.class::cast)
+          .toList();
+      if (pgs.isEmpty()) {
+        s.problem("pitr", "group " + name + " has no postgres resource, so it has no WAL to archive; take pitr: on out of this"
+            + " backup or move " + name + " to a backup without it");
+      }
+      for (PostgresConfig p : pgs) {
+        for (String k : ARCHIVE_KEYS) {
+          if (p.parameters().containsKey(k)) {
+            s.problem("pitr", "group " + name + "'s postgres sets " + k + " in its parameters, but pitr: on makes tandem archive"
+                + " the WAL itself; remove " + k + " from the parameters, or set pitr: off and keep your own archiving");
+          }
+        }
+      }
+    }
+    return true;
   }
 
   private static String schedule(Section s) {

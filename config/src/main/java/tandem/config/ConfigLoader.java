@@ -65,7 +65,7 @@ public final class ConfigLoader {
     }
     // Every group named in the file, also one with problems of its own (those are reported there).
     java.util.Set<String> groupNames = Section.open(top.get("groups"), "groups", new Problems(), "groups").keys();
-    Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames);
+    Map<String, BackupConfig> backups = BackupReader.readAll(top, dir, groupNames, groups);
     java.util.Optional<DnsConfig> dns = DnsReader.read(top);
     List<AlertTarget> alerts = AlertReader.readAll(top, dir);
     ApiSettings api = AlertReader.api(top);

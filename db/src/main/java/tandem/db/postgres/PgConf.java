@@ -52,6 +52,9 @@ final class PgConf {
   /** The support dir with this node's certificate and key, and (for a replica) the upstream's certificate. */
   void writeSupport(Upstream upstream) throws IOException {
     files.privateDir(s.support());
+    if (s.parameters().containsKey("archive_command")) {
+      files.privateDir(WalArchive.spool(s.data()));
+    }
     files.privateFile(serverCert(), s.certificatePem());
     files.privateFile(serverKey(), s.keyPem());
     if (upstream != null) {

@@ -118,6 +118,25 @@ public final class PgDump implements tandem.db.DumpLoader {
         "-p", Integer.toString(port), "-U", PostgresEngine.ADMIN, "-l", "postgres"));
   }
 
+  /**
+   * Starts pg_basebackup of the whole server as one tar stream (base.tar) on its standard output,
+   * with the WAL needed to make it consistent inside (-X fetch): the base for point-in-time recovery.
+   * It connects as the replication role over TLS, as replicas do; it works on a hot standby too.
+   */
+  public Process baseBackup() throws IOException {
+    DbSecrets s = DbSecrets.read(secretsFile);
+    if (s == null) {
+      throw new IOException("no PostgreSQL passwords at " + secretsFile + ": this node has not run the database yet");
+    }
+    ProcessBuilder pb = new ProcessBuilder(List.of(bin.resolve("pg_basebackup").toString(), "-D", "-", "-F", "tar", "-X", "fetch",
+        "--checkpoint=fast", "--no-manifest", "--no-password", "-h", "127.0.0.1", "-p", Integer.toString(port),
+        "-U", PostgresEngine.REPLICATION)).redirectError(ProcessBuilder.Redirect.PIPE);
+    pb.environment().put("PGPASSWORD", s.replication());
+    pb.environment().put("PGSSLMODE", "require");
+    pb.environment().put("PGCONNECT_TIMEOUT", "10");
+    return pb.start();
+  }
+
   private Process start(List<String> cmd) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
     pb.environment().put("PGPASSWORD", adminPassword());
