@@ -363,12 +363,8 @@ public final class Agent implements AutoCloseable {
     Path tls = data.resolve("postgres").resolve("tls");
     NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
         : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
-    Map<String, String> parameters = new java.util.HashMap<>(p.parameters());
-    if (cfg.backups().values().stream().anyMatch(b -> b.pitr() && b.groups().contains(group))) {
-      // pitr: on: the server archives its WAL into a spool the agent pushes into the repository (WalPusher).
-      parameters.putAll(tandem.db.postgres.WalArchive.parameters(p.data()));
-    }
-    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self, parameters,
+    PostgresSettings settings = new PostgresSettings(bin, p.data(), p.port(), host, p.user(), self,
+        WalPusher.serverParameters(cfg, group, p),
         data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
         Files.readString(tls.resolve("node.key")));
     return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),

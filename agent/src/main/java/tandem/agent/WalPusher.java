@@ -41,6 +41,20 @@ final class WalPusher implements AutoCloseable {
     return cfg.backups().values().stream().anyMatch(tandem.config.BackupConfig::pitr);
   }
 
+  /**
+   * The settings of {@code group}'s server {@code p}: the user's parameters, and with a backup of
+   * the group with pitr: on, archiving into the spool this pusher empties.
+   */
+  static java.util.Map<String, String> serverParameters(TandemConfig cfg, String group, tandem.config.PostgresConfig p) {
+    java.util.Map<String, String> out = new java.util.HashMap<>(p.parameters());
+    if (cfg.backups().values().stream().anyMatch(b -> b.pitr() && b.groups().contains(group))) {
+      out.putAll(tandem.db.postgres.WalArchive.parameters(p.data()));
+      // A quiet server fills a WAL file slowly: without a switch now and then, recovery could not reach the last hour.
+      out.putIfAbsent("archive_timeout", "60s");
+    }
+    return out;
+  }
+
   void start() {
     timer.scheduleWithFixedDelay(this::pushOnce, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }

@@ -58,6 +58,44 @@ class BackupRulesTest {
     assertThat(p.message()).contains("'99 3 * * *' is not a cron expression").contains("minute hour day-of-month");
   }
 
+  private static String pgBackups(String parameters, String backups) {
+    return withGroup("nodes: { n1: primary }\nresources:\n  - postgres: { data: /var/lib/tandem/pg" + parameters + " }")
+        + "backups:\n" + backups.stripIndent().lines().map(l -> "  " + l + "\n").reduce("", String::concat);
+  }
+
+  @Test
+  void pitr_isOffByDefault_andOnForAGroupWithPostgres() throws Exception {
+    String b = "nightly: { schedule: daily, groups: [web], repository: /r, password-file: /k, keep: { last: 1 }%s }";
+    assertThat(load(pgBackups("", b.formatted(""))).backups().get("nightly").pitr()).isFalse();
+    BackupConfig on = load(pgBackups("", b.formatted(", pitr: on"))).backups().get("nightly");
+    assertThat(on.pitr()).isTrue();
+    assertThat(on.walName()).isEqualTo("nightly/wal");
+    ConfigProblem bad = problemOf(pgBackups("", b.formatted(", pitr: sometimes")));
+    assertThat(bad.path()).isEqualTo("backups.nightly.pitr");
+    assertThat(bad.message()).contains("'sometimes' is neither on nor off");
+  }
+
+  @Test
+  void pitr_withoutPostgres_orWithTheUsersOwnArchiving_orInTwoBackups_isRefused() {
+    ConfigProblem noPg = problemOf(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 7 }
+        pitr: on
+        """));
+    assertThat(noPg.message()).contains("group web has no postgres resource");
+    ConfigProblem own = problemOf(pgBackups(", parameters: { archive_command: 'pgbackrest archive-push %p' }",
+        "nightly: { schedule: daily, groups: [web], repository: /r, password-file: /k, keep: { last: 1 }, pitr: on }"));
+    assertThat(own.message()).contains("sets archive_command").contains("remove archive_command");
+    ConfigProblem twice = problemOf(pgBackups("", """
+        nightly: { schedule: daily, groups: [web], repository: /r, password-file: /k, keep: { last: 1 }, pitr: on }
+        hourly: { schedule: hourly, groups: [web], repository: /r2, password-file: /k, keep: { last: 1 }, pitr: on }
+        """));
+    assertThat(twice.message()).contains("group web is in backups nightly and hourly, both with pitr: on");
+  }
+
   @Test
   void unknownGroup_isNamed() {
     ConfigProblem p = problemOf(withBackup("""
