@@ -50,6 +50,11 @@ class PostgresFailoverTest {
 
   /** Three agents, each with a PostgreSQL of the group "db" on its own port; the database runs on n1. */
   private void startCluster(TestInfo info, String synchronous) throws Exception {
+    startCluster(info, synchronous, false);
+  }
+
+  /** With {@code pitr}, also a backup of db with pitr: on into one repository the three nodes share. */
+  private void startCluster(TestInfo info, String synchronous, boolean pitr) throws Exception {
     c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, null));
     c.initAll();
     Set<Integer> taken = new HashSet<>();
@@ -62,6 +67,14 @@ class PostgresFailoverTest {
           + "    resources:\n      - postgres:\n          data: \"" + pgData(n) + "\"\n          port: " + ports.get(n) + "\n"
           + "          synchronous: " + synchronous + "\n"
           + "          parameters: { shared_buffers: 16MB, max_connections: 30 }\n", StandardOpenOption.APPEND);
+      if (pitr) {
+        Path key = c.dir().resolve("backup.key");
+        Files.writeString(key, "a long shared secret\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(c.node(n).config(), "backups:\n  nightly: { schedule: daily, groups: [db], repository: \""
+            + c.dir().resolve("repo") + "\", password-file: \"" + key + "\", keep: { last: 3 }, pitr: on }\n",
+            StandardOpenOption.APPEND);
+      }
     }
     c.startAll();
     await("db runs on n1").atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", "n1", "n1"));
@@ -180,10 +193,12 @@ class PostgresFailoverTest {
   }
 
   @Test
-  void switchover_losesNoCommit_andTheOldPrimaryFollowsWithoutRewind(TestInfo info) throws Exception {
-    startCluster(info, "off");
+  void switchover_losesNoCommit_andTheOldPrimaryFollowsWithoutRewind_andPitrReachesAcrossIt(TestInfo info) throws Exception {
+    startCluster(info, "off", true);
     exec("n1", "CREATE TABLE t (id int PRIMARY KEY)");
     await("n2 has cloned the database").atMost(CLONE).ignoreExceptions().until(() -> count("n2", "SELECT count(*) FROM t") >= 0);
+    TestCluster.CliResult base = c.cli("n1", "backup", "run");
+    assertThat(base.exitCode()).as(base.output()).isZero();
     for (int i = 1; i <= 300; i++) {
       exec("n1", "INSERT INTO t VALUES (" + i + ")");
     }
@@ -200,6 +215,59 @@ class PostgresFailoverTest {
     try (Stream<Path> s = Files.list(c.node("n1").dir())) {
       assertThat(s.map(p -> p.getFileName().toString())).as("nothing to keep after a clean switchover")
           .noneMatch(n -> n.startsWith("pg.pre-"));
+    }
+
+    // pitr: on: n1 archived timeline 1, n2 archives timeline 2 after the switchover; the agents push both.
+    Instant moment = serverNow("n2");
+    exec("n2", "INSERT INTO t VALUES (1001)");
+    exec("n2", "SELECT pg_switch_wal()");
+    int[] attempt = {0};
+    Path[] recovered = {null};
+    await("tandem pitr reaches a moment after the switchover once n2's agent has pushed its WAL").atMost(FAILOVER)
+        .pollInterval(Duration.ofSeconds(3)).until(() -> {
+          Path target = c.dir().resolve("pitr-" + attempt[0]++);
+          TestCluster.CliResult r = c.cli("n2", "pitr", "-g", "db", "--to", moment.toString(), "--target", target.toString());
+          System.out.println("pitr attempt " + attempt[0] + ": " + r.output());
+          recovered[0] = r.exitCode() == 0 ? target : null;
+          return recovered[0] != null;
+        });
+    assertThat(idsOfCopy(recovered[0], "n2")).as("rows up to the moment, on both timelines, and not the one after")
+        .hasSize(301).contains(1, 300, 1000).doesNotContain(1001);
+  }
+
+  private Instant serverNow(String node) throws Exception {
+    try (Connection conn = connect(node); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT clock_timestamp()")) {
+      rs.next();
+      return rs.getTimestamp(1).toInstant();
+    }
+  }
+
+  /** The ids of t in a recovered data directory, started for the question on a port of its own and stopped again. */
+  private Set<Integer> idsOfCopy(Path data, String passwordsOf) throws Exception {
+    int port = freePort(new HashSet<>(ports.values()));
+    String pgCtl = tandem.db.postgres.PgBin.find(java.util.Optional.empty()).resolve("pg_ctl").toString();
+    Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pgCtl, "-D", data.toString(), "-l",
+        data.resolve("check.log").toString(), "-w", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+        "start").redirectErrorStream(true).start();
+    String out = new String(start.getInputStream().readAllBytes());
+    assertThat(start.waitFor()).as(out).isZero();
+    try {
+      Properties secrets = new Properties();
+      secrets.load(new StringReader(Files.readString(c.node(passwordsOf).dataDir().resolve("postgres/db-0.secrets"))));
+      Properties p = new Properties();
+      p.setProperty("user", "tandem_admin");
+      p.setProperty("password", secrets.getProperty("admin"));
+      Set<Integer> ids = new HashSet<>();
+      try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+          Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM t")) {
+        while (rs.next()) {
+          ids.add(rs.getInt(1));
+        }
+      }
+      return ids;
+    } finally {
+      new ProcessBuilder("runuser", "-u", "postgres", "--", pgCtl, "-D", data.toString(), "-m", "fast", "-w", "stop")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
   }
 
