@@ -50,7 +50,7 @@ class WalPusherTest {
     var db = (PostgresConfig) c.groups().get("db").resources().getFirst();
     var other = (PostgresConfig) c.groups().get("other").resources().getFirst();
     assertThat(WalPusher.serverParameters(c, "db", db)).containsEntry("archive_mode", "always").containsEntry("archive_timeout", "30s")
-        .extractingByKey("archive_command").asString().contains(WalArchive.spool(dir.resolve("pg")).toString());
+        .extractingByKey("archive_command").asString().contains(WalArchive.script(dir.resolve("pg")).toString());
     assertThat(WalPusher.serverParameters(c, "other", other)).doesNotContainKey("archive_mode");
     TandemConfig otherArchived = ConfigLoader.parse(yaml(true).replace("groups: [db]",
         "groups: [db, other]"), dir.resolve("tandem.yaml"));

@@ -101,10 +101,10 @@ public final class Pitr {
       if (err != null) {
         throw new IOException("unpacking the base backup into " + target + " failed: " + err);
       }
-      Restore restore = new Restore(repo);
-      int files = 0;
+      // Oldest first: a file pushed twice (by the primary and by a standby, which archives too) is taken once, from its newest push.
+      java.util.Map<String, Model.Node> wal = new java.util.TreeMap<>();
       Instant newest = null;
-      for (Repository.StoredSnapshot s : all) { // oldest first: a file pushed twice is taken from its newest push
+      for (Repository.StoredSnapshot s : all) {
         if (!s.snapshot().backup().equals(backup.walName())) {
           continue;
         }
@@ -114,13 +114,17 @@ public final class Pitr {
           }
           for (Model.Node n : repo.tree(src.tree()).nodes()) {
             if (n.type().equals("file")) {
-              restore.restoreNode(n, stage.resolve(Restore.checked(n.name())));
-              files++;
+              wal.put(Restore.checked(n.name()), n);
               newest = Instant.parse(s.snapshot().time());
             }
           }
         }
       }
+      Restore restore = new Restore(repo);
+      for (Model.Node n : wal.values()) {
+        restore.restoreNode(n, stage.resolve(n.name()));
+      }
+      int files = wal.size();
       PgRecovery.Result r;
       try {
         r = PgRecovery.recover(bin, osUser, target, stage, to, timeout);

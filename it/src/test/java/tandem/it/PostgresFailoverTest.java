@@ -226,9 +226,9 @@ class PostgresFailoverTest {
     await("tandem pitr reaches a moment after the switchover once n2's agent has pushed its WAL").atMost(FAILOVER)
         .pollInterval(Duration.ofSeconds(3)).until(() -> {
           Path target = c.dir().resolve("pitr-" + attempt[0]++);
-          TestCluster.CliResult r = c.cli("n2", "pitr", "-g", "db", "--to", moment.toString(), "--target", target.toString());
-          System.out.println("pitr attempt " + attempt[0] + ": " + r.output());
-          recovered[0] = r.exitCode() == 0 ? target : null;
+          TestCluster.CliResult tried = c.cli("n2", "pitr", "-g", "db", "--to", moment.toString(), "--target", target.toString());
+          System.out.println("pitr attempt " + attempt[0] + ": " + tried.output());
+          recovered[0] = tried.exitCode() == 0 ? target : null;
           return recovered[0] != null;
         });
     assertThat(idsOfCopy(recovered[0], "n2")).as("rows up to the moment, on both timelines, and not the one after")

@@ -52,8 +52,10 @@ final class PgConf {
   /** The support dir with this node's certificate and key, and (for a replica) the upstream's certificate. */
   void writeSupport(Upstream upstream) throws IOException {
     files.privateDir(s.support());
-    if (s.parameters().containsKey("archive_command")) {
+    if (s.parameters().getOrDefault("archive_command", "").contains(WalArchive.script(s.data()).toString())) {
       files.privateDir(WalArchive.spool(s.data()));
+      files.privateFile(WalArchive.script(s.data()), WalArchive.scriptText(s.data()));
+      files.own(WalArchive.script(s.data()), "rwx------");
     }
     files.privateFile(serverCert(), s.certificatePem());
     files.privateFile(serverKey(), s.keyPem());

@@ -49,10 +49,21 @@ public final class PgRecovery {
     if (!text.contains(PgConf.INCLUDE)) {
       Files.writeString(main, text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + PgConf.INCLUDE + "\n");
     }
+    // The server needs a socket; a path inside a deep target could exceed the 107 bytes a socket path may have.
+    Path socket = Scratch.directory("tandem-pitr-");
+    try {
+      return replay(run, files, data, wal, socket, to, timeout, osUser, start);
+    } finally {
+      Scratch.delete(socket);
+    }
+  }
+
+  private static Result replay(PgRunner run, PgFiles files, Path data, Path wal, Path socket, Instant to, Duration timeout,
+      String osUser, long start) throws DbException, IOException, InterruptedException {
     List<String> conf = new ArrayList<>(common("point-in-time recovery to " + TIME.format(to) + ", in progress"));
     conf.add("port = " + Scratch.freePort());
     conf.add("listen_addresses = ''");
-    conf.add("unix_socket_directories = " + PgConf.value(wal.toString()));
+    conf.add("unix_socket_directories = " + PgConf.value(socket.toString()));
     conf.add("hot_standby = off");
     conf.add("restore_command = " + PgConf.value("cp " + PgRunner.quote(wal.toString()) + "/%f %p"));
     conf.add("recovery_target_time = " + PgConf.value(TIME.format(to)));
@@ -60,7 +71,7 @@ public final class PgRecovery {
     conf.add("recovery_target_timeline = 'latest'");
     files.privateFile(data.resolve("tandem.conf"), String.join("\n", conf) + "\n");
     files.privateFile(data.resolve("recovery.signal"), "");
-    chown(osUser, data, wal);
+    chown(osUser, data, wal, socket);
     Path log = data.resolve(LOG);
     Files.deleteIfExists(log);
     PgRunner.Result started = run.run("pg_ctl", List.of("-D", data.toString(), "-l", log.toString(), "-W", "start"), Map.of(), null,

@@ -28,18 +28,37 @@ public final class WalArchive {
     return d.resolveSibling(d.getFileName() + ".tandem").resolve("wal-spool");
   }
 
+  /** The script archive_command runs, beside the spool (a command line with the paths would outgrow PostgreSQL's 1024 bytes). */
+  public static Path script(Path data) {
+    return spool(data).resolveSibling("archive-wal");
+  }
+
   /**
-   * The settings that turn archiving into the spool on. A file already in the spool (the server
-   * retries after a crash between copy and bookkeeping) counts as archived when it is identical,
-   * and is an error when it is not: an archive never overwrites a WAL file.
+   * The settings that turn archiving into the spool on. archive_mode always: a standby archives
+   * what it receives too, so the archive has no gap when a primary dies before archiving.
    */
   public static Map<String, String> parameters(Path data) {
+    return Map.of("archive_mode", "always", "archive_command", PgRunner.quote(script(data).toString()) + " %p %f");
+  }
+
+  /**
+   * The archive script: copies WAL file $1 (named $2) into the spool under a temporary name,
+   * fsyncs it, renames it, fsyncs the directory. A file already in the spool (the server retries
+   * after a crash between copy and bookkeeping) counts as archived when it is identical and is an
+   * error when it is not: an archive never overwrites a WAL file.
+   */
+  static String scriptText(Path data) {
     String dir = PgRunner.quote(spool(data).toString());
-    String tmp = dir + "/" + PARTIAL + "%f";
-    String command = "if [ -f " + dir + "/%f ]; then cmp -s %p " + dir + "/%f; else cp %p " + tmp + " && sync " + tmp
-        + " && mv " + tmp + " " + dir + "/%f && sync " + dir + "; fi";
-    // always: a standby archives what it receives too, so the archive has no gap when a primary dies before archiving.
-    return Map.of("archive_mode", "always", "archive_command", command);
+    return "#!/bin/sh\n# Written by tandem (pitr: on): PostgreSQL's archive_command, copying a WAL file into the spool the agent\n"
+        + "# pushes into the backup repository. Usage: archive-wal %p %f\n"
+        + "set -eu\n"
+        + "spool=" + dir + "\n"
+        + "if [ -f \"$spool/$2\" ]; then exec cmp -s \"$1\" \"$spool/$2\"; fi\n"
+        + "tmp=\"$spool/" + PARTIAL + "$2\"\n"
+        + "cp \"$1\" \"$tmp\"\n"
+        + "sync \"$tmp\"\n"
+        + "mv \"$tmp\" \"$spool/$2\"\n"
+        + "sync \"$spool\"\n";
   }
 
   /** The whole WAL files (segments, timeline histories, backup labels) waiting in {@code spool}, oldest name first. */
