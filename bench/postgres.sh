@@ -22,7 +22,10 @@
 # Everything runs on this machine, so the figures are comparable with each other only.
 #
 # Environment: RUNS (5), PHASES ("tandem tandem-sync patroni"), LOAD_S (3), PGBENCH_CLIENTS (4),
-# PGBENCH_RATE (200), TPS_S (20), TIMEOUT_S (180), SKIP_BUILD=1, KEEP_DIR=1, PG_BIN.
+# PGBENCH_RATE (200), TPS_S (20), SETTLE_S (5: after all agents answer, before measuring),
+# TIMEOUT_S (180), SKIP_BUILD=1, KEEP_DIR=1, PG_BIN.
+# When pgbench fails on tandem, `tandem events`/`status` and the logs of every node go to
+# <temp dir>/tandem/<mode>/evidence-<time>/ (the temp dir is then kept) and it is measured once more.
 # Needs: PostgreSQL 13+ server and pgbench, patroni, etcd (apt-get install -y postgresql patroni
 # etcd-server etcd-client python3-psycopg2), setpriv, curl; run as root (the servers run as postgres).
 # Output: a human report and one line starting with "BENCH_JSON ".
@@ -69,7 +72,7 @@ cleanup() {
   done
   for p in $(pgrep -f "$tmp" 2>/dev/null || true); do kill -9 "$p" 2>/dev/null || true; done
   exec 2>&3 3>&-
-  if [ "${KEEP_DIR:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "postgres.sh: exit $rc; files kept in $tmp" >&2; else rm -rf "$tmp"; fi
+  if [ "${KEEP_DIR:-0}" = 1 ] || [ "$rc" -ne 0 ] || [ -n "$(ls -d "$tmp"/tandem/*/evidence-* 2>/dev/null)" ]; then echo "postgres.sh: exit $rc; files kept in $tmp" >&2; else rm -rf "$tmp"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -85,6 +88,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     (cd "$repo" && JAVA_HOME="$TANDEM_JDK" mvn -q -B -o -DskipTests package >&2)
   fi
 fi
+# A copy: a rebuild of the jar during the run must not change (or break) the agents it restarts.
+cp "$jar" "$tmp/tandem.jar"; jar_built="$(date -u -r "$jar" +%FT%TZ)"; jar="$tmp/tandem.jar"
 tandem() { "$java" "${jvm_quiet[@]}" "${TANDEM_CLI_JVM[@]}" -jar "$jar" "$@"; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -147,6 +152,7 @@ tps() { # node label run -> prints tps; pgbench output in dir/tps-label.out; its
   local out="$dir/tps-$2.out"
   if PGPASSWORD="${dbpw[$1]}" pgbench -n -h 127.0.0.1 -p "${dbport[$1]}" -U "$dbuser" -c "$PGBENCH_CLIENTS" -j 2 -T "$TPS_S" \
       -f "$dir/insert.sql" -D n=0 -D "run=$3" postgres >"$out" 2>&1; then
+    log "pgbench ($2): $(sed -n 's/^tps = //p' "$out"), load $(cut -d' ' -f1-3 /proc/loadavg)"
     sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out"
   else
     log "pgbench ($2) failed: $(tail -3 "$out" | tr '\n' ' ')"
@@ -242,7 +248,11 @@ YAML
   wait_until "$TIMEOUT_S" "n1's secrets" "[ -s '$dir/n1/data/postgres/db-0.secrets' ]"
   dbpw[n1]="$(sed -n 's/^admin=//p' "$dir/n1/data/postgres/db-0.secrets")"; dbpw[n2]="${dbpw[n1]}"
   wait_until "$TIMEOUT_S" "n1 primary, n2 streaming" "is_primary n1 && streaming n2"
-  log "tandem (synchronous: $mode): n1 primary, n2 streaming; witness started $(stat -c %y "$dir/n3/agent.log" 2>/dev/null | cut -c12-23)"
+  # A joined node's first start can take a while on a busy machine; measure once all three answer.
+  wait_until "$TIMEOUT_S" "n2 and n3 answer" "curl -sf -m 1 http://127.0.0.1:${api[n2]}/health >/dev/null && curl -sf -m 1 http://127.0.0.1:${api[n3]}/health >/dev/null"
+  sleep "${SETTLE_S:-5}"
+  wait_until "$TIMEOUT_S" "n1 primary, n2 streaming" "is_primary n1 && streaming n2"
+  log "tandem (synchronous: $mode): n1 primary, n2 streaming, n2 and n3 answer; n3 joined at $(stat -c %y "$dir/n3/join.out" | cut -c12-23)"
 }
 tandem_start() { # node
   "$java" "${jvm_quiet[@]}" "${TANDEM_AGENT_JVM[@]}" -jar "$jar" run -c "$dir/$1/tandem.yaml" >>"$dir/$1/agent.log" 2>&1 &
@@ -271,7 +281,12 @@ phase_tandem() { # async: throughput, then RUNS failovers
   tandem_setup off
   create_tables n1; pgbench_script
   tps_tandem_off="$(tps n1 tandem-off -1)"
-  [ "$tps_tandem_off" = null ] && tandem_evidence "pgbench failed on tandem n1, synchronous: off"
+  if [ "$tps_tandem_off" = null ]; then
+    tandem_evidence "pgbench failed on tandem n1, synchronous: off"
+    log "retrying the asynchronous measurement once"
+    wait_until "$TIMEOUT_S" "n1 primary, n2 streaming" "is_primary n1 && streaming n2"
+    tps_tandem_off="$(tps n1 tandem-off-retry -2)"
+  fi
   log "tandem synchronous: off: $tps_tandem_off tps"
   echo n1 >"$dir/target"; : >"$dir/acked"
   writer "$dir" & writer_pid=$!; all_pids+=("$writer_pid")
@@ -291,6 +306,7 @@ phase_tandem_sync() { # synchronous: on: throughput with both nodes up
   if [ "$tps_tandem_on" = null ]; then
     tandem_evidence "pgbench failed on tandem n1, synchronous: on"
     log "retrying the synchronous measurement once"
+    wait_until "$TIMEOUT_S" "n1 primary, n2 streaming" "is_primary n1 && streaming n2"
     tps_tandem_on="$(tps n1 tandem-on-retry -2)"
   fi
   log "tandem synchronous: on: $tps_tandem_on tps"
@@ -397,7 +413,7 @@ phase_patroni() {
 
 started="$(date -u +%FT%TZ)"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "tandem $(git -C "$repo" rev-parse --short HEAD), temp dir $tmp, jar $jar ($(date -r "$jar" +%T)), PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), load $load_start, $(nproc) cores"
+log "tandem $(git -C "$repo" rev-parse --short HEAD), temp dir $tmp, jar built $jar_built, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), load $load_start, $(nproc) cores"
 json=()
 tps_tandem_off=null tps_tandem_on=null tps_patroni_off=null tps_patroni_on=null
 : >"$tmp/report"

@@ -343,6 +343,21 @@ public final class BackupJobs {
         }
 
         @Override
+        public boolean startBase(String group, String label, Path data) throws IOException, tandem.db.DbException {
+          if (!(databaseResource(group, label) instanceof PostgresConfig p) || !label.startsWith("postgres-")) {
+            return false;
+          }
+          Path wal = Files.createDirectories(data.resolveSibling("wal"));
+          try {
+            tandem.db.postgres.PgRecovery.recover(p.bin(), p.user(), data, wal, null, java.time.Duration.ofMinutes(30));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted during the restore test of a base backup");
+          }
+          return true;
+        }
+
+        @Override
         public tandem.db.mariadb.ScratchMariadb startMariadb(String group, String label) throws IOException, tandem.db.DbException {
           return databaseResource(group, label) instanceof tandem.config.MariadbConfig m && label.startsWith("mariadb-")
               ? tandem.db.mariadb.ScratchMariadb.start(m.bin(), m.user())

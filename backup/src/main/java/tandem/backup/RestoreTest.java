@@ -52,6 +52,14 @@ public final class RestoreTest {
       return null;
     }
 
+    /**
+     * Starts the base backup unpacked in {@code data} (of resource {@code label} of {@code group})
+     * until it is consistent, then stops it; false when this node has no such postgres resource.
+     */
+    default boolean startBase(String group, String label, Path data) throws IOException, tandem.db.DbException {
+      return false;
+    }
+
     Scratches NONE = (g, l) -> null;
   }
 
@@ -69,6 +77,7 @@ public final class RestoreTest {
     for (Model.Source src : snapshot.snapshot().sources()) {
       if ("postgres".equals(src.kind())) {
         databases(src, scratches, proofs, problems);
+        base(src, scratches, proofs, problems);
         continue;
       }
       if ("mariadb".equals(src.kind())) {
@@ -188,6 +197,33 @@ public final class RestoreTest {
     } catch (IOException | tandem.db.DbException e) {
       problems.add(where + ": " + e.getMessage());
     } finally {
+      repo.closeReaders();
+    }
+  }
+
+  /** The base backup of a pitr: on snapshot, unpacked into a scratch directory and started until consistent. */
+  private void base(Model.Source src, Scratches scratches, List<DatabaseProof> proofs, List<String> problems) throws IOException {
+    Model.Node base = repo.tree(src.tree()).nodes().stream().filter(n -> n.name().equals(Pitr.BASE) && n.type().equals("file"))
+        .findFirst().orElse(null);
+    if (base == null) {
+      return;
+    }
+    String where = src.group() + "/" + src.path();
+    Path dir = tandem.db.Scratch.directory("tandem-restore-test-base-");
+    try {
+      Path data = Files.createDirectories(dir.resolve("pg"));
+      Process tar = new ProcessBuilder("tar", "-x", "-f", "-", "-C", data.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      String err = DumpFeed.feed(repo, base, tar);
+      if (err != null) {
+        problems.add(where + "/" + Pitr.BASE + ": unpacking failed: " + err);
+      } else if (scratches.startBase(src.group(), src.path(), data)) {
+        proofs.add(new DatabaseProof(where, Pitr.BASE, base.size(), -1, -1));
+      }
+    } catch (IOException | tandem.db.DbException e) {
+      problems.add(where + "/" + Pitr.BASE + ": " + e.getMessage());
+    } finally {
+      tandem.db.Scratch.delete(dir);
       repo.closeReaders();
     }
   }

@@ -97,6 +97,10 @@ class PitrCommandTest extends BackupFixture {
     sql(port, "INSERT INTO orders SELECT g, 'before the base' FROM generate_series(1, 100) g");
     Run run = tandem("backup", "run");
     assertThat(run.code()).as(run.out()).isZero();
+    Run restoreTest = tandem("backup", "verify", "--restore-test");
+    assertThat(restoreTest.code()).as(restoreTest.out()).isZero();
+    assertThat(restoreTest.out()).contains("the base backup of db/postgres-0").contains("reached a consistent state")
+        .contains("database shop of db/postgres-0");
 
     sql(port, "INSERT INTO orders SELECT g, 'batch 1' FROM generate_series(101, 150) g");
     Instant afterFirst = serverNow();

@@ -34,7 +34,8 @@ public final class PgRecovery {
 
   /**
    * Replays the WAL files in {@code wal} over the base backup in {@code data} up to {@code to} (the
-   * last transaction committed at or before it is the last one kept), as {@code osUser}.
+   * last transaction committed at or before it is the last one kept; null: only as far as the base
+   * backup needs to be consistent), as {@code osUser}.
    */
   public static Result recover(Optional<Path> configuredBin, String osUser, Path data, Path wal, Instant to, Duration timeout)
       throws DbException, IOException, InterruptedException {
@@ -60,13 +61,14 @@ public final class PgRecovery {
 
   private static Result replay(PgRunner run, PgFiles files, Path data, Path wal, Path socket, Instant to, Duration timeout,
       String osUser, long start) throws DbException, IOException, InterruptedException {
-    List<String> conf = new ArrayList<>(common("point-in-time recovery to " + TIME.format(to) + ", in progress"));
+    String what = to == null ? "the end of the base backup" : TIME.format(to);
+    List<String> conf = new ArrayList<>(common("point-in-time recovery to " + what + ", in progress"));
     conf.add("port = " + Scratch.freePort());
     conf.add("listen_addresses = ''");
     conf.add("unix_socket_directories = " + PgConf.value(socket.toString()));
     conf.add("hot_standby = off");
     conf.add("restore_command = " + PgConf.value("cp " + PgRunner.quote(wal.toString()) + "/%f %p"));
-    conf.add("recovery_target_time = " + PgConf.value(TIME.format(to)));
+    conf.add(to == null ? "recovery_target = 'immediate'" : "recovery_target_time = " + PgConf.value(TIME.format(to)));
     conf.add("recovery_target_action = 'promote'");
     conf.add("recovery_target_timeline = 'latest'");
     files.privateFile(data.resolve("tandem.conf"), String.join("\n", conf) + "\n");
@@ -79,6 +81,28 @@ public final class PgRecovery {
     if (!started.ok()) {
       throw new DbException("pg_ctl could not start the recovery: " + started.tail());
     }
+    // Interrupted (Ctrl-C, kill): the half-recovered server must not run on without anyone watching it.
+    Thread stopOnExit = new Thread(() -> {
+      try {
+        run.run("pg_ctl", List.of("-D", data.toString(), "-m", "immediate", "-w", "stop"), Map.of(), null, Duration.ofSeconds(30));
+      } catch (IOException | InterruptedException e) {
+        // exiting anyway
+      }
+    }, "pitr-stop-on-exit");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+    try {
+      return await(run, files, data, log, to, timeout, start);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopOnExit);
+      } catch (IllegalStateException exiting) {
+        // the hook runs
+      }
+    }
+  }
+
+  private static Result await(PgRunner run, PgFiles files, Path data, Path log, Instant to, Duration timeout, long start)
+      throws DbException, IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     ProcessHandle server = null;
     while (true) {
@@ -103,7 +127,8 @@ public final class PgRecovery {
     if (!stopped.ok()) {
       throw new DbException("the recovered server did not stop: " + stopped.tail());
     }
-    List<String> done = new ArrayList<>(common("restored by tandem pitr to " + TIME.format(to) + " at " + Instant.now()));
+    List<String> done = new ArrayList<>(common("restored by tandem to " + (to == null ? "the end of its base backup"
+        : TIME.format(to)) + " at " + Instant.now()));
     files.privateFile(data.resolve("tandem.conf"), String.join("\n", done) + "\n");
     String tail = String.join(" / ", Files.readAllLines(log).stream().filter(l -> l.contains("recovery stopping")
         || l.contains("last completed transaction") || l.contains("selected new timeline")).toList());
