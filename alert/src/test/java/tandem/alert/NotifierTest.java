@@ -105,6 +105,8 @@ class NotifierTest {
     await().atMost(PATIENCE).until(() -> back.posts.size() >= 3 && other.posts.size() >= 5);
     assertThat(back.kinds()).containsExactly("firing primary-changed", "firing backup-failed", "firing peer-refused");
     assertThat(other.kinds().get(4)).isEqualTo("resolved alert-recovered");
+    // The receiver has the post before the notifier has counted its answer.
+    await().atMost(PATIENCE).until(() -> n.stats().getFirst().queued() == 0);
     Notifier.TargetStats s = n.stats().getFirst();
     assertThat(s.delivered()).isEqualTo(3);
     assertThat(s.failedAttempts()).isPositive();
