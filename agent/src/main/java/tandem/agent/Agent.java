@@ -120,16 +120,29 @@ public final class Agent implements AutoCloseable {
   private final List<GroupProxy> proxies = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, TransportClient> peerClients = new java.util.concurrent.ConcurrentHashMap<>();
   private final Departures departures = new Departures(this);
+  /**
+   * The entries up to this index of the first Raft member's log were written before this agent
+   * started: replaying them re-applies old memberships and epochs, which must neither narrow the
+   * pinned peers nor overwrite cluster.json (a restarted node refused its peers' certificates
+   * for two seconds while it replayed the joins).
+   */
+  private final long historyEnd;
+  private final long historyGeneration;
+  /** Set once the pinned peers and cluster.json were matched to the state after the replay. */
+  private volatile boolean membershipSynced;
   private volatile boolean left;
   private volatile Runnable whenLeft = () -> { };
 
-  private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster) {
+  private Agent(TandemConfig cfg, NodeIdentity identity, EventLog events, PinnedPeers pinned, ClusterHandle cluster,
+      long generation) {
     this.cfg = cfg;
     this.self = cfg.node().name().value();
     this.identity = identity;
     this.events = events;
     this.pinned = pinned;
     this.cluster = cluster;
+    this.historyEnd = cluster.current().logEndAtStart();
+    this.historyGeneration = generation;
   }
 
   public static Path dataDir(TandemConfig cfg) {
@@ -153,9 +166,25 @@ public final class Agent implements AutoCloseable {
     RefusalEvents refusals = new RefusalEvents(events, cfg.node().name().value());
     pinned.onRefusal(m -> refusals.refused("peer-refused", m));
     ClusterHandle cluster = new ClusterHandle(RaftCluster.start(raftSettings(cfg, identity, pinned, lm)));
-    Agent a = new Agent(cfg, identity, events, pinned, cluster);
+    Agent a = new Agent(cfg, identity, events, pinned, cluster, lm.generation());
     a.startRest(bootstrap);
     return a;
+  }
+
+  /**
+   * Waits until the state machine has re-applied this node's own log, so that the groups start
+   * from the newest state this node knew (not an old epoch from the middle of the replay); entries
+   * that were never committed cannot be applied before a leader exists, hence the bound.
+   */
+  private void awaitReplay(Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (!cluster.current().caughtUp() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    if (!cluster.current().caughtUp()) {
+      LOG.info("starting the groups before the raft log is re-applied (up to index {}); waiting for a leader",
+          cluster.current().logEndAtStart());
+    }
   }
 
   private static void checkSameCluster(TandemConfig cfg, LocalMembership lm) {
@@ -194,6 +223,7 @@ public final class Agent implements AutoCloseable {
             m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
+    awaitReplay(Duration.ofSeconds(5));
     groups = localGroups();
     var f = cfg.failover();
     coordinator = new FailoverCoordinator(self, cluster, new LeaseTiming(f.lease(), f.renewInterval(), f.promoteMargin()),
@@ -427,10 +457,28 @@ public final class Agent implements AutoCloseable {
         generations.probe();
         return;
       }
+      syncMembershipAfterReplay(s);
       defineGroups(s);
       generations.noteLeader(cluster.leader() != null);
     } catch (RuntimeException e) {
       LOG.warn("housekeeping failed: {}", e.toString());
+    }
+  }
+
+  /** Once, after the start's replay: pins exactly the state's members and records them in cluster.json. */
+  private void syncMembershipAfterReplay(ClusterState s) {
+    if (membershipSynced || !cluster.current().caughtUp()) {
+      return;
+    }
+    pinned.replace(ids(List.copyOf(s.members().values())));
+    try {
+      LocalMembership now = LocalMembership.of(s);
+      if (!now.equals(LocalMembership.read(cfg.node().dataDir()))) {
+        now.write(cfg.node().dataDir());
+      }
+      membershipSynced = true;
+    } catch (IOException e) {
+      LOG.warn("cannot update {}: {}", LocalMembership.FILE, e.getMessage());
     }
   }
 
@@ -470,6 +518,12 @@ public final class Agent implements AutoCloseable {
 
   private void onApplied(ClusterState before, ClusterCommand cmd, CommandResult result, ClusterState after) {
     failoverHistory.applied(before, cmd, after, replayed(cmd));
+    if (after.generation() == historyGeneration && after.index() <= historyEnd) {
+      // History: cluster.json and the pinned set already hold what this node knew when it stopped;
+      // housekeeping matches them to the state once the replay is over.
+      ids(List.copyOf(after.members().values())).forEach(pinned::add);
+      return;
+    }
     if (!before.members().equals(after.members()) || !before.voters().equals(after.voters())) {
       pinned.replace(ids(List.copyOf(after.members().values())));
       try {

@@ -41,5 +41,18 @@ class ClusterFormationTest {
         .as("the service log while n2 and n3 joined").containsExactly("start n1");
     assertThat(group(c.status("n3"), "web").path("epoch").asLong()).isEqualTo(1);
     service.assertNoOverlap();
+
+    // A kill -9 and restart of the standby: it re-applies its log, in which n3 joins after n2.
+    // Replaying n2's own join once narrowed its pinned peers to {n1, n2} and it refused the
+    // leader n3's certificate until the replay reached n3's join.
+    c.kill9("n2");
+    c.restart("n2");
+    c.awaitStatus("n2", "n2 follows n3 again", TestCluster.STARTUP, s -> "n3".equals(s.path("leader").asText()));
+    assertThat(c.hasEvent("n2", "peer-refused", "")).as("n2 refused a member's certificate after its restart:\n"
+        + c.tailLog("n2", 40)).isFalse();
+    assertThat(c.hasEvent("n3", "refused-by-peer", "")).as("a peer refused n3 after n2's restart").isFalse();
+    assertThat(TestCluster.memberNames(c.status("n2"))).containsExactlyInAnyOrder("n1", "n2", "n3");
+    assertThat(java.nio.file.Files.readString(c.node("n2").dataDir().resolve("cluster.json"))).contains("\"n3\"");
+    assertThat(service.entries()).as("n1 keeps web through n2's restart").hasSize(1);
   }
 }

@@ -33,6 +33,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -76,9 +77,23 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     return t;
   });
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
+  /** The index of the last entry in this node's own log when it started (-1: none). */
+  private volatile long logEndAtStart = -1;
   private volatile long lastTransfer = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
-  /** When this leader first heard from each voter: a node that just (re)joined is not handed the lead. */
+  /**
+   * Since when each voter has answered this leader promptly, without a gap: a node that just
+   * started or (re)joined is not handed the lead.
+   */
   private final Map<String, Long> firstHeard = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * How long a voter must have answered promptly before it is handed the lead. A hand-off makes
+   * the target start an election; a JVM that has just started (class loading, compiling, the
+   * rest of the agent starting) can take seconds to win it, while the primaries' lease renewals
+   * wait, and one that took 1.5 s got a primary fenced (bench/RESULTS.md, PostgreSQL vs Patroni).
+   */
+  static final Duration SETTLE_BEFORE_HANDOFF = Duration.ofSeconds(20);
+  /** The silence at which a voter is handed the lead (it answers promptly right now). */
+  private static final Duration PROMPT = Duration.ofMillis(300);
 
   private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m,
       RaftProperties props, Parameters params) {
@@ -130,6 +145,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     server.start();
     RaftClient client = newClient(group, props, params, null);
     RaftCluster rc = new RaftCluster(s, group, server, client, m, props, params);
+    rc.logEndAtStart = server.getDivision(gid).getRaftLog().getLastEntryTermIndex() == null
+        ? -1 : server.getDivision(gid).getRaftLog().getLastEntryTermIndex().getIndex();
     // Membership changes are retried by the reconcile loop, once a second; Ratis' own retries of a
     // change that waits for a new node to run would log a stack trace every few milliseconds.
     rc.adminClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(params)
@@ -212,6 +229,23 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     GrpcConfigKeys.Client.setTlsConf(params, conf);
     GrpcConfigKeys.Admin.setTlsConf(params, conf);
     return params;
+  }
+
+  /**
+   * The index of the last entry this node's log held when it started: the entries up to it are
+   * replayed into the state machine after a restart, and describe the past, not the present.
+   */
+  public long logEndAtStart() {
+    return logEndAtStart;
+  }
+
+  /**
+   * Whether the state machine has applied everything this node's log held at start, so that
+   * {@link #state()} is no older than what this node knew before it stopped.
+   */
+  public boolean caughtUp() {
+    TermIndex applied = machine.getLastAppliedTermIndex();
+    return applied != null && applied.getIndex() >= logEndAtStart;
   }
 
   @Override
@@ -348,13 +382,13 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     int bestScore = leaderScore(s, settings.self());
     for (String v : s.voters()) {
       Duration quiet = silence.get(v);
-      if (quiet == null || quiet.toMillis() > 1000) {
+      // A gap as long as the longest election timeout, seen at any check, restarts the settling.
+      if (quiet == null || quiet.compareTo(settings.electionTimeoutMax()) >= 0) {
         firstHeard.remove(v);
         continue;
       }
-      boolean settled = now - firstHeard.computeIfAbsent(v, k -> now) > TimeUnit.SECONDS.toNanos(5);
-      if (!v.equals(settings.self()) && quiet != null && quiet.toMillis() < 300 && settled
-          && leaderScore(s, v) > bestScore) {
+      boolean settled = now - firstHeard.computeIfAbsent(v, k -> now) > SETTLE_BEFORE_HANDOFF.toNanos();
+      if (!v.equals(settings.self()) && quiet.compareTo(PROMPT) < 0 && settled && leaderScore(s, v) > bestScore) {
         best = v;
         bestScore = leaderScore(s, v);
       }
