@@ -67,6 +67,11 @@ public final class MariadbEngine implements DatabaseEngine {
     this.copies = copies;
   }
 
+  /** The file the running server writes its PID into. */
+  Path pidFile() {
+    return conf.pidFile();
+  }
+
   @Override
   public String describe() {
     return "mariadb " + s.data() + " :" + s.port();

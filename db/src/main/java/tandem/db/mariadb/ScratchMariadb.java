@@ -27,8 +27,11 @@ public final class ScratchMariadb implements AutoCloseable {
   private final Path dir;
   private final MariadbEngine engine;
   private final MyDump loader;
+  /** Stops the server should this JVM be killed before {@link #close()}. */
+  private final tandem.db.OrphanGuard guard;
 
-  private ScratchMariadb(Path dir, MariadbEngine engine, MyDump loader) {
+  private ScratchMariadb(Path dir, MariadbEngine engine, MyDump loader, tandem.db.OrphanGuard guard) {
+    this.guard = guard;
     this.dir = dir;
     this.engine = engine;
     this.loader = loader;
@@ -47,11 +50,12 @@ public final class ScratchMariadb implements AutoCloseable {
       MariadbEngine e = new MariadbEngine(s, u -> {
         throw new DbException("a scratch server clones from no one");
       });
-      ScratchMariadb scratch = new ScratchMariadb(dir, e, null);
+      tandem.db.OrphanGuard guard = tandem.db.OrphanGuard.start(ProcessHandle.current().pid(), e.pidFile(), "TERM");
+      ScratchMariadb scratch = new ScratchMariadb(dir, e, null, guard);
       try {
         e.bootstrap();
         e.startPrimary();
-        return new ScratchMariadb(dir, e, new MyDump(bin, port, s.secrets(), List.of()));
+        return new ScratchMariadb(dir, e, new MyDump(bin, port, s.secrets(), List.of()), guard);
       } catch (DbException | RuntimeException ex) {
         scratch.close();
         throw ex;
@@ -99,6 +103,7 @@ public final class ScratchMariadb implements AutoCloseable {
     } catch (DbException e) {
       // removed anyway below
     }
+    guard.close();
     Scratch.delete(dir);
   }
 }

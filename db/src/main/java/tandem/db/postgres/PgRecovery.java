@@ -90,7 +90,8 @@ public final class PgRecovery {
       }
     }, "pitr-stop-on-exit");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
-    try {
+    // Killed with -9, no hook runs: a watcher outside this JVM stops the server then.
+    try (tandem.db.OrphanGuard guard = tandem.db.OrphanGuard.postgres(data)) {
       return await(run, files, data, log, to, timeout, start);
     } finally {
       try {

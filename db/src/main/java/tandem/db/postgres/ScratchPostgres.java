@@ -28,6 +28,8 @@ public final class ScratchPostgres implements AutoCloseable {
   private final Path dir;
   private final PostgresEngine engine;
   private final PostgresSettings settings;
+  /** Stops the server should this JVM be killed before {@link #close()}. */
+  private volatile tandem.db.OrphanGuard guard;
 
   private ScratchPostgres(Path dir, PostgresEngine engine, PostgresSettings settings) {
     this.dir = dir;
@@ -47,6 +49,7 @@ public final class ScratchPostgres implements AutoCloseable {
       ScratchPostgres scratch = new ScratchPostgres(dir, e, s);
       try {
         e.bootstrap();
+        scratch.guard = tandem.db.OrphanGuard.postgres(s.data());
         e.startPrimary();
       } catch (DbException | RuntimeException ex) {
         scratch.close();
@@ -147,6 +150,9 @@ public final class ScratchPostgres implements AutoCloseable {
       engine.stop();
     } catch (DbException e) {
       // removed anyway below; a server still running on a deleted dir stops on its own
+    }
+    if (guard != null) {
+      guard.close();
     }
     Scratch.delete(dir);
   }
