@@ -126,10 +126,14 @@ wait_until() { # seconds what command
     sleep 0.05
   done
 }
+set_target() { # node: where the writer commits; a rename, so the writer never reads a half-written file
+  echo "$1" >"$dir/target.tmp" && mv -f "$dir/target.tmp" "$dir/target"
+}
 writer() { # dir: commits ids 1, 2, ... to the node named in dir/target; "id time node" per acknowledged commit
   local d=$1 i=1 n
   while :; do
     n="$(cat "$d/target")"
+    [ -n "$n" ] || continue # never empty since set_target renames, but a reader must not index with ""
     if PGPASSWORD="${dbpw[$n]}" PGCONNECT_TIMEOUT=1 psql -X -q -h 127.0.0.1 -p "${dbport[$n]}" -U "$dbuser" -d postgres \
         -c "INSERT INTO bench_w VALUES ($i)" >/dev/null 2>&1; then
       echo "$i $(now) $n" >>"$d/acked"; i=$((i + 1))
@@ -174,7 +178,7 @@ failover_once() { # run-number label restart_fn
   pm="$(head -1 "${datadir[$primary]}/postmaster.pid")"
   t0="$(now)"
   kill -9 "${agent_pid[$primary]}" "$pm"
-  echo "$other" >"$dir/target"
+  set_target "$other"
   wait_until "$TIMEOUT_S" "a commit on $other" "awk -v t=$t0 '\$3 == \"$other\" && \$2 > t { f = 1 } END { exit !f }' '$dir/acked'"
   first="$(awk -v t="$t0" '$3 == "'"$other"'" && $2 > t { print $2; exit }' "$dir/acked")"
   gaps+=("$(awk -v a="$first" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
@@ -288,7 +292,7 @@ phase_tandem() { # async: throughput, then RUNS failovers
     tps_tandem_off="$(tps n1 tandem-off-retry -2)"
   fi
   log "tandem synchronous: off: $tps_tandem_off tps"
-  echo n1 >"$dir/target"; : >"$dir/acked"
+  set_target n1; : >"$dir/acked"
   writer "$dir" & writer_pid=$!; all_pids+=("$writer_pid")
   primary=n1 other=n2 gaps=() lost_w=() lost_p=() acked_p=()
   for i in $(seq 1 "$RUNS"); do failover_once "$i" tandem tandem_start; done
@@ -396,7 +400,7 @@ phase_patroni() {
   log "Patroni synchronous_mode true: $tps_patroni_on tps"
   patroni_config '{"synchronous_mode": false}'
   wait_until 60 "n2 asynchronous" '[ "$(sync_state)" = async ]'
-  echo n1 >"$dir/target"; : >"$dir/acked"
+  set_target n1; : >"$dir/acked"
   writer "$dir" & writer_pid=$!; all_pids+=("$writer_pid")
   primary=n1 other=n2 gaps=() lost_w=() lost_p=() acked_p=()
   for i in $(seq 1 "$RUNS"); do failover_once "$i" "Patroni default" patroni_start; done
