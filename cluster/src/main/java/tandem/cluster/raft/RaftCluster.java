@@ -393,7 +393,12 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         bestScore = leaderScore(s, v);
       }
     }
-    if (best == null) {
+    // With a voter silent there is no spare: the hand-off's election needs every live voter, and
+    // writes (the primaries' renewals) wait on it. A leader that handed off right after the witness
+    // died left its own primary 1.5 s without a renewal, and the primary fenced itself.
+    boolean everyVoterPrompt = s.voters().stream().filter(v -> !v.equals(settings.self()))
+        .allMatch(v -> silence.containsKey(v) && silence.get(v).compareTo(PROMPT) < 0);
+    if (best == null || !everyVoterPrompt) {
       return;
     }
     lastTransfer = now;
