@@ -166,8 +166,8 @@ tps() { # node label run -> prints tps; pgbench output in dir/tps-label.out; its
 
 # One failover per call: kill -9 of the primary's agent (agent_pid) and its postmaster, measure, restart.
 # Globals: primary other; appends to gaps, lost_w, lost_p, acked_p. restart_fn NODE restarts a node's agent.
-failover_once() { # run-number label restart_fn
-  local i=$1 label=$2 restart=$3 t0 first pm lw lp ap pgb_pid
+failover_once() { # run-number label restart_fn [early: restart the killed node at once, for strict synchronous mode]
+  local i=$1 label=$2 restart=$3 early=${4:-} t0 first pm lw lp ap pgb_pid
   PGPASSWORD="${dbpw[$primary]}" pgbench -n -h 127.0.0.1 -p "${dbport[$primary]}" -U "$dbuser" -c "$PGBENCH_CLIENTS" -j 1 \
     -R "$PGBENCH_RATE" -T 3600 -f "$dir/insert.sql" -D n=0 -D "run=$i" -l --log-prefix="$dir/pgb-$i" postgres \
     >"$dir/pgbench-$i.out" 2>&1 &
@@ -179,6 +179,9 @@ failover_once() { # run-number label restart_fn
   t0="$(now)"
   kill -9 "${agent_pid[$primary]}" "$pm"
   set_target "$other"
+  # Strict synchronous mode: the new primary commits only once a standby confirms, so with two
+  # data nodes the first commit after a failover waits for the old primary to come back.
+  [ -n "$early" ] && "$restart" "$primary"
   wait_until "$TIMEOUT_S" "a commit on $other" "awk -v t=$t0 '\$3 == \"$other\" && \$2 > t { f = 1 } END { exit !f }' '$dir/acked'"
   first="$(awk -v t="$t0" '$3 == "'"$other"'" && $2 > t { print $2; exit }' "$dir/acked")"
   gaps+=("$(awk -v a="$first" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
@@ -196,7 +199,7 @@ failover_once() { # run-number label restart_fn
     "$dir/pgb-present-$i" "$dir/pgb-acked-$i")"
   lost_w+=("$lw"); lost_p+=("$lp"); acked_p+=("$ap")
   log "$label failover $i: $primary -> $other, first commit after ${gaps[-1]} s; lost: writer $lw, pgbench $lp of $ap acknowledged"
-  "$restart" "$primary"
+  [ -n "$early" ] || "$restart" "$primary"
   wait_until "$TIMEOUT_S" "$primary streams from $other" "streaming $primary"
   local x=$primary; primary=$other; other=$x
 }
@@ -204,7 +207,7 @@ failover_once() { # run-number label restart_fn
 report_failovers() { # label
   local gmin gmed gmax
   read -r gmin gmed gmax <<<"$(stats "${gaps[@]}")"
-  printf '%-16s failovers %d: kill -9 -> first commit min %s s, median %s s, max %s s; lost (async, under pgbench %s tps): writer %s (%s), pgbench %s of %s acknowledged (%s)\n' \
+  printf '%-16s failovers %d: kill -9 -> first commit min %s s, median %s s, max %s s; lost (under pgbench %s tps): writer %s (%s), pgbench %s of %s acknowledged (%s)\n' \
     "$1" "${#gaps[@]}" "$gmin" "$gmed" "$gmax" "$PGBENCH_RATE" "$(sum "${lost_w[@]}")" "${lost_w[*]}" \
     "$(sum "${lost_p[@]}")" "$(sum "${acked_p[@]}")" "${lost_p[*]}" >>"$tmp/report"
   tail -1 "$tmp/report" >&2
@@ -300,7 +303,7 @@ phase_tandem() { # async: throughput, then RUNS failovers
   report_failovers tandem
   tandem_stop_all
 }
-phase_tandem_sync() { # synchronous: on: throughput with both nodes up
+phase_tandem_sync() { # synchronous: on: throughput with both nodes up, then RUNS failovers
   dir="$tmp/tandem/sync"; mkdir -p "$dir"; chmod 755 "$tmp/tandem" "$dir"
   tandem_setup on
   wait_until 60 "n2 synchronous" '[ -n "$(sync_state)" ] && [ "$(sync_state)" != async ]'
@@ -314,6 +317,14 @@ phase_tandem_sync() { # synchronous: on: throughput with both nodes up
     tps_tandem_on="$(tps n1 tandem-on-retry -2)"
   fi
   log "tandem synchronous: on: $tps_tandem_on tps"
+  # Failovers with synchronous: on (strict): no acknowledged commit may be lost. The killed node
+  # is restarted at once, since the new primary's commits wait for a synchronous standby.
+  set_target n1; : >"$dir/acked"
+  writer "$dir" & writer_pid=$!; all_pids+=("$writer_pid")
+  primary=n1 other=n2 gaps=() lost_w=() lost_p=() acked_p=()
+  for i in $(seq 1 "$RUNS"); do failover_once "$i" tandem-sync tandem_start early; done
+  kill "$writer_pid" 2>/dev/null || true; wait "$writer_pid" 2>/dev/null || true; writer_pid=""
+  report_failovers tandem-sync
   tandem_stop_all
 }
 

@@ -223,7 +223,7 @@ public final class Agent implements AutoCloseable {
             m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
-    awaitReplay(Duration.ofSeconds(5));
+    awaitReplay(Duration.ofSeconds(3));
     groups = localGroups();
     var f = cfg.failover();
     coordinator = new FailoverCoordinator(self, cluster, new LeaseTiming(f.lease(), f.renewInterval(), f.promoteMargin()),
