@@ -120,6 +120,8 @@ public final class MariadbEngine implements DatabaseEngine {
     try {
       DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
+        // A data dir tandem never ran: it may be the system's server, still running.
+        tandem.db.ForeignServer.refuseIfRunning(s.data(), "MariaDB", "e.g. systemctl disable --now mariadb");
         secrets = DbSecrets.generate();
       }
       stop();

@@ -97,6 +97,9 @@ public final class PostgresEngine implements DatabaseEngine {
     try {
       DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
+        // A data dir tandem never ran: it may be the system's cluster, still running.
+        tandem.db.ForeignServer.refuseIfRunning(s.data(), "PostgreSQL",
+            "e.g. systemctl disable --now postgresql, or pg_ctl stop -D " + s.data());
         secrets = DbSecrets.generate();
       }
       if (!initialized()) {
