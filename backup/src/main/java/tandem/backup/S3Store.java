@@ -46,9 +46,11 @@ import tandem.config.RepositoryLocation;
  * Stores rely on read-after-write and list-after-write consistency, which AWS S3 (since December
  * 2020), MinIO and Garage give.
  *
- * <p><b>Create-if-absent.</b> {@link #create} sends {@code If-None-Match: *}; a server that
- * answers 501 gets a check then a PUT instead, and a server that ignores the header overwrites.
- * Only init uses it (for {@code config}); locks do not need it (see {@link RepoLock}).
+ * <p><b>Create-if-absent.</b> {@link #create} checks (HEAD), then sends the PUT with
+ * {@code If-None-Match: *}, which AWS S3 and servers that implement conditional writes refuse
+ * when the object exists; a server that ignores the header (S3Proxy 2.6 does) would overwrite an
+ * object created between the check and the PUT. Only init uses it (for {@code config}); locks do
+ * not need it (see {@link RepoLock}).
  *
  * <p><b>Credentials.</b> From the {@code s3-credentials-file} (AWS shared credentials format:
  * the section named like the bucket, else {@code [default]}; keys aws_access_key_id,
@@ -230,6 +232,9 @@ public final class S3Store implements Store {
 
   @Override
   public boolean create(String name, byte[] data) throws IOException {
+    if (exists(name)) {
+      return false; // also on servers that ignore If-None-Match (S3Proxy 2.6 does), leaving them a short window only
+    }
     try {
       call("writing", name, () -> s3.putObject(r -> r.bucket(location.bucket()).key(key(name)).ifNoneMatch("*"),
           RequestBody.fromBytes(data)));
@@ -237,10 +242,7 @@ public final class S3Store implements Store {
     } catch (ConditionFailed e) {
       return false;
     } catch (ConditionalWriteUnsupported e) {
-      if (exists(name)) {
-        return false;
-      }
-      write(name, data);
+      write(name, data); // checked above
       return true;
     }
   }

@@ -106,6 +106,16 @@ class S3RepositoryTest {
   }
 
   @Test
+  void createIfAbsent_leavesAnExistingObjectAlone() throws IOException {
+    byte[] config = store.read("config");
+
+    assertThat(store.create("config", "{}".getBytes())).isFalse();
+    assertThat(store.read("config")).isEqualTo(config);
+    assertThat(store.create("keys/new", "{}".getBytes())).isTrue();
+    assertThat(store.read("keys/new")).isEqualTo("{}".getBytes());
+  }
+
+  @Test
   void verify_findsATruncatedAndACorruptedPackObject_andNamesThem() throws IOException {
     fewFiles(2);
     Repository.StoredSnapshot s = backup();
