@@ -61,8 +61,22 @@ public final class S3Store implements Store {
   /** One client per server and identity for the life of the process: the agent pushes WAL every few seconds. */
   private static final Map<String, S3Client> CLIENTS = new ConcurrentHashMap<>();
 
+  /** Bytes read ahead per pack; {@link #WINDOWS} of them are kept (restores read packs one after another). */
+  static final int WINDOW = 4 << 20;
+  static final int WINDOWS = 4;
+
   private final S3Client s3;
   private final RepositoryLocation.S3 location;
+  /** Bytes read ahead, by file name; least recently used first. */
+  private final Map<String, Window> windows = new java.util.LinkedHashMap<>(8, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Window> eldest) {
+      return size() > WINDOWS;
+    }
+  };
+
+  /** Bytes of a file from {@code offset}. */
+  private record Window(long offset, byte[] bytes) {}
   private final String keyPrefix;
   private final String credentialsSource;
 
@@ -195,16 +209,43 @@ public final class S3Store implements Store {
     return call("reading", name, () -> s3.getObjectAsBytes(r -> r.bucket(location.bucket()).key(key(name))).asByteArray());
   }
 
+  /**
+   * Reads at least {@link #WINDOW} bytes from {@code offset} and keeps them for the next reads of
+   * that file: a restore reads a pack's blobs in order, and one GET per blob (a few KiB to 256 KiB)
+   * would make it wait a round trip for each.
+   */
   @Override
   public byte[] readRange(String name, long offset, int length) throws IOException {
     if (length == 0) {
       return new byte[0];
     }
+    synchronized (windows) {
+      Window w = windows.get(name);
+      if (w != null && offset >= w.offset() && offset + length <= w.offset() + w.bytes().length) {
+        int from = (int) (offset - w.offset());
+        return java.util.Arrays.copyOfRange(w.bytes(), from, from + length);
+      }
+    }
+    int fetch = Math.max(length, WINDOW);
+    byte[] got;
     try {
-      return call("reading", name, () -> s3.getObjectAsBytes(r -> r.bucket(location.bucket()).key(key(name))
-          .range("bytes=" + offset + "-" + (offset + length - 1))).asByteArray());
+      got = call("reading", name, () -> s3.getObjectAsBytes(r -> r.bucket(location.bucket()).key(key(name))
+          .range("bytes=" + offset + "-" + (offset + fetch - 1))).asByteArray());
     } catch (RangeNotSatisfiable e) {
       return new byte[0]; // the object ends before offset
+    }
+    if (got.length > length) {
+      synchronized (windows) {
+        windows.put(name, new Window(offset, got));
+      }
+    }
+    return got.length <= length ? got : java.util.Arrays.copyOf(got, length);
+  }
+
+  @Override
+  public void closeReaders() {
+    synchronized (windows) {
+      windows.clear();
     }
   }
 
