@@ -268,4 +268,43 @@ class S3RepositoryTest {
     offsiteJobs.restore("latest", "", tmp.resolve("from-s3"));
     assertThat(Files.readString(tmp.resolve("from-s3/a.txt"))).isEqualTo("alpha");
   }
+
+  @Test
+  void walPush_intoS3_keepsTheSpoolWhileTheKeysAreWrong_thenArchivesAndEmptiesIt() throws Exception {
+    Path pw = Files.writeString(tmp.resolve("key"), "pw\n");
+    Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+    Path keys = S3Server.credentialsFile(tmp, S3Server.SECRET_KEY);
+    Path wrongKeys = S3Server.credentialsFile(tmp, "not-the-secret");
+    RepositoryLocation.S3 archive = server.location(BUCKET, "wal/t" + PREFIXES.incrementAndGet());
+    String yaml = """
+        cluster: shop
+        node: { name: n1, listen: 127.0.0.1:7400, api: 127.0.0.1:8400, data-dir: %s }
+        groups:
+          db:
+            nodes: { n1: primary }
+            resources:
+              - postgres: { data: %s }
+        backups:
+          nightly: { schedule: daily, groups: [db], repository: "%s", password-file: %s, keep: { last: 2 }, pitr: on,
+                     s3-credentials-file: %s }
+        """;
+    Path spool = Files.createDirectories(tmp.resolve("spool"));
+    Files.write(spool.resolve("000000010000000000000003"), new byte[16 << 10]);
+    TandemConfig wrong = ConfigLoader.parse(yaml.formatted(tmp.resolve("data"), tmp.resolve("pg"), archive, pw, wrongKeys),
+        tmp.resolve("tandem.yaml"));
+    TandemConfig right = ConfigLoader.parse(yaml.formatted(tmp.resolve("data"), tmp.resolve("pg"), archive, pw, keys),
+        tmp.resolve("tandem.yaml"));
+
+    assertThatThrownBy(() -> new BackupJobs(wrong, wrong.backups().get("nightly")).pushWal("db", spool))
+        .hasMessageContaining("refused access to repository " + archive);
+    assertThat(spool.resolve("000000010000000000000003")).as("nothing is lost while pushing fails").exists();
+
+    BackupJobs jobs = new BackupJobs(right, right.backups().get("nightly"));
+    assertThat(jobs.pushWal("db", spool)).isEqualTo(1);
+    assertThat(spool.resolve("000000010000000000000003")).doesNotExist();
+    assertThat(jobs.archivedWal()).singleElement().satisfies(w -> {
+      assertThat(w.group()).isEqualTo("db");
+      assertThat(w.bytes()).isEqualTo(16 << 10);
+    });
+  }
 }
