@@ -12,11 +12,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A lock on a repository: a file under {@code locks/}, in a directory or an S3 bucket alike. Backups take shared locks (several may run
- * at once: they only add); forget and prune take an exclusive one. A lock is stale, and ignored,
- * when its process is gone (same host) or when it was not refreshed for {@link #STALE}; the holder
- * refreshes it every {@link #REFRESH}. So a killed backup never blocks the next one for long, which
- * is restic's most common complaint.
+ * A lock on a repository: a file under {@code locks/}, in a directory or an S3 bucket alike.
+ * Backups take shared locks (several may run at once: they only add); forget and prune take an
+ * exclusive one. A lock is stale, and ignored, when its process is gone (same host) or when it was
+ * not refreshed for {@link #STALE}; the holder refreshes it every {@link #REFRESH}. So a killed
+ * backup never blocks the next one for long, which is restic's most common complaint.
  *
  * <p>Each holder writes a new file under a random name, then lists {@code locks/}: no
  * create-if-absent is needed, only that a list sees the files written before it (true of a

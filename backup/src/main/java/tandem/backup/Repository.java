@@ -16,17 +16,17 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * A backup repository in a {@link Store} (a directory on local disk or NFS, or an S3 bucket): content-defined chunks of files and the
- * trees that list them, deduplicated by keyed hash across files, snapshots and groups, compressed
- * and encrypted (see {@link Crypto}), gathered in pack files of about {@link #PACK_BYTES}, found
- * through index files, and named by snapshots. The format is written down in
+ * A backup repository in a {@link Store} (a directory on local disk or NFS, or an S3 bucket):
+ * content-defined chunks of files and the trees that list them, deduplicated by keyed hash across
+ * files, snapshots and groups, compressed and encrypted (see {@link Crypto}), gathered in pack
+ * files of about {@link #PACK_BYTES}, found through index files, and named by snapshots. The format is written down in
  * docs/backup-format.md; {@link #FORMAT} is its version.
  *
  * <p><b>Crash safety.</b> Every file is written whole or not at all ({@link Store#write}: in a
  * directory a temporary name, fsync and rename; on S3 one PUT): a pack before the index that lists
- * it, an index before the snapshot that needs it. A kill -9 at any
- * point leaves at worst packs or indexes nothing refers to yet, which {@code prune} removes; no
- * complete snapshot ever refers to something missing.
+ * it, an index before the snapshot that needs it. A kill -9 at any point leaves at worst packs or
+ * indexes nothing refers to yet, which {@code prune} removes; no complete snapshot ever refers to
+ * something missing.
  *
  * <p>Not thread-safe: one backup, restore or prune per instance.
  */

@@ -62,7 +62,8 @@ public sealed interface RepositoryLocation {
       try {
         endpoint = new URI(url.substring(0, slash));
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("'" + text + "' has no valid server address (" + e.getReason() + "); expected " + FORMS);
+        throw new IllegalArgumentException("'" + text + "' has no valid server address (" + e.getReason() + "); expected "
+            + FORMS);
       }
       if (endpoint.getHost() == null || endpoint.getRawUserInfo() != null || endpoint.getRawQuery() != null) {
         throw new IllegalArgumentException("'" + text + "' has no valid server address (write HOST or HOST:PORT, no user or"
