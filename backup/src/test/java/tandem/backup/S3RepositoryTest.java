@@ -223,6 +223,20 @@ class S3RepositoryTest {
   }
 
   @Test
+  void aServerThatDoesNotAnswer_isNamedWithTheRepository() throws IOException {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    RepositoryLocation.S3 down = new RepositoryLocation.S3(java.net.URI.create("http://127.0.0.1:" + closed), BUCKET, "x");
+    Store none = Stores.open(down, S3Server.credentialsFile(tmp, S3Server.SECRET_KEY));
+
+    assertThatThrownBy(() -> Repository.open(none, BackupTest.PASSWORD))
+        .hasMessageContaining("cannot reach the S3 server of repository " + down)
+        .hasMessageContaining("check the endpoint, the network and that the server runs");
+  }
+
+  @Test
   void aCredentialsFileReadableByEveryone_isRefused() throws IOException {
     Path f = S3Server.credentialsFile(tmp, S3Server.SECRET_KEY);
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
