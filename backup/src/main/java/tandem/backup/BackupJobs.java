@@ -17,6 +17,7 @@ import tandem.config.BackupConfig;
 import tandem.config.FilesConfig;
 import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
+import tandem.config.RepositoryLocation;
 import tandem.config.ResourceConfig;
 import tandem.config.TandemConfig;
 import tandem.db.mariadb.MyDump;
@@ -61,13 +62,19 @@ public final class BackupJobs {
     return line.toCharArray();
   }
 
-  /** The repository, created on first use (an empty or missing directory). */
-  public Repository open(Path where) throws IOException {
+  /** The repository at {@code where}, created on first use (an empty or missing directory, an unused S3 prefix). */
+  public Repository open(RepositoryLocation where) throws IOException {
     char[] pw = password(backup.passwordFile());
-    if (!Files.exists(where.resolve("config"))) {
-      return Repository.init(where, pw);
+    Store store = store(where);
+    if (!store.exists("config")) {
+      return Repository.init(store, pw);
     }
-    return Repository.open(where, pw);
+    return Repository.open(store, pw);
+  }
+
+  /** The store at {@code where}, with this backup's S3 credentials. */
+  public Store store(RepositoryLocation where) throws IOException {
+    return Stores.open(where, backup.s3CredentialsFile());
   }
 
   /** The directories this backup takes: the files resources of its groups. */
@@ -160,13 +167,13 @@ public final class BackupJobs {
   public RunResult run(Backup.Progress progress, boolean rereadAll) throws IOException {
     Repository repo = open(backup.repository());
     Backup.Result result;
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "backup " + backup.name())) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "backup " + backup.name())) {
       result = new Backup(repo, progress).rereadAll(rereadAll).run(backup.name(), sources(), dumps());
     }
     List<String> copies = new ArrayList<>();
-    for (Path to : backup.copyTo()) {
+    for (RepositoryLocation to : backup.copyTo()) {
       Repository target = open(to);
-      try (RepoLock lock = RepoLock.acquire(to, false, "copy of " + backup.name())) {
+      try (RepoLock lock = RepoLock.acquire(target.store(), false, "copy of " + backup.name())) {
         int n = new Copy(existing(), target).run();
         copies.add(to + ": " + n + " snapshot(s) copied");
       }
@@ -176,7 +183,7 @@ public final class BackupJobs {
 
   /** The repository, which must exist already. */
   Repository existing() throws IOException {
-    return Repository.open(backup.repository(), password(backup.passwordFile()));
+    return Repository.open(store(backup.repository()), password(backup.passwordFile()));
   }
 
   /** The backups in the repository, oldest first (archived WAL left out: see {@link #archivedWal}). */
@@ -212,7 +219,7 @@ public final class BackupJobs {
 
   public Restore.Result restore(String snapshot, String path, Path target) throws IOException {
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "restore")) {
       return new Restore(repo).run(repo.snapshot(snapshot), path, target);
     } finally {
       repo.closeReaders();
@@ -221,7 +228,7 @@ public final class BackupJobs {
 
   public Verify.Report verify(double readDataPercent) throws IOException {
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "verify")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "verify")) {
       return new Verify(repo).run(readDataPercent, System.nanoTime());
     }
   }
@@ -269,7 +276,7 @@ public final class BackupJobs {
   public DatabaseRestored restoreDatabase(String snapshot, String path, String database) throws IOException {
     tandem.db.DumpLoader.checkedName(database);
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "restore")) {
       Repository.StoredSnapshot s = repo.snapshot(snapshot);
       List<String> want = Restore.segments(path);
       List<Model.Source> sources = s.snapshot().sources();
@@ -335,7 +342,7 @@ public final class BackupJobs {
   /** Restores a sample of the latest snapshot's files into a scratch directory and checks them. */
   public RestoreTest.Report restoreTest(int sample) throws IOException {
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "restore test")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "restore test")) {
       return new RestoreTest(repo).run(repo.snapshot("latest"), sample, System.nanoTime(), new RestoreTest.Scratches() {
         @Override
         public tandem.db.postgres.ScratchPostgres start(String group, String label) throws IOException, tandem.db.DbException {
@@ -372,7 +379,7 @@ public final class BackupJobs {
     Repository repo = existing();
     BackupConfig.Keep k = backup.keep();
     Retention rules = new Retention(k.last(), k.hourly(), k.daily(), k.weekly(), k.monthly(), k.yearly());
-    try (RepoLock lock = RepoLock.acquire(repo.root(), !dryRun, "forget")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), !dryRun, "forget")) {
       Map<String, Instant> times = new LinkedHashMap<>();
       for (Repository.StoredSnapshot s : repo.snapshots()) {
         if (s.snapshot().backup().equals(backup.name())) {
@@ -403,7 +410,7 @@ public final class BackupJobs {
       return 0;
     }
     Repository repo = open(backup.repository());
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "wal push " + group)) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "wal push " + group)) {
       new Backup(repo, Backup.Progress.NONE).rereadAll(true).run(backup.walName(),
           List.of(new Backup.Source(group, Pitr.WAL, spool)));
     }
@@ -426,7 +433,7 @@ public final class BackupJobs {
     PostgresConfig p = g.resources().stream().filter(PostgresConfig.class::isInstance).map(PostgresConfig.class::cast)
         .findFirst().orElseThrow(() -> new IOException("group " + group + " has no postgres resource"));
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), false, "pitr " + group)) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), false, "pitr " + group)) {
       return new Pitr(repo, backup).run(group, to, target, p.bin(), p.user(), timeout);
     } finally {
       repo.closeReaders();
@@ -435,17 +442,17 @@ public final class BackupJobs {
 
   public Prune.Result prune(boolean dryRun) throws IOException {
     Repository repo = existing();
-    try (RepoLock lock = RepoLock.acquire(repo.root(), !dryRun, "prune")) {
+    try (RepoLock lock = RepoLock.acquire(repo.store(), !dryRun, "prune")) {
       return new Prune(repo).run(dryRun);
     }
   }
 
   /** Copies every snapshot to the copy-to repositories (or to {@code to}); returns lines to print. */
-  public List<String> copy(List<Path> to) throws IOException {
+  public List<String> copy(List<RepositoryLocation> to) throws IOException {
     List<String> out = new ArrayList<>();
-    for (Path t : to) {
+    for (RepositoryLocation t : to) {
       Repository target = open(t);
-      try (RepoLock lock = RepoLock.acquire(t, false, "copy")) {
+      try (RepoLock lock = RepoLock.acquire(target.store(), false, "copy")) {
         out.add(t + ": " + new Copy(existing(), target).run() + " snapshot(s) copied");
       }
     }

@@ -2,11 +2,6 @@ package tandem.backup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,14 +26,15 @@ public final class Prune {
 
   public Result run(boolean dryRun) throws IOException {
     Set<String> used = repo.reachable(repo.snapshots());
-    List<Path> oldIndexes = repo.list("index");
+    Store store = repo.store();
+    List<String> oldIndexes = repo.list("index");
     List<Model.IndexPack> keep = new ArrayList<>();
     List<String> drop = new ArrayList<>();
     List<Model.IndexPack> rewrite = new ArrayList<>();
     Set<String> placed = new HashSet<>();
     Set<String> indexedPacks = new HashSet<>();
     int removed = 0;
-    for (Path f : oldIndexes) {
+    for (String f : oldIndexes) {
       for (Model.IndexPack p : repo.readIndex(f).packs()) {
         indexedPacks.add(p.pack());
         List<Model.IndexBlob> wanted = new ArrayList<>();
@@ -60,17 +56,19 @@ public final class Prune {
       }
     }
     List<String> unindexed = new ArrayList<>();
-    for (Path p : repo.list("data")) {
-      if (!indexedPacks.contains(p.getFileName().toString())) {
-        unindexed.add(p.getFileName().toString());
+    java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+    for (Store.Entry p : store.list("data")) {
+      sizes.put(p.id(), p.size());
+      if (!indexedPacks.contains(p.id())) {
+        unindexed.add(p.id());
       }
     }
     long freed = 0;
     for (String p : drop) {
-      freed += Files.size(repo.packPath(p));
+      freed += sizes.getOrDefault(p, 0L);
     }
     for (String p : unindexed) {
-      freed += Files.size(repo.packPath(p));
+      freed += sizes.get(p);
     }
     if (dryRun) {
       return new Result(drop.size() - rewrite.size(), rewrite.size(), removed, freed, unindexed.size());
@@ -80,15 +78,15 @@ public final class Prune {
       CrashPoint.reached("prune-after-new-pack");
     }
     if (!drop.isEmpty() || !rewrite.isEmpty() || oldIndexes.size() > 1) {
-      Path fresh = repo.writeIndex(new Model.IndexFile(keep));
+      String fresh = repo.writeIndex(new Model.IndexFile(keep));
       CrashPoint.reached("prune-after-new-index");
-      for (Path f : oldIndexes) {
+      for (String f : oldIndexes) {
         if (!f.equals(fresh)) {
-          Files.deleteIfExists(f);
+          store.delete(f);
           CrashPoint.reached("prune-after-deleting-an-index");
         }
       }
-      Durable.fsyncDir(repo.root().resolve("index"));
+      store.syncDeletes("index");
     }
     // Packs are named by their content: a pack rewritten now can have the name of one an interrupted
     // prune left behind, so nothing the new index lists is deleted.
@@ -96,13 +94,13 @@ public final class Prune {
     keep.forEach(p -> listed.add(p.pack()));
     for (String p : drop) {
       if (!listed.contains(p)) {
-        Files.deleteIfExists(repo.packPath(p));
+        store.delete(Repository.packName(p));
         CrashPoint.reached("prune-after-deleting-a-pack");
       }
     }
     for (String p : unindexed) {
       if (!listed.contains(p)) {
-        Files.deleteIfExists(repo.packPath(p));
+        store.delete(Repository.packName(p));
       }
     }
     return new Result(drop.size() - rewrite.size(), rewrite.size(), removed, freed, unindexed.size());
@@ -112,18 +110,13 @@ public final class Prune {
   private Model.IndexPack copy(Model.IndexPack p) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<Model.IndexBlob> blobs = new ArrayList<>();
-    try (FileChannel ch = FileChannel.open(repo.packPath(p.pack()), StandardOpenOption.READ)) {
-      for (Model.IndexBlob b : p.blobs()) {
-        ByteBuffer buf = ByteBuffer.allocate(b.length());
-        while (buf.hasRemaining() && ch.read(buf, b.offset() + buf.position()) >= 0) {
-          // until read
-        }
-        if (buf.hasRemaining()) {
-          throw new CorruptException("pack " + p.pack().substring(0, 12) + " is truncated; run `tandem backup verify`");
-        }
-        blobs.add(new Model.IndexBlob(b.id(), b.type(), out.size(), b.length()));
-        out.write(buf.array());
+    byte[] old = repo.store().read(Repository.packName(p.pack()));
+    for (Model.IndexBlob b : p.blobs()) {
+      if (b.offset() + b.length() > old.length) {
+        throw new CorruptException("pack " + p.pack().substring(0, 12) + " is truncated; run `tandem backup verify`");
       }
+      blobs.add(new Model.IndexBlob(b.id(), b.type(), out.size(), b.length()));
+      out.write(old, (int) b.offset(), b.length());
     }
     byte[] bytes = out.toByteArray();
     String name;
@@ -132,7 +125,7 @@ public final class Prune {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    Durable.write(repo.packPath(name), bytes);
+    repo.store().write(Repository.packName(name), bytes);
     return new Model.IndexPack(name, blobs);
   }
 }

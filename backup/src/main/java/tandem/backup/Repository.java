@@ -4,34 +4,29 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
- * A backup repository in a directory (local disk, NFS): content-defined chunks of files and the
- * trees that list them, deduplicated by keyed hash across files, snapshots and groups, compressed
- * and encrypted (see {@link Crypto}), gathered in pack files of about {@link #PACK_BYTES}, found
- * through index files, and named by snapshots. The format is written down in
+ * A backup repository in a {@link Store} (a directory on local disk or NFS, or an S3 bucket):
+ * content-defined chunks of files and the trees that list them, deduplicated by keyed hash across
+ * files, snapshots and groups, compressed and encrypted (see {@link Crypto}), gathered in pack
+ * files of about {@link #PACK_BYTES}, found through index files, and named by snapshots. The format is written down in
  * docs/backup-format.md; {@link #FORMAT} is its version.
  *
- * <p><b>Crash safety.</b> Everything is written to a temporary name, fsynced and renamed: a pack
- * before the index that lists it, an index before the snapshot that needs it. A kill -9 at any
- * point leaves at worst packs or indexes nothing refers to yet, which {@code prune} removes; no
- * complete snapshot ever refers to something missing.
+ * <p><b>Crash safety.</b> Every file is written whole or not at all ({@link Store#write}: in a
+ * directory a temporary name, fsync and rename; on S3 one PUT): a pack before the index that lists
+ * it, an index before the snapshot that needs it. A kill -9 at any point leaves at worst packs or
+ * indexes nothing refers to yet, which {@code prune} removes; no complete snapshot ever refers to
+ * something missing.
  *
  * <p>Not thread-safe: one backup, restore or prune per instance.
  */
@@ -43,7 +38,7 @@ public final class Repository {
   static final String CHUNKER = "fastcdc-16k-64k-256k-tandemCD";
   static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  private final Path root;
+  private final Store store;
   private final Crypto crypto;
   private final Model.Config config;
   /** Every blob the index files list: id -> where. */
@@ -58,73 +53,85 @@ public final class Repository {
   /** Where a blob is. */
   record Where(String pack, String type, long offset, int length) {}
 
-  private Repository(Path root, Crypto crypto, Model.Config config) {
-    this.root = root;
+  private Repository(Store store, Crypto crypto, Model.Config config) {
+    this.store = store;
     this.crypto = crypto;
     this.config = config;
   }
 
-  /** Creates a repository in {@code root} (missing or empty) with keys sealed under {@code password}. */
+  /** Creates a repository in directory {@code root} (missing or empty) with keys sealed under {@code password}. */
   public static Repository init(Path root, char[] password) throws IOException {
-    return init(root, password, KeyFile.DEFAULT_MEMORY_KIB, KeyFile.DEFAULT_ITERATIONS);
+    return init(new LocalStore(root), password);
+  }
+
+  /** Creates a repository in {@code store} (empty) with keys sealed under {@code password}. */
+  public static Repository init(Store store, char[] password) throws IOException {
+    return init(store, password, KeyFile.DEFAULT_MEMORY_KIB, KeyFile.DEFAULT_ITERATIONS);
   }
 
   static Repository init(Path root, char[] password, int kdfMemoryKib, int kdfIterations) throws IOException {
-    if (Files.exists(root.resolve("config"))) {
-      throw new FileAlreadyExistsException(root + " already holds a tandem repository");
+    return init(new LocalStore(root), password, kdfMemoryKib, kdfIterations);
+  }
+
+  static Repository init(Store store, char[] password, int kdfMemoryKib, int kdfIterations) throws IOException {
+    if (store.exists("config")) {
+      throw new FileAlreadyExistsException(store + " already holds a tandem repository");
     }
-    if (Files.isDirectory(root)) {
-      try (Stream<Path> s = Files.list(root)) {
-        if (s.findAny().isPresent()) {
-          throw new IOException(root + " is not empty and holds no tandem repository; choose an empty or new directory");
-        }
-      }
+    if (!store.isEmpty()) {
+      throw new IOException(store + " is not empty and holds no tandem repository; choose an empty or new "
+          + (store instanceof LocalStore ? "directory" : "prefix"));
     }
-    for (String d : List.of("data", "index", "snapshots", "keys", "locks")) {
-      Files.createDirectories(root.resolve(d));
-    }
+    store.create();
     byte[] dataKey = Crypto.random(Crypto.KEY_BYTES);
     byte[] idKey = Crypto.random(Crypto.KEY_BYTES);
     KeyFile key = KeyFile.create(password, dataKey, idKey, kdfMemoryKib, kdfIterations);
-    Durable.write(root.resolve("keys").resolve(Durable.hex(Crypto.random(16))), JSON.writeValueAsBytes(key));
+    store.write("keys/" + Durable.hex(Crypto.random(16)), JSON.writeValueAsBytes(key));
     Model.Config config = new Model.Config(FORMAT, UUID.randomUUID().toString(), CHUNKER);
-    Durable.write(root.resolve("config"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-    return new Repository(root, new Crypto(dataKey, idKey), config);
+    if (!store.create("config", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config))) {
+      throw new FileAlreadyExistsException(store + " already holds a tandem repository (another init made it just now)");
+    }
+    return new Repository(store, new Crypto(dataKey, idKey), config);
   }
 
-  /** Opens the repository in {@code root}; {@link WrongPasswordException} when no key file opens. */
+  /** Opens the repository in directory {@code root}; {@link WrongPasswordException} when no key file opens. */
   public static Repository open(Path root, char[] password) throws IOException {
-    Path configFile = root.resolve("config");
-    if (!Files.exists(configFile)) {
-      throw new NoSuchFileException(root + " holds no tandem repository (no config file); create one with `tandem backup init`"
-          + " or check the repository path");
+    return open(new LocalStore(root), password);
+  }
+
+  /** Opens the repository in {@code store}; {@link WrongPasswordException} when no key file opens. */
+  public static Repository open(Store store, char[] password) throws IOException {
+    byte[] configFile;
+    try {
+      configFile = store.read("config");
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(store + " holds no tandem repository (no config file); create one with `tandem backup init`"
+          + " or check the repository " + (store instanceof LocalStore ? "path" : "location"));
     }
-    Model.Config config = JSON.readValue(Files.readAllBytes(configFile), Model.Config.class);
+    Model.Config config = JSON.readValue(configFile, Model.Config.class);
     if (config.version() != FORMAT) {
-      throw new CorruptException(root + " is a repository of format version " + config.version() + "; this tandem reads "
+      throw new CorruptException(store + " is a repository of format version " + config.version() + "; this tandem reads "
           + FORMAT);
     }
     Crypto crypto = null;
-    try (Stream<Path> keys = Files.list(root.resolve("keys"))) {
-      for (Path k : keys.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
-        try {
-          crypto = JSON.readValue(Files.readAllBytes(k), KeyFile.class).open(password);
-          break;
-        } catch (WrongPasswordException wrong) {
-          // try the next key file
-        }
+    for (Store.Entry k : store.list("keys")) {
+      try {
+        crypto = JSON.readValue(store.read(k.name()), KeyFile.class).open(password);
+        break;
+      } catch (WrongPasswordException wrong) {
+        // try the next key file
       }
     }
     if (crypto == null) {
       throw new WrongPasswordException();
     }
-    Repository r = new Repository(root, crypto, config);
+    Repository r = new Repository(store, crypto, config);
     r.loadIndex();
     return r;
   }
 
-  public Path root() {
-    return root;
+  /** Where the repository's files are. */
+  public Store store() {
+    return store;
   }
 
   public String id() {
@@ -142,7 +149,7 @@ public final class Repository {
 
   private void loadIndex() throws IOException {
     index.clear();
-    for (Path f : list("index")) {
+    for (String f : list("index")) {
       Model.IndexFile file = readIndex(f);
       for (Model.IndexPack p : file.packs()) {
         for (Model.IndexBlob b : p.blobs()) {
@@ -152,20 +159,14 @@ public final class Repository {
     }
   }
 
-  Model.IndexFile readIndex(Path f) throws IOException {
-    byte[] plain = crypto.open(Files.readAllBytes(f), "index", "index file " + f.getFileName());
+  Model.IndexFile readIndex(String f) throws IOException {
+    byte[] plain = crypto.open(store.read(f), "index", "index file " + f.substring(f.lastIndexOf('/') + 1));
     return JSON.readValue(plain, Model.IndexFile.class);
   }
 
-  /** The files of a top-level directory of the repository (not temporary ones), sorted. */
-  List<Path> list(String dir) throws IOException {
-    Path d = root.resolve(dir);
-    if (!Files.isDirectory(d)) {
-      return List.of();
-    }
-    try (Stream<Path> s = dir.equals("data") ? Files.walk(d, 2) : Files.list(d)) {
-      return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-    }
+  /** The names of the files of a top-level directory of the repository (not temporary ones), sorted. */
+  List<String> list(String dir) throws IOException {
+    return store.list(dir).stream().map(Store.Entry::name).toList();
   }
 
   boolean has(String id) {
@@ -229,18 +230,15 @@ public final class Repository {
             + " `tandem backup verify`");
       }
     }
-    byte[] sealed = new byte[w.length()];
+    byte[] sealed;
     try {
-      FileChannel ch = channel(w.pack());
-      ByteBuffer b = ByteBuffer.wrap(sealed);
-      while (b.hasRemaining()) {
-        if (ch.read(b, w.offset() + b.position()) < 0) {
-          throw new CorruptException("pack " + w.pack().substring(0, 12) + " is truncated: blob " + id.substring(0, 12)
-              + " runs past its end");
-        }
-      }
+      sealed = store.readRange(packName(w.pack()), w.offset(), w.length());
     } catch (NoSuchFileException e) {
       throw new CorruptException("pack " + w.pack().substring(0, 12) + " is missing (it holds blob " + id.substring(0, 12) + ")");
+    }
+    if (sealed.length < w.length()) {
+      throw new CorruptException("pack " + w.pack().substring(0, 12) + " is truncated: blob " + id.substring(0, 12)
+          + " runs past its end");
     }
     byte[] plain = crypto.open(sealed, id, "blob " + id.substring(0, 12));
     if (!crypto.id(plain, 0, plain.length).equals(id)) {
@@ -249,45 +247,14 @@ public final class Repository {
     return plain;
   }
 
-  /** Packs open for reading: a restore reads many blobs from each, in order. */
-  private final Map<String, FileChannel> open = new java.util.LinkedHashMap<>(8, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, FileChannel> eldest) {
-      if (size() > 8) {
-        try {
-          eldest.getValue().close();
-        } catch (IOException e) {
-          // only read from it
-        }
-        return true;
-      }
-      return false;
-    }
-  };
-
-  private synchronized FileChannel channel(String pack) throws IOException {
-    FileChannel ch = open.get(pack);
-    if (ch == null) {
-      ch = FileChannel.open(packPath(pack), StandardOpenOption.READ);
-      open.put(pack, ch);
-    }
-    return ch;
-  }
-
   /** Closes the packs kept open for reading. */
-  public synchronized void closeReaders() {
-    for (FileChannel ch : open.values()) {
-      try {
-        ch.close();
-      } catch (IOException e) {
-        // only read from it
-      }
-    }
-    open.clear();
+  public void closeReaders() {
+    store.closeReaders();
   }
 
-  Path packPath(String pack) {
-    return root.resolve("data").resolve(pack.substring(0, 2)).resolve(pack);
+  /** The file name of pack {@code pack}: data/ab/abcd... */
+  static String packName(String pack) {
+    return "data/" + pack.substring(0, 2) + "/" + pack;
   }
 
   /** Writes the current pack, if any, under the SHA-256 of its content. */
@@ -302,7 +269,7 @@ public final class Repository {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    Durable.write(packPath(name), bytes);
+    store.write(packName(name), bytes);
     CrashPoint.reached("backup-after-pack");
     bytesWritten += bytes.length;
     unindexed.add(new Model.IndexPack(name, List.copyOf(packBlobs)));
@@ -326,12 +293,12 @@ public final class Repository {
     pendingBlobs.clear();
   }
 
-  /** Writes an index file; returns its path. */
-  Path writeIndex(Model.IndexFile file) throws IOException {
+  /** Writes an index file; returns its name. */
+  String writeIndex(Model.IndexFile file) throws IOException {
     byte[] sealed = crypto.seal(JSON.writeValueAsBytes(file), "index");
-    Path p = root.resolve("index").resolve(Durable.hex(Crypto.random(16)));
-    Durable.write(p, sealed);
-    return p;
+    String name = "index/" + Durable.hex(Crypto.random(16));
+    store.write(name, sealed);
+    return name;
   }
 
   /** Flushes, then stores {@code s}; returns the snapshot's id. */
@@ -339,16 +306,16 @@ public final class Repository {
     flush();
     CrashPoint.reached("backup-after-index");
     String id = Durable.hex(Crypto.random(16));
-    Durable.write(root.resolve("snapshots").resolve(id), crypto.seal(JSON.writeValueAsBytes(s), "snapshot"));
+    store.write("snapshots/" + id, crypto.seal(JSON.writeValueAsBytes(s), "snapshot"));
     return id;
   }
 
   /** Every snapshot, oldest first. */
   public List<StoredSnapshot> snapshots() throws IOException {
     List<StoredSnapshot> out = new ArrayList<>();
-    for (Path p : list("snapshots")) {
-      byte[] plain = crypto.open(Files.readAllBytes(p), "snapshot", "snapshot " + p.getFileName());
-      out.add(new StoredSnapshot(p.getFileName().toString(), JSON.readValue(plain, Model.Snapshot.class)));
+    for (Store.Entry e : store.list("snapshots")) {
+      byte[] plain = crypto.open(store.read(e.name()), "snapshot", "snapshot " + e.id());
+      out.add(new StoredSnapshot(e.id(), JSON.readValue(plain, Model.Snapshot.class)));
     }
     out.sort(Comparator.comparing((StoredSnapshot s) -> s.snapshot().time()).thenComparing(StoredSnapshot::id));
     return out;
@@ -374,8 +341,8 @@ public final class Repository {
   }
 
   void deleteSnapshot(String id) throws IOException {
-    Files.deleteIfExists(root.resolve("snapshots").resolve(id));
-    Durable.fsyncDir(root.resolve("snapshots"));
+    store.delete("snapshots/" + id);
+    store.syncDeletes("snapshots");
   }
 
   Model.Tree tree(String id) throws IOException {

@@ -1,8 +1,6 @@
 package tandem.backup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,16 +28,18 @@ public final class Verify {
 
   /** Reads a pack whole: its hash must be its name; each blob must authenticate and match its id. */
   private PackCheck readPack(String pack, List<Model.IndexBlob> blobs) throws IOException {
-    Path p = repo.packPath(pack);
     List<String> problems = new ArrayList<>();
     Set<String> bad = new HashSet<>();
-    if (!Files.exists(p)) {
+    byte[] all;
+    try {
+      all = repo.store().read(Repository.packName(pack));
+    } catch (java.nio.file.NoSuchFileException e) {
       return new PackCheck(-1, problems, bad); // reported with the structure
     }
-    byte[] all = Files.readAllBytes(p);
     try {
       if (!Durable.hex(MessageDigest.getInstance("SHA-256").digest(all)).equals(pack)) {
-        problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed on disk");
+        problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed in storage ("
+            + repo.store().describe(Repository.packName(pack)) + ")");
       }
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -101,7 +101,7 @@ public final class Verify {
     Map<String, Long> packEnds = new HashMap<>();
     Map<String, List<Model.IndexBlob>> packBlobs = new HashMap<>();
     int blobs = 0;
-    for (Path f : repo.list("index")) {
+    for (String f : repo.list("index")) {
       try {
         for (Model.IndexPack p : repo.readIndex(f).packs()) {
           for (Model.IndexBlob b : p.blobs()) {
@@ -111,25 +111,26 @@ public final class Verify {
           }
         }
       } catch (IOException e) {
-        problems.add("index " + f.getFileName() + ": " + e.getMessage());
+        problems.add("index " + f.substring(f.lastIndexOf('/') + 1) + ": " + e.getMessage());
       }
     }
+    Map<String, Long> stored = new HashMap<>();
+    for (Store.Entry p : repo.store().list("data")) {
+      stored.put(p.id(), p.size());
+    }
     for (var e : packEnds.entrySet()) {
-      Path p = repo.packPath(e.getKey());
-      if (!Files.exists(p)) {
-        problems.add("pack " + e.getKey().substring(0, 12) + " is missing");
+      Long size = stored.get(e.getKey());
+      String where = repo.store().describe(Repository.packName(e.getKey()));
+      if (size == null) {
+        problems.add("pack " + e.getKey().substring(0, 12) + " is missing (" + where + ")");
         packBlobs.get(e.getKey()).forEach(b -> bad.add(b.id()));
-      } else if (Files.size(p) < e.getValue()) {
-        problems.add("pack " + e.getKey().substring(0, 12) + " is truncated: " + Files.size(p) + " bytes, its index needs "
-            + e.getValue());
-        long size = Files.size(p);
+      } else if (size < e.getValue()) {
+        problems.add("pack " + e.getKey().substring(0, 12) + " is truncated: " + size + " bytes, its index needs "
+            + e.getValue() + " (" + where + ")");
         packBlobs.get(e.getKey()).stream().filter(b -> b.offset() + b.length() > size).forEach(b -> bad.add(b.id()));
       }
     }
-    Set<String> onDisk = new HashSet<>();
-    for (Path p : repo.list("data")) {
-      onDisk.add(p.getFileName().toString());
-    }
+    Set<String> onDisk = stored.keySet();
     int unindexed = (int) onDisk.stream().filter(p -> !packEnds.containsKey(p)).count();
     List<Repository.StoredSnapshot> snapshots = new ArrayList<>();
     try {

@@ -177,7 +177,7 @@ class BackupTest {
     populate(src, 5);
     Repository.StoredSnapshot s = backup();
     assertThat(new Verify(repo).run(100, 1).ok()).isTrue();
-    Path pack = repo.list("data").getFirst();
+    Path pack = repoDir.resolve(repo.list("data").getFirst());
     try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer b = ByteBuffer.allocate(1);
       ch.read(b, 100);
@@ -200,7 +200,7 @@ class BackupTest {
   void aTruncatedPack_isFoundWithoutReadingData() throws IOException {
     populate(src, 6);
     backup();
-    Path pack = repo.list("data").getFirst();
+    Path pack = repoDir.resolve(repo.list("data").getFirst());
     try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.WRITE)) {
       ch.truncate(ch.size() / 2);
     }

@@ -18,6 +18,7 @@ import tandem.backup.RestoreTest;
 import tandem.backup.Retention;
 import tandem.backup.Verify;
 import tandem.config.BackupConfig;
+import tandem.config.RepositoryLocation;
 import tandem.config.TandemConfig;
 
 /** {@code tandem backup ...}: the backups configured under {@code backups:}, run on this node. */
@@ -289,23 +290,37 @@ final class BackupCommand implements Runnable {
     }
   }
 
-  @Command(name = "copy", description = "Copy the snapshots to the copy-to repositories (or --to DIR).")
+  @Command(name = "copy", description = "Copy the snapshots to the copy-to repositories (or --to DIR|s3:...).")
   static final class CopySnapshots implements Callable<Integer> {
     @Mixin Which which;
 
-    @Option(names = "--to", description = "a repository directory (default: the backup's copy-to)")
-    List<Path> to;
+    @Option(names = "--to", description = "a repository: a directory, s3://BUCKET/PREFIX or s3:https://HOST/BUCKET/PREFIX"
+        + " (default: the backup's copy-to)")
+    List<String> to;
 
     @Override
     public Integer call() throws IOException {
       BackupJobs jobs = which.jobs();
-      List<Path> targets = to != null ? to : jobs.backup().copyTo();
+      List<RepositoryLocation> targets = to != null ? to.stream().map(CopySnapshots::location).toList()
+          : jobs.backup().copyTo();
       if (targets.isEmpty()) {
         throw new CliException(2, "backup " + jobs.backup().name() + " has no copy-to; add copy-to: [/mnt/offsite/tandem] or"
             + " give --to DIR");
       }
       jobs.copy(targets).forEach(System.out::println);
       return 0;
+    }
+
+    /** A --to value; a relative directory is taken from the working directory. */
+    static RepositoryLocation location(String text) {
+      if (!text.startsWith("s3:") && !text.contains("://")) {
+        text = Path.of(text).toAbsolutePath().toString();
+      }
+      try {
+        return RepositoryLocation.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new CliException(2, "--to " + e.getMessage());
+      }
     }
   }
 }

@@ -18,6 +18,9 @@ final class CheckConfigCommand implements Callable<Integer> {
     TandemConfig cfg = config.load();
     System.out.println(config.path() + " is valid: cluster " + cfg.cluster() + ", node " + cfg.node().name()
         + (cfg.node().witness() ? " (witness)" : "") + ", " + cfg.groups().size() + " group(s) " + cfg.groups().keySet());
+    cfg.backups().values().forEach(b -> System.out.println("backup " + b.name() + ": repository " + b.repository()
+        + (b.copyTo().isEmpty() ? "" : ", copy-to " + b.copyTo())
+        + (b.s3CredentialsFile() == null ? "" : ", S3 credentials from " + b.s3CredentialsFile())));
     List<ConfigProblem> warnings = ConfigWarnings.of(cfg);
     if (!warnings.isEmpty()) {
       System.out.println(warnings.size() + (warnings.size() == 1 ? " warning:" : " warnings:"));

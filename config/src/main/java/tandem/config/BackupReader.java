@@ -12,7 +12,8 @@ import java.util.Set;
 
 /** Reads the optional {@code backups:} map. */
 final class BackupReader {
-  static final List<String> KEYS = List.of("schedule", "groups", "repository", "password-file", "keep", "run-on", "copy-to", "pitr");
+  static final List<String> KEYS = List.of("schedule", "groups", "repository", "password-file", "keep", "run-on", "copy-to", "pitr",
+      "s3-credentials-file");
   /** PostgreSQL settings that pitr: on writes itself. */
   static final List<String> ARCHIVE_KEYS = List.of("archive_mode", "archive_command", "archive_library", "restore_command");
   static final List<String> KEEP_KEYS = List.of("last", "hourly", "daily", "weekly", "monthly", "yearly");
@@ -68,7 +69,7 @@ final class BackupReader {
     if (!s.has("groups") && !s.broken()) {
       s.missing("groups", "the groups to back up, e.g. groups: [web]");
     }
-    Path repository = repository(s, "repository", dir);
+    RepositoryLocation repository = repository(s, "repository");
     Path passwordFile = null;
     if (s.required("password-file", "the file holding the repository's password, e.g. password-file: /etc/tandem/backup.key")
         != null) {
@@ -76,22 +77,29 @@ final class BackupReader {
     }
     BackupConfig.Keep keep = keep(s);
     BackupConfig.RunOn runOn = s.choice("run-on", BackupConfig.RunOn.REPLICA, BackupConfig.RunOn.class, "place to run backups");
-    List<Path> copyTo = new ArrayList<>();
+    List<RepositoryLocation> copyTo = new ArrayList<>();
     List<YamlValue> copies = s.list("copy-to");
     for (int i = 0; i < copies.size(); i++) {
-      if (copies.get(i) instanceof YamlValue.Scalar sc && sc.text().startsWith("/")) {
-        copyTo.add(Path.of(sc.text()).normalize());
-      } else {
-        s.problems().add(Problems.item(s.pathOf("copy-to"), i), "expected the absolute path of a second repository, e.g."
-            + " /mnt/offsite/tandem" + (copies.get(i) instanceof YamlValue.Scalar sc && sc.text().contains("://")
-                ? " (only directories are supported so far; mount the remote storage)" : ""));
+      String where = Problems.item(s.pathOf("copy-to"), i);
+      if (!(copies.get(i) instanceof YamlValue.Scalar sc)) {
+        s.problems().add(where, "expected a second repository: " + RepositoryLocation.FORMS);
+        continue;
+      }
+      try {
+        copyTo.add(RepositoryLocation.parse(sc.text()));
+      } catch (IllegalArgumentException e) {
+        s.problems().add(where, e.getMessage());
       }
     }
+    if (repository != null && copyTo.contains(repository)) {
+      s.problem("copy-to", "lists the repository itself (" + repository + "); copy-to is for a second repository elsewhere");
+    }
+    Path credentials = s.has("s3-credentials-file") ? s.path("s3-credentials-file", dir) : null;
     boolean pitr = pitr(s, groups, all);
     if (!s.problems().noneSince(mark) || s.broken()) {
       return null;
     }
-    return new BackupConfig(name, schedule, groups, repository, passwordFile, keep, runOn, copyTo, pitr);
+    return new BackupConfig(name, schedule, groups, repository, passwordFile, keep, runOn, copyTo, pitr, credentials);
   }
 
   /** {@code pitr: on|off}: on needs a postgres resource in every group, whose WAL archiving tandem then sets itself. */
@@ -151,21 +159,21 @@ final class BackupReader {
     }
   }
 
-  private static Path repository(Section s, String key, Path dir) {
-    String text = s.required(key, "the repository directory, e.g. repository: /backups/tandem");
+  private static RepositoryLocation repository(Section s, String key) {
+    String text = s.required(key, "where the repository is: " + RepositoryLocation.FORMS);
     if (text == null) {
       return null;
     }
-    if (text.contains("://")) {
-      s.problem(key, "'" + text + "': only directory repositories are supported so far (local disk or a mounted NFS/SMB"
-          + " share); mount the remote storage and give its path");
+    if (text.startsWith("~")) {
+      s.problem(key, "'" + text + "': tandem does not expand '~'; write the full path, e.g. /backups/tandem");
       return null;
     }
-    if (!text.startsWith("/")) {
-      s.problem(key, "'" + text + "' is relative; give the absolute path of the repository directory, e.g. /backups/tandem");
+    try {
+      return RepositoryLocation.parse(text);
+    } catch (IllegalArgumentException e) {
+      s.problem(key, e.getMessage());
       return null;
     }
-    return s.path(key, dir);
   }
 
   private static BackupConfig.Keep keep(Section s) {

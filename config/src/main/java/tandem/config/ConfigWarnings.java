@@ -21,7 +21,17 @@ public final class ConfigWarnings {
     List<ConfigProblem> out = new ArrayList<>();
     FailoverSettings f = config.failover();
     config.groups().forEach((name, group) -> fenceWindow(name, group, f, out));
+    config.backups().values().forEach(b -> unusedS3Credentials(b, out));
     return out;
+  }
+
+  private static void unusedS3Credentials(BackupConfig b, List<ConfigProblem> out) {
+    boolean s3 = b.repository() instanceof RepositoryLocation.S3
+        || b.copyTo().stream().anyMatch(RepositoryLocation.S3.class::isInstance);
+    if (b.s3CredentialsFile() != null && !s3) {
+      out.add(new ConfigProblem("backups." + b.name() + ".s3-credentials-file", "neither the repository nor a copy-to of"
+          + " this backup is on S3, so these keys are not used; remove the key or check the repository"));
+    }
   }
 
   private static void fenceWindow(String name, GroupConfig group, FailoverSettings f, List<ConfigProblem> out) {

@@ -110,16 +110,50 @@ class BackupRulesTest {
   }
 
   @Test
-  void s3Repository_saysWhatIsSupported() {
+  void s3Repositories_areRead_withTheCredentialsFile() throws Exception {
+    BackupConfig b = load(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: s3:http://127.0.0.1:9000/backups/tandem/
+        password-file: /k
+        keep: { daily: 7 }
+        copy-to: [/mnt/offsite, s3://offsite-bucket]
+        s3-credentials-file: /etc/tandem/s3.credentials
+        """)).backups().get("nightly");
+    assertThat(b.repository()).isEqualTo(new RepositoryLocation.S3(java.net.URI.create("http://127.0.0.1:9000"), "backups",
+        "tandem"));
+    assertThat(b.repository()).hasToString("s3:http://127.0.0.1:9000/backups/tandem");
+    assertThat(b.copyTo()).containsExactly(new RepositoryLocation.Directory(Path.of("/mnt/offsite")),
+        new RepositoryLocation.S3(null, "offsite-bucket", ""));
+    assertThat(b.s3CredentialsFile()).isEqualTo(Path.of("/etc/tandem/s3.credentials"));
+  }
+
+  @Test
+  void malformedS3Repository_namesKeyValueAndExpectedForms() {
     ConfigProblem p = problemOf(withBackup("""
         schedule: daily
         groups: [web]
-        repository: s3://bucket/tandem
+        repository: "s3:https://minio.lan:9000"
         password-file: /k
         keep: { daily: 7 }
         """));
     assertThat(p.path()).isEqualTo("backups.nightly.repository");
-    assertThat(p.message()).contains("only directory repositories are supported so far");
+    assertThat(p.message()).contains("'s3:https://minio.lan:9000' names no bucket", "s3://BUCKET/PREFIX",
+        "s3:https://HOST[:PORT]/BUCKET/PREFIX");
+  }
+
+  @Test
+  void otherRemoteCopyTo_isRefusedAtItsItem() {
+    ConfigProblem p = problemOf(withBackup("""
+        schedule: daily
+        groups: [web]
+        repository: /backups/tandem
+        password-file: /k
+        keep: { daily: 7 }
+        copy-to: [s3://ok-bucket/x, "sftp://host/backups"]
+        """));
+    assertThat(p.path()).isEqualTo("backups.nightly.copy-to[1]");
+    assertThat(p.message()).contains("in directories and on S3 servers only");
   }
 
   @Test

@@ -75,4 +75,17 @@ class ConfigWarningsTest {
     assertThat(c.failover().fenceWindow()).isEqualTo(Duration.ofMillis(3300));
     assertThat(ConfigWarnings.of(c)).isEmpty();
   }
+
+  @Test
+  void s3CredentialsWithoutAnyS3Location_warnThatTheyAreUnused() throws ConfigException {
+    String backup = "backups:\n  nightly: { schedule: daily, groups: [web], repository: %s, password-file: /k, keep: { last: 1 },"
+        + " s3-credentials-file: /etc/tandem/s3.credentials }\n";
+    String group = withGroup("nodes: { n1: primary }\nresources:\n  - files: { path: /srv/www }");
+
+    assertThat(ConfigWarnings.of(load(group + backup.formatted("/backups/tandem")))).singleElement().satisfies(w -> {
+      assertThat(w.path()).isEqualTo("backups.nightly.s3-credentials-file");
+      assertThat(w.message()).contains("not used");
+    });
+    assertThat(ConfigWarnings.of(load(group + backup.formatted("s3://tandem-bucket/web")))).isEmpty();
+  }
 }
