@@ -104,8 +104,8 @@ public final class Repository {
     try {
       configFile = store.read("config");
     } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(store + " holds no tandem repository (no config file); create one with `tandem backup init`"
-          + " or check the repository " + (store instanceof LocalStore ? "path" : "location"));
+      throw new NoSuchFileException(store + " holds no tandem repository (no config file): check the repository "
+          + (store instanceof LocalStore ? "path" : "location") + " in tandem.yaml; a new one is made by the first `tandem backup run`");
     }
     Model.Config config = JSON.readValue(configFile, Model.Config.class);
     if (config.version() != FORMAT) {
