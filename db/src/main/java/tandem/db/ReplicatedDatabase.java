@@ -140,6 +140,10 @@ public final class ReplicatedDatabase implements AutoCloseable {
         engine.startPrimary();
       }
       case REPLICA -> {
+        // Synchronous mode holds from the first commit: the standby names go into the server's
+        // settings before it opens for writes, not a tick after (a commit acknowledged in between
+        // existed on the new primary alone; bench/postgres.sh saw one 1 s after a promotion).
+        engine.setSynchronous(standbyNames(), synchronousCount);
         engine.promote();
         emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
       }

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 import tandem.cluster.Cluster;
 import tandem.cluster.ClusterCodec;
 import tandem.cluster.ClusterCommand;
+import tandem.cluster.GroupState;
 import tandem.cluster.ClusterListener;
 import tandem.cluster.ClusterState;
 import tandem.cluster.CommandResult;
@@ -92,6 +93,14 @@ public final class RaftCluster implements Cluster, AutoCloseable {
    * wait, and one that took 1.5 s got a primary fenced (bench/RESULTS.md, PostgreSQL vs Patroni).
    */
   static final Duration SETTLE_BEFORE_HANDOFF = Duration.ofSeconds(20);
+  /**
+   * A hand-off chosen by the reconcile loop, waiting for the next renewal. Every primary's lease
+   * renewal waits while the lead moves, and a primary fences itself 1.5 s after its last renewal;
+   * starting right after a renewal gives the election all of that time. (A hand-off started at
+   * any moment, on a loaded box, left a primary 1.5 s without a renewal: bench/RESULTS.md.)
+   */
+  private final java.util.concurrent.atomic.AtomicReference<String> pendingHandoff = new java.util.concurrent.atomic.AtomicReference<>();
+  private volatile long pendingSince;
   /** The silence at which a voter is handed the lead (it answers promptly right now). */
   private static final Duration PROMPT = Duration.ofMillis(300);
 
@@ -152,6 +161,11 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     rc.adminClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(params)
         .setLeaderId(RaftPeerId.valueOf(s.self())).setRetryPolicy(RetryPolicies.noRetry()).build();
     self[0] = rc;
+    m.addListener((before, cmd, result, after) -> {
+      if (cmd instanceof ClusterCommand.Renew && result.ok()) {
+        rc.renewed();
+      }
+    });
     rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
     return rc;
   }
@@ -402,14 +416,32 @@ public final class RaftCluster implements Cluster, AutoCloseable {
       return;
     }
     lastTransfer = now;
-    String to = best;
+    if (s.groups().values().stream().noneMatch(GroupState::hasPrimary)) {
+      handOff(best);
+      return;
+    }
+    pendingSince = now;
+    pendingHandoff.set(best);
+  }
+
+  /** A renewal was applied: the moment to start a pending hand-off (if still wanted within a second). */
+  private void renewed() {
+    String to = pendingHandoff.getAndSet(null);
+    if (to != null && System.nanoTime() - pendingSince < TimeUnit.SECONDS.toNanos(1) && isLeaderReady()) {
+      handOff(to);
+    }
+  }
+
+  private void handOff(String to) {
     Thread.ofVirtual().start(() -> {
       try {
         // Short: a leader in transfer refuses writes, and the primaries' renewals must not stall.
         adminClient.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
         LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
       } catch (IOException | RuntimeException e) {
-        LOG.info("raft leadership not handed to {}: {}", to, e.getMessage());
+        // It costs every primary a pause in its renewals: try again only much later.
+        lastTransfer = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        LOG.info("raft leadership not handed to {} (next try in 5 min at the earliest): {}", to, e.getMessage());
       }
     });
   }

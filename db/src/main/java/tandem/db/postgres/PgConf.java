@@ -29,6 +29,10 @@ final class PgConf {
     this.files = files;
   }
 
+  String synchronousNames() {
+    return synchronousNames;
+  }
+
   void synchronousNames(String names) {
     synchronousNames = names;
   }

@@ -159,6 +159,14 @@ public final class PostgresEngine implements DatabaseEngine {
     try (Connection c = connect()) {
       try (Statement st = c.createStatement()) {
         st.setQueryTimeout(90);
+        if (!conf.synchronousNames().isEmpty()) {
+          // The names setSynchronous stored take effect at the promotion itself: written and
+          // reloaded while a standby (where they do nothing), so the first commit already waits.
+          // The walreceiver stops; it has nothing left to receive from a primary being replaced.
+          writeConf(null, true);
+          st.execute("SELECT pg_reload_conf()");
+          awaitSetting("synchronous_standby_names", conf.synchronousNames());
+        }
         ResultSet rs = st.executeQuery("SELECT pg_promote(true, 60)");
         rs.next();
         if (!rs.getBoolean(1)) {
@@ -171,6 +179,21 @@ public final class PostgresEngine implements DatabaseEngine {
       throw new DbException("cannot promote " + describe() + ": " + e.getMessage() + "; see " + conf.log(), e);
     }
     writeConf(null, false);
+  }
+
+  /** Waits (up to 5 s) until a new session sees {@code name} = {@code value}: a reload is asynchronous. */
+  private void awaitSetting(String name, String value) throws SQLException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      try (Connection fresh = connect(); Statement s2 = fresh.createStatement();
+          ResultSet rs = s2.executeQuery("SELECT current_setting('" + name + "')")) {
+        if (rs.next() && value.equals(rs.getString(1))) {
+          return;
+        }
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+    }
+    throw new SQLException(name + " was not '" + value + "' 5 s after a reload");
   }
 
   @Override

@@ -81,4 +81,32 @@ class PgSynchronousTest {
       }
     }
   }
+
+  /**
+   * A promoted standby is synchronous from its first commit: the names are in effect when
+   * pg_promote returns, not a tick later (a commit acknowledged in between existed on the new
+   * primary alone).
+   */
+  @Test
+  void aPromotedStandby_hasItsSynchronousNamesInEffectWhenThePromotionReturns() throws Exception {
+    try (PgNodes nodes = new PgNodes("synchronous-promote")) {
+      PostgresEngine n1 = nodes.node("n1");
+      PostgresEngine n2 = nodes.node("n2");
+      n1.bootstrap();
+      n1.startPrimary();
+      n1.ensureSlots(List.of("n2"));
+      n2.rejoin(PgNodes.upstream(n1, "n1", 1), "1-clone");
+      n2.keepCredentials(PgNodes.upstream(n1, "n1", 1));
+      await("n2 streams").atMost(WAIT).until(() -> n1.status().replicas().stream().anyMatch(r -> r.state().equals("streaming")));
+      n1.stop();
+
+      n2.setSynchronous(List.of("n1"), 1);
+      n2.promote();
+      try (var c = n2.connect(); var st = c.createStatement(); var rs = st.executeQuery("SHOW synchronous_standby_names")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("ANY 1 (\"n1\")");
+      }
+      assertThat(n2.status().role()).isEqualTo("primary");
+    }
+  }
 }
