@@ -700,7 +700,8 @@ public final class MariadbEngine implements DatabaseEngine {
   @Override
   public DbStatus status() {
     if (!running()) {
-      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of());
+      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of(),
+          dumps != null, lastCopy().map(java.time.Instant::toEpochMilli).orElse(-1L));
     }
     if (dumps != null) {
       return dumpStatus();
