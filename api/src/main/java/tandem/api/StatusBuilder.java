@@ -90,7 +90,8 @@ final class StatusBuilder {
     if (copiedAtMillis <= 0) {
       return "replication: dump, no copy yet; it cannot take over without losing every write" + failed;
     }
-    String age = tandem.core.Durations.format(Duration.ofSeconds(Math.max(0, nowMillis - copiedAtMillis) / 1000));
+    long seconds = Math.max(0, nowMillis - copiedAtMillis) / 1000;
+    String age = seconds < 60 ? seconds + "s" : tandem.core.Durations.format(Duration.ofSeconds(seconds));
     return "replication: dump, last copy " + age + " ago; a failover now loses up to " + age + " of writes" + failed;
   }
 

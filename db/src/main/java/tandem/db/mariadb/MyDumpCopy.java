@@ -45,6 +45,9 @@ import tandem.db.Upstream;
  * locks, so a reader sees the old copy or the new one, across all databases; a failed dump leaves
  * the live tables as they were. Views, triggers, routines and events do not move with a rename
  * across schemas: they are skipped by the dump and stay as the initial clone brought them.
+ *
+ * <p>Accounts: the application's accounts and grants are copied after the tables ({@link
+ * MyAccounts}), so the application can log in here after a failover.
  */
 final class MyDumpCopy {
   static final String STAGING = "_tandem_new_";
@@ -84,6 +87,7 @@ final class MyDumpCopy {
         load(u, pinned, localPassword, staging, skipped);
       }
       swap(st, staging);
+      accounts(u, pinned, st);
       return point;
     } catch (SQLException e) {
       throw new DbException("cannot install the dump of " + u.node() + " on 127.0.0.1:" + localPort + ": " + e.getMessage()
@@ -93,15 +97,7 @@ final class MyDumpCopy {
 
   /** The primary's databases to copy (each with its staging name) and the non-table objects the dump skips. */
   private void readPrimary(Upstream u, Path pinned, Map<String, String> staging, List<String> skipped) throws DbException {
-    Properties p = new Properties();
-    p.setProperty("user", u.adminUser());
-    p.setProperty("password", u.adminPassword());
-    p.setProperty("sslMode", "verify-ca");
-    p.setProperty("serverSslCert", pinned.toString());
-    p.setProperty("connectTimeout", "5000");
-    p.setProperty("socketTimeout", "60000");
-    try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + u.host() + ":" + u.port() + "/", p);
-        Statement st = c.createStatement()) {
+    try (Connection c = primary(u, pinned); Statement st = c.createStatement()) {
       for (String db : userDatabases(st)) {
         staging.put(db, STAGING + staging.size());
       }
@@ -117,6 +113,18 @@ final class MyDumpCopy {
       throw new DbException("cannot read the databases of " + u.node() + " (" + u.host() + ":" + u.port() + ") for a dump: "
           + e.getMessage() + "; is it running as the group's primary?", e);
     }
+  }
+
+  /** A connection to the primary as tandem_admin over TLS, pinned to its certificate. */
+  private static Connection primary(Upstream u, Path pinned) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", u.adminUser());
+    p.setProperty("password", u.adminPassword());
+    p.setProperty("sslMode", "verify-ca");
+    p.setProperty("serverSslCert", pinned.toString());
+    p.setProperty("connectTimeout", "5000");
+    p.setProperty("socketTimeout", "60000");
+    return DriverManager.getConnection("jdbc:mariadb://" + u.host() + ":" + u.port() + "/", p);
   }
 
   /** The databases a dump covers on the server {@code st} talks to: the configured ones that exist, else all but system and staging ones. */
@@ -205,6 +213,16 @@ final class MyDumpCopy {
           p.destroyForcibly();
         }
       }
+    }
+  }
+
+  /** The application's accounts, after the tables (their grants may name a database the copy just created). */
+  private static void accounts(Upstream u, Path pinned, Statement local) throws DbException {
+    try (Connection c = primary(u, pinned); Statement st = c.createStatement()) {
+      MyAccounts.copy(st, local);
+    } catch (SQLException e) {
+      throw new DbException("the tables of " + u.node() + "'s dump are installed, but not its accounts: " + e.getMessage()
+          + "; the application may not log in here after a failover until a dump copies them", e);
     }
   }
 

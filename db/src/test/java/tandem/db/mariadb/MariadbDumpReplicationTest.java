@@ -62,7 +62,11 @@ class MariadbDumpReplicationTest {
       assertThatThrownBy(() -> asApp(n2, "INSERT INTO shop.t VALUES (0, 'on a replica')")).isInstanceOf(SQLException.class)
           .hasMessageContaining("read-only");
 
-      // Changes on the primary: more rows, a new table, a dropped one, a new database.
+      // Changes on the primary: more rows, a new table, a dropped one, a new database, an account and its grants.
+      exec(n1, "CREATE USER 'crm'@'%' IDENTIFIED BY 'first-pw'", "CREATE USER 'gone'@'%' IDENTIFIED BY 'x'");
+      n2.copyFrom(upstream(n1, "n1", 1));
+      assertThat(count(n2, "SELECT count(*) FROM mysql.user WHERE User = 'gone'")).isOne();
+      exec(n1, "DROP USER 'gone'@'%'", "ALTER USER 'crm'@'%' IDENTIFIED BY 'crm-pw'", "GRANT SELECT ON crm.* TO 'crm'@'%'");
       exec(n1, "INSERT INTO shop.t SELECT seq, 'after the clone' FROM shop.seq_" + (ROWS + 1) + "_to_" + 2 * ROWS,
           "CREATE TABLE shop.added (id int PRIMARY KEY)", "INSERT INTO shop.added VALUES (7)", "DROP TABLE shop.child",
           "CREATE DATABASE crm", "CREATE TABLE crm.contacts (name varchar(20))", "INSERT INTO crm.contacts VALUES ('ann')");
@@ -99,6 +103,11 @@ class MariadbDumpReplicationTest {
           .as("no staging schema left").isZero();
       assertThat(count(n2, "SELECT n FROM shop.v")).as("the cloned view reads the new table").isEqualTo(2L * ROWS);
       assertThat(count(n2, "SELECT @@read_only")).isEqualTo(1);
+      assertThat(count(n2, "SELECT count(*) FROM mysql.user WHERE User = 'gone'")).as("an account dropped on the primary").isZero();
+      try (Connection crm = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port(n2) + "/crm?user=crm&password=crm-pw");
+          Statement st = crm.createStatement(); ResultSet rs = st.executeQuery("SELECT name FROM contacts")) {
+        assertThat(rs.next()).as("an account created, and changed, on the primary after the clone logs in on the replica").isTrue();
+      }
 
       // A dump that fails (here: a wrong password) leaves the previous copy and says what failed.
       Upstream good = upstream(n1, "n1", 1);
@@ -143,8 +152,11 @@ class MariadbDumpReplicationTest {
   }
 
   private static Connection appConnection(MariadbEngine e) throws SQLException {
-    int port = Integer.parseInt(e.describe().substring(e.describe().lastIndexOf(':') + 1));
-    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/shop?user=app&password=app-pw");
+    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port(e) + "/shop?user=app&password=app-pw");
+  }
+
+  private static int port(MariadbEngine e) {
+    return Integer.parseInt(e.describe().substring(e.describe().lastIndexOf(':') + 1));
   }
 
   /** A statement as an ordinary user (no privilege beyond its database). */
