@@ -55,6 +55,8 @@ final class MyDumpCopy {
   private static final Set<String> SYSTEM = Set.of("mysql", "information_schema", "performance_schema", "sys");
   private static final String TABLES = "('BASE TABLE', 'SYSTEM VERSIONED')";
   private static final Duration LONG = Duration.ofHours(6);
+  /** How long the swap waits for readers' transactions to release the live tables. */
+  static final Duration SWAP_WAIT = Duration.ofSeconds(30);
 
   private final MyRunner run;
   private final int localPort;
@@ -228,6 +230,9 @@ final class MyDumpCopy {
 
   /** Moves every live table out and every staged table in, in one atomic RENAME TABLE, then drops the old copies. */
   private void swap(Statement st, Map<String, String> staging) throws SQLException {
+    // A reader's long transaction holds the tables: give up after a while (the next dump retries)
+    // rather than wait for it forever while every new reader queues behind the rename.
+    st.execute("SET SESSION lock_wait_timeout = " + SWAP_WAIT.toSeconds());
     List<String> out = new ArrayList<>();
     List<String> in = new ArrayList<>();
     List<String> live = userDatabases(st);
