@@ -66,6 +66,16 @@ public interface DatabaseEngine {
   /** Stops the server (fast: open transactions are rolled back); does nothing if it is stopped. */
   void stop() throws DbException;
 
+  /**
+   * Ends this node's time as primary: after it returns no client can write here. Streaming
+   * engines stop the server. Engines whose replicas take copies keep it running read-only, every
+   * client's connection killed, so the next primary can take a last copy with every write (it is
+   * stopped when this node rejoins the group or the agent stops).
+   */
+  default void demote() throws DbException {
+    stop();
+  }
+
   /** The connection facts replicas need, with this node as their upstream. */
   Upstream asUpstream(String node, String host, long epoch) throws DbException;
 

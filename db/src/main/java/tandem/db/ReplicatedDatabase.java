@@ -150,13 +150,19 @@ public final class ReplicatedDatabase implements AutoCloseable {
         engine.startPrimary();
       }
       case REPLICA -> {
+        boolean lossless = finalCopy();
         Optional<Instant> copy = engine.lastCopy();
         engine.promote();
         emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
-        copy.ifPresent(c -> emit(Level.WARNING, "db-writes-lost", engine.describe() + " was promoted from its last dump copy,"
-            + " consistent at " + c + ": writes the old primary took after that are not in it, up to "
-            + tandem.core.Durations.format(java.time.Duration.between(c, Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
-            + " of writes (replication: dump); the old primary's data directory is kept when it returns"));
+        if (lossless) {
+          emit(Level.INFO, "db-final-copy", engine.describe() + " was promoted from a last copy of " + copySource.node()
+              + " taken after it stopped accepting writes (consistent at " + copy.orElseThrow() + "): no write was lost");
+        } else {
+          copy.ifPresent(c -> emit(Level.WARNING, "db-writes-lost", engine.describe() + " was promoted from its last dump"
+              + " copy, consistent at " + c + ": writes the old primary took after that are not in it, up to "
+              + tandem.core.Durations.format(java.time.Duration.between(c, Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+              + " of writes (replication: dump); the old primary's data directory is kept when it returns"));
+        }
       }
     }
     writeRole(new DbRole(true, epoch));
@@ -174,7 +180,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
   public synchronized void stepDown() throws DbException {
     primaryEpoch = 0;
     followingEpoch = 0;
-    engine.stop();
+    engine.demote();
   }
 
   /** The connection facts for replicas, while this node's server runs as primary under {@code epoch}. */
@@ -272,6 +278,25 @@ public final class ReplicatedDatabase implements AutoCloseable {
             + e.getMessage() + "; retrying every second");
       }
       lastProblem = e.getMessage();
+    }
+  }
+
+  /**
+   * With copies, before a promotion: one last copy from the old primary, which (demoted, or its
+   * lease lapsed) runs read-only if it runs at all, so the copy has every write it took. Fails
+   * fast when it is down (then the last periodic copy is promoted and the loss is reported).
+   */
+  private boolean finalCopy() {
+    Upstream u = copySource;
+    if (engine.copyInterval().isEmpty() || u == null) {
+      return false;
+    }
+    try {
+      engine.copyFrom(u);
+      return true;
+    } catch (DbException e) {
+      LOG.info("{}: no last copy from {} before the promotion: {}", group, u.node(), e.getMessage());
+      return false;
     }
   }
 

@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +41,8 @@ import tandem.it.harness.TestCluster;
  * nodes states n2's data-loss window; a dump that fails is an event, and so is the next one that
  * works. n1 takes a write just after a copy and is killed (-9) with its mariadbd: n2 is promoted
  * without that write and says how much time of writes was lost; n1, restarted, keeps its old data
- * dir aside, says where, and becomes n2's replica.
+ * dir aside, says where, and becomes n2's replica. A switchover back to n1 under the app's writes
+ * loses none: n2, demoted, runs read-only until n1 has taken a last copy of it.
  */
 @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // real servers on a shared 2-core machine
 class MariadbDumpFailoverTest {
@@ -139,6 +142,47 @@ class MariadbDumpFailoverTest {
     }
     assertThat(count("n1", "SELECT count(*) FROM shop.t WHERE id = 400")).as("not in the live data").isZero();
     assertThatReplicaRefusesTheApp("n1");
+
+    // A planned switchover back to n1 under the app's writes: n2 is fenced but still runs, n1 takes a last copy
+    // of it before its promotion, so no acknowledged write is lost.
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Set<Integer> acked = ConcurrentHashMap.newKeySet();
+    Thread writer = Thread.ofPlatform().name("app-writer").start(() -> {
+      String target = "n2";
+      for (int i = 2000; writing.get(); i++) {
+        try (Connection conn = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + ports.get(target)
+            + "/shop?user=app&password=app-pw&connectTimeout=2000&socketTimeout=5000"); Statement st = conn.createStatement()) {
+          st.execute("INSERT INTO t VALUES (" + i + ", 'app write')");
+          acked.add(i);
+        } catch (SQLException e) {
+          target = target.equals("n1") ? "n2" : "n1"; // read-only now, or switching: the app tries the other node
+        }
+      }
+    });
+    try {
+      await("the app's writes reach n2").atMost(FAILOVER).until(() -> acked.size() >= 50);
+      Instant asked = Instant.now();
+      TestCluster.CliResult r = c.cli("n2", "switchover", "db", "--to", "n1");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      await("db runs on n1").atMost(FAILOVER).ignoreExceptions().until(() -> c.runsOn("db", "n1", "n1"));
+      int atSwitch = acked.size();
+      await("the app's writes resume on n1").atMost(FAILOVER).until(() -> acked.size() >= atSwitch + 50);
+      System.out.printf("MEASURED switchover n2 -> n1 under writes (replication: dump): %d ms%n",
+          Duration.between(asked, Instant.now()).toMillis());
+    } finally {
+      writing.set(false);
+      writer.join();
+    }
+    Set<Integer> onN1 = new HashSet<>();
+    try (Connection conn = connect("n1"); Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id FROM shop.t WHERE id >= 2000")) {
+      while (rs.next()) {
+        onN1.add(rs.getInt(1));
+      }
+    }
+    assertThat(onN1).as("every acknowledged write is on the new primary").containsAll(acked);
+    await("n1 says its last copy lost nothing").atMost(FAILOVER).ignoreExceptions()
+        .until(() -> c.hasEvent("n1", "db-final-copy", "no write was lost"));
   }
 
   /** The seconds in "replication: dump, last copy 3s ago; ..." (a large number when it does not match). */

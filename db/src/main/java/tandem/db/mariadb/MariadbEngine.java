@@ -169,6 +169,9 @@ public final class MariadbEngine implements DatabaseEngine {
   public void startPrimary() throws DbException {
     if (running()) {
       if (localRole() == LocalRole.PRIMARY) {
+        if (dumps != null) {
+          writable(); // it may have been demoted (fenced, still running) and become primary again
+        }
         return;
       }
       throw new DbException(describe() + " runs as a replica; promote it instead of starting it as a primary");
@@ -242,6 +245,32 @@ public final class MariadbEngine implements DatabaseEngine {
       ProcessHandle.of(pid.get()).ifPresent(ProcessHandle::destroy);
     }
     awaitExit(pid.get(), Duration.ofSeconds(60));
+  }
+
+  /**
+   * With dumps, a demoted primary keeps running fenced (read_only, clients killed) so the next
+   * primary can take a last copy with all of its writes; without, it stops.
+   */
+  @Override
+  public void demote() throws DbException {
+    if (dumps == null || !running()) {
+      stop();
+      return;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(60);
+      fence(st);
+    } catch (SQLException e) {
+      stop(); // cannot fence it by SQL: stopping it fences it too
+    }
+  }
+
+  private void writable() throws DbException {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("SET GLOBAL read_only = OFF");
+    } catch (SQLException e) {
+      throw new DbException("cannot make " + describe() + " writable again: " + e.getMessage() + "; see " + conf.log(), e);
+    }
   }
 
   /** read_only on, and every connection but tandem's own and the replicas' killed: no client writes any more. */
@@ -480,8 +509,8 @@ public final class MariadbEngine implements DatabaseEngine {
     Path keep = s.data().resolveSibling(s.data().getFileName() + ".old-primary-" + tag);
     cloneFrom(u, keep);
     return new Rejoin(Rejoin.How.CLONED, Optional.of(keep), Optional.empty(), "this node was a primary and with"
-        + " replication: dump the writes it took after " + u.node() + "'s last copy of it are not on " + u.node()
-        + "; its old data directory is kept in " + keep + " (start a scratch mariadbd on it with --datadir to read"
+        + " replication: dump the writes it took after " + u.node() + "'s last copy of it may not be on " + u.node()
+        + " (see " + u.node() + "'s db-writes-lost event); its old data directory is kept in " + keep + " (start a scratch mariadbd on it with --datadir to read"
         + " them); copied afresh from " + u.node() + " with mariadb-backup");
   }
 

@@ -126,6 +126,17 @@ class MariadbDumpReplicationTest {
       DbStatus primary = n1.status();
       assertThat(primary.position()).as("a dump primary is at 'now'").isGreaterThan(replica.position());
 
+      // A hand-over: the demoted primary keeps running read-only, so a last copy has every write it took.
+      exec(n1, "INSERT INTO shop.t VALUES (" + (2 * ROWS + 3) + ", 'just before the hand-over')");
+      n1.demote();
+      assertThat(n1.running()).isTrue();
+      assertThatThrownBy(() -> asApp(n1, "INSERT INTO shop.t VALUES (0, 'after the hand-over')")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("read-only");
+      n2.copyFrom(good);
+      assertThat(count(n2, "SELECT count(*) FROM shop.t WHERE note = 'just before the hand-over'")).isOne();
+      n1.startPrimary(); // the hand-over was called off: it takes writes again
+      asApp(n1, "INSERT INTO shop.t VALUES (" + (2 * ROWS + 4) + ", 'primary again')");
+
       // The primary crashes with a write made after the last copy: promoting the replica loses it.
       n2.copyFrom(good);
       exec(n1, "INSERT INTO shop.t VALUES (" + (2 * ROWS + 2) + ", 'lost: after the last copy')");
