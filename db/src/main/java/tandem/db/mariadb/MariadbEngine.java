@@ -745,19 +745,25 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   /**
-   * With dumps, positions are times (epoch millis): a primary is at "now", a replica at its last
+   * With dumps, positions are times (epoch millis): a primary is at "now" (rounded up to {@link
+   * #POSITION_STEP_MILLIS}), a replica at its last
    * copy's consistent point, so the newest copy is the most advanced and the difference is the
    * data-loss window.
    */
   private DbStatus dumpStatus() {
     long now = System.currentTimeMillis();
     if (localRole() != LocalRole.REPLICA) {
-      return new DbStatus("", 0, "mariadb", "primary", "running", now, now, 0, 0, List.of(), true, -1);
+      // Rounded up to the next 10 s: still at or after every copy, but reported through Raft once per 10 s, not twice a second.
+      long at = now - now % POSITION_STEP_MILLIS + POSITION_STEP_MILLIS;
+      return new DbStatus("", 0, "mariadb", "primary", "running", at, at, 0, 0, List.of(), true, -1);
     }
     long at = lastCopy().map(java.time.Instant::toEpochMilli).orElse(0L);
     double age = at == 0 ? -1 : Math.max(0, now - at) / 1000.0;
     return new DbStatus("", 0, "mariadb", "replica", "dump", at == 0 ? -1 : at, at == 0 ? -1 : at, 0, age, List.of(), true, at);
   }
+
+  /** The step a dump primary's position (a time) moves by. */
+  static final long POSITION_STEP_MILLIS = 10_000;
 
   static Map<String, String> slaveStatus(Statement st) throws SQLException {
     Map<String, String> out = new java.util.HashMap<>();
