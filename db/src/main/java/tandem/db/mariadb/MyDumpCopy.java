@@ -43,11 +43,12 @@ import tandem.db.Upstream;
  * does one {@code RENAME TABLE} move every live table out (to {@code _tandem_old_N}) and every
  * staged one in. MariaDB runs a multi-table RENAME TABLE as one atomic operation under metadata
  * locks, so a reader sees the old copy or the new one, across all databases; a failed dump leaves
- * the live tables as they were. Views, triggers, routines and events do not move with a rename
- * across schemas: they are skipped by the dump and stay as the initial clone brought them.
+ * the live tables as they were.
  *
- * <p>Accounts: the application's accounts and grants are copied after the tables ({@link
- * MyAccounts}), so the application can log in here after a failover.
+ * <p>After the tables: the application's accounts and grants ({@link MyAccounts}), so it can log
+ * in here after a failover, then views and triggers ({@link MyObjects}), which cannot move with a
+ * rename across schemas and are skipped by the dump. Stored routines and events stay as the
+ * initial clone brought them.
  */
 final class MyDumpCopy {
   static final String STAGING = "_tandem_new_";
@@ -89,7 +90,7 @@ final class MyDumpCopy {
         load(u, pinned, localPassword, staging, skipped);
       }
       swap(st, staging);
-      accounts(u, pinned, st);
+      definitions(u, pinned, st, staging.keySet());
       return point;
     } catch (SQLException e) {
       throw new DbException("cannot install the dump of " + u.node() + " on 127.0.0.1:" + localPort + ": " + e.getMessage()
@@ -218,13 +219,15 @@ final class MyDumpCopy {
     }
   }
 
-  /** The application's accounts, after the tables (their grants may name a database the copy just created). */
-  private static void accounts(Upstream u, Path pinned, Statement local) throws DbException {
+  /** Accounts, views and triggers, after the tables (grants and views name tables the copy just installed). */
+  private static void definitions(Upstream u, Path pinned, Statement local, java.util.Collection<String> databases)
+      throws DbException {
     try (Connection c = primary(u, pinned); Statement st = c.createStatement()) {
       MyAccounts.copy(st, local);
+      MyObjects.copy(st, local, databases);
     } catch (SQLException e) {
-      throw new DbException("the tables of " + u.node() + "'s dump are installed, but not its accounts: " + e.getMessage()
-          + "; the application may not log in here after a failover until a dump copies them", e);
+      throw new DbException("the tables of " + u.node() + "'s dump are installed, but not all of its accounts, views and"
+          + " triggers: " + e.getMessage() + "; the next dump tries again", e);
     }
   }
 
@@ -258,6 +261,8 @@ final class MyDumpCopy {
     }
     List<String> pairs = new ArrayList<>(out);
     pairs.addAll(in);
+    // A table with triggers cannot be renamed into another schema; they come back from the primary after the swap.
+    MyObjects.dropTriggers(st, staging.keySet());
     if (!pairs.isEmpty()) {
       st.execute("RENAME TABLE " + String.join(", ", pairs));
     }

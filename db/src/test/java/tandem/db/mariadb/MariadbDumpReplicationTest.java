@@ -47,6 +47,8 @@ class MariadbDumpReplicationTest {
           "INSERT INTO shop.parent VALUES (1)", "INSERT INTO shop.child VALUES (1, 1)",
           "INSERT INTO shop.t SELECT seq, 'before the clone' FROM shop.seq_1_to_" + ROWS,
           "CREATE VIEW shop.v AS SELECT count(*) AS n FROM shop.t",
+          "CREATE TABLE shop.audit (note varchar(100))",
+          "CREATE TRIGGER shop.t_audit AFTER INSERT ON shop.t FOR EACH ROW INSERT INTO shop.audit VALUES (NEW.note)",
           "CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'", "GRANT SELECT, INSERT ON shop.* TO 'app'@'127.0.0.1'");
 
       // The first copy is a clone (accounts, views included); the replica runs read-only, without replication threads.
@@ -69,7 +71,10 @@ class MariadbDumpReplicationTest {
       exec(n1, "DROP USER 'gone'@'%'", "ALTER USER 'crm'@'%' IDENTIFIED BY 'crm-pw'", "GRANT SELECT ON crm.* TO 'crm'@'%'");
       exec(n1, "INSERT INTO shop.t SELECT seq, 'after the clone' FROM shop.seq_" + (ROWS + 1) + "_to_" + 2 * ROWS,
           "CREATE TABLE shop.added (id int PRIMARY KEY)", "INSERT INTO shop.added VALUES (7)", "DROP TABLE shop.child",
-          "CREATE DATABASE crm", "CREATE TABLE crm.contacts (name varchar(20))", "INSERT INTO crm.contacts VALUES ('ann')");
+          "CREATE DATABASE crm", "CREATE TABLE crm.contacts (name varchar(20))", "INSERT INTO crm.contacts VALUES ('ann')",
+          "CREATE VIEW crm.names AS SELECT upper(name) AS n FROM crm.contacts", "CREATE VIEW crm.names2 AS SELECT n FROM crm.names",
+          "CREATE OR REPLACE VIEW shop.v AS SELECT count(*) + 1 AS n FROM shop.t",
+          "CREATE TRIGGER crm.c_upper BEFORE INSERT ON crm.contacts FOR EACH ROW SET NEW.name = lower(NEW.name)");
       Instant beforeDump = Instant.now();
 
       // A reader on the replica during the copy sees the whole old table or the whole new one, never an error or half.
@@ -101,7 +106,11 @@ class MariadbDumpReplicationTest {
           .as("a table dropped on the primary is gone").isZero();
       assertThat(count(n2, "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '\\_tandem%'"))
           .as("no staging schema left").isZero();
-      assertThat(count(n2, "SELECT n FROM shop.v")).as("the cloned view reads the new table").isEqualTo(2L * ROWS);
+      assertThat(count(n2, "SELECT n FROM shop.v")).as("the view, as redefined on the primary, reads the new table")
+          .isEqualTo(2L * ROWS + 1);
+      assertThat(count(n2, "SELECT count(*) FROM crm.names2 WHERE n = 'ANN'")).as("a view of a view").isOne();
+      assertThat(count(n2, "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_NAME IN ('t_audit', 'c_upper')"))
+          .as("triggers come back on the new tables").isEqualTo(2);
       assertThat(count(n2, "SELECT @@read_only")).isEqualTo(1);
       assertThat(count(n2, "SELECT count(*) FROM mysql.user WHERE User = 'gone'")).as("an account dropped on the primary").isZero();
       try (Connection crm = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port(n2) + "/crm?user=crm&password=crm-pw");
@@ -146,6 +155,8 @@ class MariadbDumpReplicationTest {
       assertThat(n2.lastCopy()).isEmpty();
       asApp(n2, "INSERT INTO shop.t VALUES (" + (3 * ROWS) + ", 'on the new primary')");
       assertThat(count(n2, "SELECT count(*) FROM shop.t WHERE note LIKE 'lost%'")).isZero();
+      assertThat(count(n2, "SELECT count(*) FROM shop.audit WHERE note = 'on the new primary'")).as("the copied trigger fires")
+          .isOne();
       assertThat(count(n2, "SELECT count(*) FROM shop.t WHERE note LIKE 'not copied%'")).isOne();
 
       // The old primary returns: its data dir (with the lost write) is kept aside, then it is a replica of n2.
