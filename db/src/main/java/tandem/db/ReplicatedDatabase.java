@@ -160,7 +160,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
         } else {
           copy.ifPresent(c -> emit(Level.WARNING, "db-writes-lost", engine.describe() + " was promoted from its last dump"
               + " copy, consistent at " + c + ": writes the old primary took after that are not in it, up to "
-              + tandem.core.Durations.format(java.time.Duration.between(c, Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+              + age(c)
               + " of writes (replication: dump); the old primary's data directory is kept when it returns"));
         }
       }
@@ -325,11 +325,17 @@ public final class ReplicatedDatabase implements AutoCloseable {
       copiedEpoch = u.epoch();
       copyProblem = e.getMessage();
       String since = engine.lastCopy().map(c -> "its last copy is of " + c + ", so a failover to it now loses up to "
-          + tandem.core.Durations.format(java.time.Duration.between(c, Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+          + age(c)
           + " of writes").orElse("it has no copy yet");
       emit(Level.WARNING, "db-dump-failed", engine.describe() + " could not take its dump of " + u.node() + ": " + e.getMessage()
           + "; " + since + "; retrying in " + tandem.core.Durations.format(retry));
     }
+  }
+
+  /** How long ago {@code copy} was consistent, to the second, e.g. "3m12s". */
+  private static String age(Instant copy) {
+    return tandem.core.Durations.format(java.time.Duration.between(copy, Instant.now()).truncatedTo(
+        java.time.temporal.ChronoUnit.SECONDS));
   }
 
   /** How soon a failed copy is tried again (at most: sooner when the interval is shorter). */
