@@ -337,7 +337,8 @@ public final class Agent implements AutoCloseable {
         dbFacts.register(g.name(), dbResources - 1, db);
         if (tracked == null) {
           tracked = db;
-          maxLag = m.maxLagOnFailover();
+          // With dumps a replica's lag is the age of its copy (ms), not GTIDs: the newest copy is promoted, whatever its age.
+          maxLag = m.dumps() ? 0 : m.maxLagOnFailover();
         }
         resources.add(new DatabaseResource(db));
       }
@@ -420,7 +421,7 @@ public final class Agent implements AutoCloseable {
         : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
     MariadbSettings settings = new MariadbSettings(m.bin().orElse(Path.of("/usr/sbin")), m.data(), m.port(), host, m.user(), self,
         m.databases(), m.parameters(), data.resolve("mariadb").resolve(group + "-" + index + ".secrets"),
-        serverTls.certificatePem(), Files.readString(tls.resolve("node.key")));
+        serverTls.certificatePem(), Files.readString(tls.resolve("node.key")), m.dumps() ? m.dumpInterval() : Duration.ZERO);
     UpstreamClient client = new UpstreamClient(this::memberChannel);
     return new ReplicatedDatabase(self, group, index, new MariadbEngine(settings, u -> client.open(group, index, u)),
         new ClusterDbPeers(self, cluster), client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)

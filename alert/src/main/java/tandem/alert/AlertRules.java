@@ -28,12 +28,13 @@ final class AlertRules {
       Map.entry("backup-failed", "backup"), Map.entry("backup-missed", "backup"), Map.entry("backup-done", "backup"),
       Map.entry("db-synchronous-fallback", "db-synchronous"), Map.entry("db-synchronous-restored", "db-synchronous"),
       Map.entry("db-follow-failed", "db-follow"), Map.entry("db-following", "db-follow"),
+      Map.entry("db-dump-failed", "db-dump"), Map.entry("db-dump-recovered", "db-dump"),
       Map.entry("paused", "paused"), Map.entry("resumed", "paused"),
       Map.entry("definition-differs", "definition"),
       Map.entry("replication-lag", "lag"), Map.entry("replication-lag-cleared", "lag"),
       Map.entry(Notifier.TARGET_FAILED, "alert-target"), Map.entry(Notifier.TARGET_RECOVERED, "alert-target"));
   private static final Set<String> CLEARING = Set.of("check-recovered", "backup-done", "db-synchronous-restored",
-      "db-following", "resumed", "replication-lag-cleared", Notifier.TARGET_RECOVERED);
+      "db-following", "db-dump-recovered", "resumed", "replication-lag-cleared", Notifier.TARGET_RECOVERED);
   private static final Pattern CHECK = Pattern.compile("^check (.+?) (failed|recovered)");
   private static final Pattern QUOTED = Pattern.compile("'([^']*)'");
   private static final Pattern LAG = Pattern.compile("^(\\S+ \\([^)]*\\))");

@@ -189,6 +189,17 @@ class NotifierTest {
         .extracting(Alert::state).isEqualTo(Alert.State.RESOLVED);
   }
 
+  @Test
+  void failingDumps_areOneAlertUntilADumpWorksAgain() {
+    AlertRules rules = new AlertRules(Instant::now, Duration.ofHours(1));
+    assertThat(rules.decide(event(Level.WARNING, "db-dump-failed", "db", "could not take its dump of n1: ...; up to 40s")))
+        .get().extracting(Alert::state).isEqualTo(Alert.State.FIRING);
+    assertThat(rules.decide(event(Level.WARNING, "db-dump-failed", "db", "could not take its dump of n1: ...; up to 1m10s")))
+        .as("the same condition, its age grown").isEmpty();
+    assertThat(rules.decide(event(Level.INFO, "db-dump-recovered", "db", "installed a dump of n1 again"))).get()
+        .extracting(Alert::state).isEqualTo(Alert.State.RESOLVED);
+  }
+
   private static List<String> names(com.fasterxml.jackson.databind.JsonNode o) {
     List<String> out = new ArrayList<>();
     o.fieldNames().forEachRemaining(out::add);

@@ -89,6 +89,24 @@ final class Metrics {
             }
           }
         }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_last_copy_age_seconds").help("replication: dump: the age of this replica's"
+        + " last completed copy, i.e. how much time of writes a failover to it now loses")
+        .labelNames(DB).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            if (d.dumps() && d.role().equals("replica") && d.copiedAtMillis() > 0) {
+              cb.call(Math.max(0, System.currentTimeMillis() - d.copiedAtMillis()) / 1000.0, dbLabels(d));
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("tandem_db_dump_failing").help("replication: dump: 1 while this replica's last dump"
+        + " failed (its previous copy stays)")
+        .labelNames(DB).callback(cb -> {
+          for (DbStatus d : databases.get()) {
+            if (d.dumps() && d.role().equals("replica")) {
+              cb.call(d.state().equals("dump-failing") ? 1 : 0, dbLabels(d));
+            }
+          }
+        }).register(registry);
     GaugeWithCallback.builder().name("tandem_db_replica_lag_bytes").help("On the primary: WAL bytes each replica has not replayed yet")
         .labelNames(DB_REPLICA).callback(cb -> {
           for (DbStatus d : databases.get()) {

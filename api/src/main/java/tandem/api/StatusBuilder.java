@@ -40,6 +40,9 @@ final class StatusBuilder {
       if (!d.group().equals(group)) {
         continue;
       }
+      if (node.equals(self) && d.dumps() && d.role().equals("replica")) {
+        return dumpWindow(d.copiedAtMillis(), System.currentTimeMillis(), d.state().equals("dump-failing"));
+      }
       if (node.equals(self)) {
         return d.role().equals("replica") ? seconds(d.lagSeconds()) + " (" + d.state() + ")" : d.role().equals("primary") ? "-" : "";
       }
@@ -64,6 +67,11 @@ final class StatusBuilder {
     if (primary || databases.stream().noneMatch(d -> d.group().equals(g.name()) && d.kind().equals("mariadb"))) {
       return lag;
     }
+    if (databases.stream().anyMatch(d -> d.group().equals(g.name()) && d.dumps())) {
+      NodeReport r = s.report(node, g.name());
+      // Another node's copy, as its last report says (a dump replica's position is its copy's time).
+      return !lag.isEmpty() || r == null ? lag : dumpWindow(Math.max(0, r.position()), System.currentTimeMillis(), false);
+    }
     NodeReport mine = s.report(node, g.name());
     NodeReport theirs = g.primary() == null ? null : s.report(g.primary(), g.name());
     if (mine == null || theirs == null || mine.position() <= 0 || theirs.position() <= 0) {
@@ -71,6 +79,20 @@ final class StatusBuilder {
     }
     String tx = Math.max(0, theirs.position() - mine.position()) + " tx behind";
     return lag.isEmpty() || lag.startsWith("?, ?") ? tx : lag + ", " + tx;
+  }
+
+  /**
+   * The data-loss window of a replica that copies by dumps, plainly: "replication: dump, last copy
+   * 3m12s ago; a failover now loses up to 3m12s of writes".
+   */
+  static String dumpWindow(long copiedAtMillis, long nowMillis, boolean failing) {
+    String failed = failing ? "; its last dump failed (see the db-dump-failed event)" : "";
+    if (copiedAtMillis <= 0) {
+      return "replication: dump, no copy yet; it cannot take over without losing every write" + failed;
+    }
+    long seconds = Math.max(0, nowMillis - copiedAtMillis) / 1000;
+    String age = seconds < 60 ? seconds + "s" : tandem.core.Durations.format(Duration.ofSeconds(seconds));
+    return "replication: dump, last copy " + age + " ago; a failover now loses up to " + age + " of writes" + failed;
   }
 
   private static String bytes(long b) {

@@ -4,8 +4,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import tandem.core.Durations;
 import tandem.config.ConfigProblem;
 import tandem.config.ConfigWarnings;
+import tandem.config.GroupConfig;
+import tandem.config.MariadbConfig;
+import tandem.config.ResourceConfig;
 import tandem.config.TandemConfig;
 
 @Command(name = "check-config", description = "Validate tandem.yaml; exit 2 with every problem named by its key "
@@ -21,6 +25,13 @@ final class CheckConfigCommand implements Callable<Integer> {
     cfg.backups().values().forEach(b -> System.out.println("backup " + b.name() + ": repository " + b.repository()
         + (b.copyTo().isEmpty() ? "" : ", copy-to " + b.copyTo())
         + (b.s3CredentialsFile() == null ? "" : ", S3 credentials from " + b.s3CredentialsFile())));
+    for (GroupConfig g : cfg.groups().values()) {
+      for (ResourceConfig r : g.resources()) {
+        if (r instanceof MariadbConfig m) {
+          System.out.println("  group " + g.name() + ": mariadb " + m.data() + " " + replication(m));
+        }
+      }
+    }
     List<ConfigProblem> warnings = ConfigWarnings.of(cfg);
     if (!warnings.isEmpty()) {
       System.out.println(warnings.size() + (warnings.size() == 1 ? " warning:" : " warnings:"));
@@ -29,5 +40,16 @@ final class CheckConfigCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** How a MariaDB resource replicates and what a failover may lose with it. */
+  static String replication(MariadbConfig m) {
+    if (!m.dumps()) {
+      return "replication: gtid (binlog by GTID" + (m.semiSync() ? ", semi-sync" : "") + "; a replica more than "
+          + m.maxLagOnFailover() + " transactions behind is not promoted automatically)";
+    }
+    String every = Durations.format(m.dumpInterval());
+    return "replication: dump every " + every + " (no binlog); a failover loses every write made after the promoted"
+        + " replica's last completed copy: up to " + every + " plus the time a dump takes, more while dumps fail";
   }
 }

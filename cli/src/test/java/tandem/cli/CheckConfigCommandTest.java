@@ -50,6 +50,31 @@ class CheckConfigCommandTest {
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("is valid").doesNotContain("WARNING");
   }
 
+  @Test
+  void mariadbWithDumps_statesTheIntervalAndTheDataLossWindow() throws Exception {
+    int code = checkConfig(BASE.formatted("500ms") + "      - mariadb: { data: /srv/mysql, replication: dump,"
+        + " dump-interval: 2m }\n");
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("  group web: mariadb /srv/mysql replication: dump every 2m"
+        + " (no binlog); a failover loses every write made after the promoted replica's last completed copy: up to 2m plus"
+        + " the time a dump takes, more while dumps fail");
+  }
+
+  @Test
+  void mariadbWithDumpsAndSemiSync_isInvalid_namingTheKey() throws Exception {
+    Path file = dir.resolve("tandem.yaml");
+    Files.writeString(file, BASE.formatted("500ms") + "      - mariadb: { data: /srv/mysql, replication: dump, semi-sync: on }\n");
+    CheckConfigCommand command = new CheckConfigCommand();
+    command.config = new ConfigOption();
+    command.config.config = file;
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(command::call).isInstanceOf(CliException.class)
+        .hasMessageContaining("groups.web.resources[1].mariadb.semi-sync")
+        .hasMessageContaining("replication: dump has no binlog")
+        .satisfies(e -> assertThat(((CliException) e).code).isEqualTo(2));
+  }
+
   private int checkConfig(String yaml) throws Exception {
     Path file = dir.resolve("tandem.yaml");
     Files.writeString(file, yaml);

@@ -8,9 +8,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A MariaDB server replicated by tandem: the primary's binlog is replicated by GTID to a read-only
- * replica on every other node of the group; on failover the most advanced replica is promoted and
- * the others re-point to it.
+ * A MariaDB server replicated by tandem. With {@code replication: gtid} (the default) the primary's
+ * binlog is replicated by GTID to a read-only replica on every other node of the group; on failover
+ * the most advanced replica is promoted and the others re-point to it. With {@code replication: dump}
+ * no binlog is written: every {@code dump-interval} each replica takes a consistent dump of the
+ * primary and installs it, so a failover loses the writes made since the promoted replica's last
+ * completed dump.
  *
  * @param bin where mariadbd, mariadb-install-db, mariadb-backup and mbstream are looked for first;
  *     empty: /usr/sbin, /usr/bin, /usr/local/bin, /usr/local/mysql/bin
@@ -23,15 +26,46 @@ import java.util.Optional;
  * @param databases the databases replicas apply; empty: all
  * @param parameters server settings passed on as they are; tandem's own keys are refused
  * @param user the operating-system user the server runs as
+ * @param replication how replicas get the primary's data
+ * @param dumpInterval with {@link Replication#DUMP}: how often a replica takes a dump; else ignored
+ *     (the default)
  */
 public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
-    long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user) implements ResourceConfig {
+    long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user, Replication replication, Duration dumpInterval)
+    implements ResourceConfig {
   /** The port used when {@code port:} is not set. */
   public static final int DEFAULT_PORT = 3306;
   /** max-lag-on-failover when not set: 1000 transactions. */
   public static final long DEFAULT_MAX_LAG = 1000;
   /** The OS user when {@code user:} is not set, as Debian's and Red Hat's packages create it. */
   public static final String DEFAULT_USER = "mysql";
+  /** dump-interval when not set. */
+  public static final Duration DEFAULT_DUMP_INTERVAL = Duration.ofMinutes(5);
+  /** The shortest dump-interval: below it a replica would restore nearly all the time. */
+  public static final Duration MIN_DUMP_INTERVAL = Duration.ofSeconds(10);
+
+  /** How a replica gets the primary's data. */
+  public enum Replication {
+    /** Row-based binlog replicated by GTID: a replica is at most a few transactions behind. */
+    GTID,
+    /**
+     * No binlog: a consistent dump every dump-interval, restored on each replica. A failover loses
+     * every write made after the promoted replica's last completed dump.
+     */
+    DUMP;
+
+    /** The word in tandem.yaml: gtid or dump. */
+    public String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** A GTID-replicated server, as before {@code replication:} existed. */
+  public MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
+      long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user) {
+    this(bin, data, port, semiSync, semiSyncFallback, maxLagOnFailover, databases, parameters, user, Replication.GTID,
+        DEFAULT_DUMP_INTERVAL);
+  }
 
   public MariadbConfig {
     Objects.requireNonNull(bin, "bin");
@@ -47,6 +81,19 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
     databases = List.copyOf(databases);
     parameters = Map.copyOf(parameters);
     Checks.notBlank(user, "user");
+    Objects.requireNonNull(replication, "replication");
+    Objects.requireNonNull(dumpInterval, "dumpInterval");
+    if (replication == Replication.DUMP && semiSync) {
+      throw new IllegalArgumentException("semi-sync needs binlog replication; replication: dump has none");
+    }
+    if (dumpInterval.compareTo(MIN_DUMP_INTERVAL) < 0) {
+      throw new IllegalArgumentException("dumpInterval must be at least " + MIN_DUMP_INTERVAL + ", not " + dumpInterval);
+    }
+  }
+
+  /** True when replicas copy the primary by periodic dumps instead of binlog replication. */
+  public boolean dumps() {
+    return replication == Replication.DUMP;
   }
 
   @Override

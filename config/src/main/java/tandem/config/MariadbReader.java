@@ -13,7 +13,7 @@ import tandem.core.Durations;
 /** Reads a {@code mariadb:} resource. */
 final class MariadbReader {
   static final List<String> KEYS = List.of("bin", "data", "port", "semi-sync", "max-lag-on-failover", "databases",
-      "parameters", "user");
+      "parameters", "user", "replication", "dump-interval");
   /**
    * Server settings tandem writes itself: where the server listens and keeps its files, how it
    * replicates, its TLS, and what makes an acknowledged commit durable. A user's value would be
@@ -47,11 +47,61 @@ final class MariadbReader {
     if (user != null && !user.matches("[a-z_][a-z0-9_.-]*")) {
       s.problem("user", "'" + user + "' is not a user name; write the OS user MariaDB runs as, e.g. user: mysql");
     }
-    if (!s.problems().noneSince(mark) || s.broken() || semi == null) {
+    MariadbConfig.Replication replication = replication(s);
+    Duration interval = dumpInterval(s, replication);
+    if (replication == MariadbConfig.Replication.DUMP) {
+      dumpConflicts(s, semi);
+    }
+    if (!s.problems().noneSince(mark) || s.broken() || semi == null || replication == null || interval == null) {
       return null;
     }
     return new MariadbConfig(bin, data, port, !semi.equals("off"), fallback, maxLag, databases, parameters,
-        user == null ? MariadbConfig.DEFAULT_USER : user);
+        user == null ? MariadbConfig.DEFAULT_USER : user, replication, interval);
+  }
+
+  private static MariadbConfig.Replication replication(Section s) {
+    String t = s.text("replication");
+    if (t == null) {
+      return s.has("replication") ? null : MariadbConfig.Replication.GTID;
+    }
+    for (MariadbConfig.Replication r : MariadbConfig.Replication.values()) {
+      if (r.word().equals(t.toLowerCase(Locale.ROOT))) {
+        return r;
+      }
+    }
+    s.problem("replication", "'" + t + "' is not a replication mode: use gtid (the binlog replicated by GTID; a failover"
+        + " loses at most the last few transactions) or dump (no binlog: a consistent dump every dump-interval, so a"
+        + " failover loses up to dump-interval of writes)");
+    return null;
+  }
+
+  /** dump-interval: only with dump, at least {@link MariadbConfig#MIN_DUMP_INTERVAL}. */
+  private static Duration dumpInterval(Section s, MariadbConfig.Replication replication) {
+    if (replication != MariadbConfig.Replication.DUMP) {
+      if (s.has("dump-interval")) {
+        s.problem("dump-interval", "only replication: dump takes dumps; remove dump-interval or set replication: dump");
+      }
+      return MariadbConfig.DEFAULT_DUMP_INTERVAL;
+    }
+    Duration d = s.duration("dump-interval", MariadbConfig.DEFAULT_DUMP_INTERVAL);
+    if (d != null && d.compareTo(MariadbConfig.MIN_DUMP_INTERVAL) < 0) {
+      s.problem("dump-interval", Durations.format(d) + " is too short: a replica would spend nearly all its time"
+          + " restoring; use at least " + Durations.format(MariadbConfig.MIN_DUMP_INTERVAL) + ", e.g. dump-interval: 5m");
+      return null;
+    }
+    return d;
+  }
+
+  /** Settings that only mean something with binlog replication. */
+  private static void dumpConflicts(Section s, String semi) {
+    if (semi != null && !semi.equals("off")) {
+      s.problem("semi-sync", "semi-sync makes a commit wait for a binlog replica's acknowledgement; replication: dump"
+          + " has no binlog and no such replica: remove semi-sync or use replication: gtid");
+    }
+    if (s.has("max-lag-on-failover")) {
+      s.problem("max-lag-on-failover", "counts GTIDs a replica has not received; with replication: dump a replica is"
+          + " always up to dump-interval behind and the newest copy is promoted: remove max-lag-on-failover");
+    }
   }
 
   private static Path absolute(Section s, String key, String example) {

@@ -87,4 +87,47 @@ class MariadbRulesTest {
   void unknownKey_isAnErrorWithASuggestion() {
     assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, semisync: on }")).path()).isEqualTo(AT + "semisync");
   }
+
+  @Test
+  void dumpReplication_readsTheInterval_andDefaultsToFiveMinutes() throws Exception {
+    MariadbConfig every = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: dump,"
+        + " dump-interval: 2m }")).groups().get("web").resources().getFirst();
+    assertThat(every.replication()).isEqualTo(MariadbConfig.Replication.DUMP);
+    assertThat(every.dumps()).isTrue();
+    assertThat(every.dumpInterval()).isEqualTo(Duration.ofMinutes(2));
+    MariadbConfig plain = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: DUMP }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(plain.dumpInterval()).isEqualTo(Duration.ofMinutes(5));
+    MariadbConfig gtid = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(gtid.replication()).isEqualTo(MariadbConfig.Replication.GTID);
+  }
+
+  @Test
+  void unknownReplication_namesBothModesAndTheirLoss() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: binlog }")))
+        .isEqualTo(new ConfigProblem(AT + "replication", "'binlog' is not a replication mode: use gtid (the binlog"
+            + " replicated by GTID; a failover loses at most the last few transactions) or dump (no binlog: a consistent"
+            + " dump every dump-interval, so a failover loses up to dump-interval of writes)"));
+  }
+
+  @Test
+  void dumpIntervalWithGtid_orTooShort_isRefused() {
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, dump-interval: 5m }")))
+        .isEqualTo(new ConfigProblem(AT + "dump-interval", "only replication: dump takes dumps; remove dump-interval or set"
+            + " replication: dump"));
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: dump, dump-interval: 3s }")))
+        .isEqualTo(new ConfigProblem(AT + "dump-interval", "3s is too short: a replica would spend nearly all its time"
+            + " restoring; use at least 10s, e.g. dump-interval: 5m"));
+    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: dump, dump-interval: soon }"))
+        .path()).isEqualTo(AT + "dump-interval");
+  }
+
+  @Test
+  void semiSyncOrMaxLagWithDump_isRefusedAsMeaningless() {
+    List<ConfigProblem> problems = problemsOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, replication: dump,"
+        + " semi-sync: on, max-lag-on-failover: 10 }"));
+    assertThat(problems).extracting(ConfigProblem::path).containsExactlyInAnyOrder(AT + "semi-sync", AT + "max-lag-on-failover");
+    assertThat(problems.getFirst().message()).contains("replication: dump has no binlog");
+  }
 }

@@ -66,6 +66,16 @@ public interface DatabaseEngine {
   /** Stops the server (fast: open transactions are rolled back); does nothing if it is stopped. */
   void stop() throws DbException;
 
+  /**
+   * Ends this node's time as primary: after it returns no client can write here. Streaming
+   * engines stop the server. Engines whose replicas take copies keep it running read-only, every
+   * client's connection killed, so the next primary can take a last copy with every write (it is
+   * stopped when this node rejoins the group or the agent stops).
+   */
+  default void demote() throws DbException {
+    stop();
+  }
+
   /** The connection facts replicas need, with this node as their upstream. */
   Upstream asUpstream(String node, String host, long epoch) throws DbException;
 
@@ -94,6 +104,32 @@ public interface DatabaseEngine {
    */
   default void streamClone(java.io.OutputStream out) throws DbException {
     throw new DbException(describe() + " does not stream copies of itself; its replicas copy it over their own connection");
+  }
+
+  /**
+   * How often a replica takes a copy when this engine replicates by periodic consistent copies
+   * (MariaDB {@code replication: dump}) instead of streaming changes; empty when it streams.
+   */
+  default Optional<Duration> copyInterval() {
+    return Optional.empty();
+  }
+
+  /**
+   * Takes a consistent copy of {@code upstream}'s databases and installs it on this replica in
+   * place of the previous one (readers see the old copy or the new one, never half of one).
+   * Returns the copy's consistent point: every write upstream committed before it is in the copy.
+   * A failure leaves the previous copy in place. Only for engines with a {@link #copyInterval()}.
+   */
+  default java.time.Instant copyFrom(Upstream upstream) throws DbException {
+    throw new DbException(describe() + " streams its primary's changes; it takes no copies");
+  }
+
+  /**
+   * The consistent point of the last completed copy of this replica, when it replicates by copies
+   * (a failover to it loses every write after it); empty when it streams, has none, or is a primary.
+   */
+  default Optional<java.time.Instant> lastCopy() {
+    return Optional.empty();
   }
 
   /** What a data directory is. */

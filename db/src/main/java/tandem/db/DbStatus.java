@@ -15,11 +15,21 @@ import java.util.List;
  * @param timeline the timeline (history) the position is on; 0 unknown
  * @param lagSeconds a replica's replay delay behind its primary; -1 unknown
  * @param replicas on a primary, each replica it streams to
+ * @param dumps true when replicas copy the primary by periodic dumps (MariaDB {@code replication:
+ *     dump}) instead of streaming its changes
+ * @param copiedAtMillis on a replica that copies by dumps: the consistent point of its last
+ *     completed copy (epoch millis), 0 before the first; else -1
  */
 public record DbStatus(String group, int resource, String kind, String role, String state, long position, long replayed,
-    long timeline, double lagSeconds, List<ReplicaLag> replicas) {
+    long timeline, double lagSeconds, List<ReplicaLag> replicas, boolean dumps, long copiedAtMillis) {
   public DbStatus {
     replicas = List.copyOf(replicas);
+  }
+
+  /** The state of a database whose replicas stream (no dumps). */
+  public DbStatus(String group, int resource, String kind, String role, String state, long position, long replayed,
+      long timeline, double lagSeconds, List<ReplicaLag> replicas) {
+    this(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas, false, -1);
   }
 
   /** A replica as its primary sees it. */
@@ -27,6 +37,13 @@ public record DbStatus(String group, int resource, String kind, String role, Str
 
   /** A copy with the group and resource set. */
   public DbStatus of(String group, int resource) {
-    return new DbStatus(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas);
+    return new DbStatus(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas, dumps,
+        copiedAtMillis);
+  }
+
+  /** A copy in another state, e.g. "dump-failing". */
+  public DbStatus inState(String newState) {
+    return new DbStatus(group, resource, kind, role, newState, position, replayed, timeline, lagSeconds, replicas, dumps,
+        copiedAtMillis);
   }
 }

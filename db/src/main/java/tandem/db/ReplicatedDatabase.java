@@ -24,8 +24,13 @@ import tandem.core.Level;
  * current epoch and (re)starts the server as its replica; after a change of primary it rejoins,
  * which rewinds or re-clones data that went past the new primary's history (kept aside, reported).
  *
+ * <p>An engine that replicates by periodic copies ({@link DatabaseEngine#copyInterval()}, MariaDB
+ * {@code replication: dump}) streams nothing: the follower takes a copy from the primary once
+ * under each new epoch and then every interval, emits {@code db-dump-failed} when one fails (the
+ * previous copy stays), and a promotion says how much time of writes the promoted copy lacks.
+ *
  * <p>Every operation on the engine runs under this object's lock, so the follower and a promotion
- * never act at once.
+ * never act at once (a promotion waits for a copy in progress, which is then the newest).
  */
 public final class ReplicatedDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicatedDatabase.class);
@@ -59,6 +64,11 @@ public final class ReplicatedDatabase implements AutoCloseable {
   private List<String> slotsFor = List.of();
   private long enoughStandbysNanos;
   private long slotsCheckedNanos;
+  /** With copies: the primary being copied, the epoch of the last copy, and when the next one is due. */
+  private Upstream copySource;
+  private long copiedEpoch;
+  private long nextCopyNanos;
+  private volatile String copyProblem = "";
 
   /**
    * @param roleFile where the node's last database role is kept (in tandem's data dir)
@@ -140,12 +150,23 @@ public final class ReplicatedDatabase implements AutoCloseable {
         engine.startPrimary();
       }
       case REPLICA -> {
+        boolean lossless = finalCopy();
+        Optional<Instant> copy = engine.lastCopy();
         // Synchronous mode holds from the first commit: the standby names go into the server's
         // settings before it opens for writes, not a tick after (a commit acknowledged in between
         // existed on the new primary alone; bench/postgres.sh saw one 1 s after a promotion).
         engine.setSynchronous(standbyNames(), synchronousCount);
         engine.promote();
         emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
+        if (lossless) {
+          emit(Level.INFO, "db-final-copy", engine.describe() + " was promoted from a last copy of " + copySource.node()
+              + " taken after it stopped accepting writes (consistent at " + copy.orElseThrow() + "): no write was lost");
+        } else {
+          copy.ifPresent(c -> emit(Level.WARNING, "db-writes-lost", engine.describe() + " was promoted from its last dump"
+              + " copy, consistent at " + c + ": writes the old primary took after that are not in it, up to "
+              + age(c)
+              + " of writes (replication: dump); the old primary's data directory is kept when it returns"));
+        }
       }
     }
     writeRole(new DbRole(true, epoch));
@@ -163,7 +184,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
   public synchronized void stepDown() throws DbException {
     primaryEpoch = 0;
     followingEpoch = 0;
-    engine.stop();
+    engine.demote();
   }
 
   /** The connection facts for replicas, while this node's server runs as primary under {@code epoch}. */
@@ -182,9 +203,15 @@ public final class ReplicatedDatabase implements AutoCloseable {
     engine.streamClone(out);
   }
 
-  /** The database's state for status and metrics. */
+  /** The database's state for status and metrics; a replica whose last copy failed is "dump-failing". */
   public DbStatus status() {
-    return engine.status().of(group, resource);
+    DbStatus st = engine.status().of(group, resource);
+    return st.dumps() && st.role().equals("replica") && !copyProblem.isEmpty() ? st.inState("dump-failing") : st;
+  }
+
+  /** Why the last copy from the primary failed, or "" (replication by copies only). */
+  public String copyProblem() {
+    return copyProblem;
   }
 
   /** Why the follower could not follow the primary last time, or "". */
@@ -230,6 +257,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
       return;
     }
     if (followingEpoch == p.get().epoch() && engine.running()) {
+      copyWhenDue();
       return;
     }
     try {
@@ -246,6 +274,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
       }
       writeRole(new DbRole(false, u.epoch()));
       followingEpoch = u.epoch();
+      copySource = u;
       lastProblem = "";
     } catch (DbException e) {
       if (!e.getMessage().equals(lastProblem)) {
@@ -255,6 +284,66 @@ public final class ReplicatedDatabase implements AutoCloseable {
       lastProblem = e.getMessage();
     }
   }
+
+  /**
+   * With copies, before a promotion: one last copy from the old primary, which (demoted, or its
+   * lease lapsed) runs read-only if it runs at all, so the copy has every write it took. Fails
+   * fast when it is down (then the last periodic copy is promoted and the loss is reported).
+   */
+  private boolean finalCopy() {
+    Upstream u = copySource;
+    if (engine.copyInterval().isEmpty() || u == null) {
+      return false;
+    }
+    try {
+      engine.copyFrom(u);
+      return true;
+    } catch (DbException e) {
+      LOG.info("{}: no last copy from {} before the promotion: {}", group, u.node(), e.getMessage());
+      return false;
+    }
+  }
+
+  /** With copies: takes one from the primary at once under a new epoch, then every interval (sooner after a failure). */
+  private void copyWhenDue() {
+    Optional<java.time.Duration> every = engine.copyInterval();
+    Upstream u = copySource;
+    if (every.isEmpty() || u == null || (copiedEpoch == u.epoch() && System.nanoTime() - nextCopyNanos < 0)) {
+      return;
+    }
+    long started = System.nanoTime();
+    try {
+      Instant point = engine.copyFrom(u);
+      copiedEpoch = u.epoch();
+      nextCopyNanos = started + every.get().toNanos();
+      LOG.info("{}: copied {} (consistent at {}) in {} ms", group, u.node(), point,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      if (!copyProblem.isEmpty()) {
+        emit(Level.INFO, "db-dump-recovered", engine.describe() + " installed a dump of " + u.node() + " again, consistent at "
+            + point);
+      }
+      copyProblem = "";
+    } catch (DbException e) {
+      java.time.Duration retry = every.get().compareTo(COPY_RETRY) < 0 ? every.get() : COPY_RETRY;
+      nextCopyNanos = System.nanoTime() + retry.toNanos();
+      copiedEpoch = u.epoch();
+      copyProblem = e.getMessage();
+      String since = engine.lastCopy().map(c -> "its last copy is of " + c + ", so a failover to it now loses up to "
+          + age(c)
+          + " of writes").orElse("it has no copy yet");
+      emit(Level.WARNING, "db-dump-failed", engine.describe() + " could not take its dump of " + u.node() + ": " + e.getMessage()
+          + "; " + since + "; retrying in " + tandem.core.Durations.format(retry));
+    }
+  }
+
+  /** How long ago {@code copy} was consistent, to the second, e.g. "3m12s". */
+  private static String age(Instant copy) {
+    return tandem.core.Durations.format(java.time.Duration.between(copy, Instant.now()).truncatedTo(
+        java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  /** How soon a failed copy is tried again (at most: sooner when the interval is shorter). */
+  static final java.time.Duration COPY_RETRY = java.time.Duration.ofSeconds(30);
 
   /** On the primary: falls back to asynchronous commits after the fallback time without enough standbys, and back. */
   private void keepSynchronous() {
@@ -318,6 +407,9 @@ public final class ReplicatedDatabase implements AutoCloseable {
       case REWOUND -> emit(Level.WARNING, "db-rewound", engine.describe() + " had diverged from " + u.node() + ": " + r.detail()
           + "; remove the kept copy once you have looked at it");
       case CLONED -> {
+        // The clone is a fresh copy under this epoch: the next dump is one interval away.
+        copiedEpoch = u.epoch();
+        nextCopyNanos = System.nanoTime() + engine.copyInterval().orElse(java.time.Duration.ZERO).toNanos();
         if (r.lost().isPresent()) {
           // MariaDB: transactions only this node had (errant GTIDs), saved as SQL before the re-clone.
           emit(Level.WARNING, "db-errant-transactions", engine.describe() + " had transactions " + u.node() + " never got: "

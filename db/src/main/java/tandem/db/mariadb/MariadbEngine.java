@@ -40,6 +40,13 @@ import tandem.db.Upstream;
  * it by GTID. Transactions only this node has (an old primary's last writes, or a replica that
  * received more than the one promoted) are errant: they are written out as SQL (a mariadb-binlog
  * extract) beside the data dir, the data dir is kept aside, and the node is cloned afresh.
+ *
+ * <p>With {@code replication: dump} ({@link MariadbSettings#dumpInterval()} above zero) no server
+ * writes a binlog. A replica is cloned once with mariadb-backup as above (accounts, views and
+ * routines included), then replaced every interval by a consistent dump of the primary
+ * ({@link MyDumpCopy}); the consistent point of its last copy is its position, so the newest copy
+ * is promoted. An old primary that returns cannot tell which of its writes the new primary lacks:
+ * its whole data dir is kept aside and it is cloned afresh.
  */
 public final class MariadbEngine implements DatabaseEngine {
   private static final String ACCOUNTS = "MariaDB accounts (tandem_repl, tandem_admin)";
@@ -58,6 +65,7 @@ public final class MariadbEngine implements DatabaseEngine {
   private final MyRunner run;
   private final MyConf conf;
   private final Copies copies;
+  private final MyDumpCopy dumps;
   private volatile Process started;
 
   public MariadbEngine(MariadbSettings settings, Copies copies) {
@@ -65,6 +73,10 @@ public final class MariadbEngine implements DatabaseEngine {
     this.run = new MyRunner(settings.bin(), settings.osUser());
     this.conf = new MyConf(settings);
     this.copies = copies;
+    // The dump tools run as this process's user: they only talk to the servers over TCP.
+    this.dumps = settings.dumps()
+        ? new MyDumpCopy(new MyRunner(settings.bin(), System.getProperty("user.name")), settings.port(), settings.databases())
+        : null;
   }
 
   /** The file the running server writes its PID into. */
@@ -164,6 +176,9 @@ public final class MariadbEngine implements DatabaseEngine {
   public void startPrimary() throws DbException {
     if (running()) {
       if (localRole() == LocalRole.PRIMARY) {
+        if (dumps != null) {
+          writable(); // it may have been demoted (fenced, still running) and become primary again
+        }
         return;
       }
       throw new DbException(describe() + " runs as a replica; promote it instead of starting it as a primary");
@@ -200,6 +215,7 @@ public final class MariadbEngine implements DatabaseEngine {
       conf.write(false, null);
       st.execute("SET GLOBAL rpl_semi_sync_master_enabled = " + (conf.semiSync() ? "ON" : "OFF"));
       st.execute("SET GLOBAL read_only = OFF");
+      Files.deleteIfExists(conf.lastCopy());
     } catch (SQLException | IOException e) {
       throw new DbException("cannot promote " + describe() + ": " + e.getMessage() + "; see " + conf.log(), e);
     }
@@ -210,7 +226,9 @@ public final class MariadbEngine implements DatabaseEngine {
     keepCredentials(upstream);
     stop();
     startServer(true, upstream.certificatePem());
-    replicateFrom(upstream, null);
+    if (dumps == null) {
+      replicateFrom(upstream, null);
+    }
   }
 
   /**
@@ -234,6 +252,32 @@ public final class MariadbEngine implements DatabaseEngine {
       ProcessHandle.of(pid.get()).ifPresent(ProcessHandle::destroy);
     }
     awaitExit(pid.get(), Duration.ofSeconds(60));
+  }
+
+  /**
+   * With dumps, a demoted primary keeps running fenced (read_only, clients killed) so the next
+   * primary can take a last copy with all of its writes; without, it stops.
+   */
+  @Override
+  public void demote() throws DbException {
+    if (dumps == null || !running()) {
+      stop();
+      return;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(60);
+      fence(st);
+    } catch (SQLException e) {
+      stop(); // cannot fence it by SQL: stopping it fences it too
+    }
+  }
+
+  private void writable() throws DbException {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("SET GLOBAL read_only = OFF");
+    } catch (SQLException e) {
+      throw new DbException("cannot make " + describe() + " writable again: " + e.getMessage() + "; see " + conf.log(), e);
+    }
   }
 
   /** read_only on, and every connection but tandem's own and the replicas' killed: no client writes any more. */
@@ -372,6 +416,8 @@ public final class MariadbEngine implements DatabaseEngine {
       throw new DbException("cannot prepare " + s.data() + " for a copy from " + u.node() + ": " + e.getMessage(), e);
     }
     MyRunner.Result x;
+    // Every commit before this instant is in the copy: with dumps, the copy's consistent point.
+    java.time.Instant point = java.time.Instant.now();
     try (InputStream in = copies.open(u)) {
       x = run.run(run.argv("mbstream", List.of("-x", "-C", s.data().toString())), in, null, LONG);
     } catch (IOException e) {
@@ -387,7 +433,11 @@ public final class MariadbEngine implements DatabaseEngine {
       throw new DbException("cannot prepare the copy from " + u.node() + " in " + s.data() + ": " + p.tail());
     }
     startServer(true, u.certificatePem());
-    replicateFrom(u, backupPosition());
+    if (dumps == null) {
+      replicateFrom(u, backupPosition());
+    } else {
+      copied(point);
+    }
   }
 
   /** The GTID position the copy was taken at, from mariadb-backup's binlog info; "" when the primary had no binlog yet. */
@@ -423,6 +473,9 @@ public final class MariadbEngine implements DatabaseEngine {
       return new Rejoin(Rejoin.How.CLONED, Optional.empty(), Optional.empty(), "copied from " + u.node()
           + " with mariadb-backup");
     }
+    if (dumps != null) {
+      return rejoinByDumps(u, tag);
+    }
     // Started alone (read_only, no replication) to read what it holds; a crashed primary recovers here.
     startServer(true, u.certificatePem());
     List<Gtid> mine = localGtids();
@@ -447,6 +500,71 @@ public final class MariadbEngine implements DatabaseEngine {
     return new Rejoin(Rejoin.How.CLONED, Optional.of(keep), Optional.of(lost), errant.size() + " errant transaction"
         + (errant.size() == 1 ? "" : "s") + " existed only here, never on " + u.node() + " (" + list + "); written out as SQL to "
         + sql + "; the old data is kept in " + keep + "; copied afresh from " + u.node() + " with mariadb-backup");
+  }
+
+  /**
+   * Rejoining without binlogs: a replica's data is a copy of the group's history and just takes
+   * its next copy from the new primary; an old primary's may hold writes the new primary never
+   * got, which nothing can tell apart, so its whole data dir is kept aside before a fresh clone.
+   */
+  private Rejoin rejoinByDumps(Upstream u, String tag) throws DbException {
+    if (localRole() == LocalRole.REPLICA) {
+      startServer(true, u.certificatePem());
+      return new Rejoin(Rejoin.How.FOLLOWED, Optional.empty(), Optional.empty(), "takes a dump of " + u.node() + " every "
+          + tandem.core.Durations.format(s.dumpInterval()) + " (replication: dump)");
+    }
+    Path keep = s.data().resolveSibling(s.data().getFileName() + ".old-primary-" + tag);
+    cloneFrom(u, keep);
+    return new Rejoin(Rejoin.How.CLONED, Optional.of(keep), Optional.empty(), "this node was a primary and with"
+        + " replication: dump the writes it took after " + u.node() + "'s last copy of it may not be on " + u.node()
+        + " (see " + u.node() + "'s db-writes-lost event); its old data directory is kept in " + keep + " (start a scratch mariadbd on it with --datadir to read"
+        + " them); copied afresh from " + u.node() + " with mariadb-backup");
+  }
+
+  @Override
+  public Optional<Duration> copyInterval() {
+    return dumps == null ? Optional.empty() : Optional.of(s.dumpInterval());
+  }
+
+  @Override
+  public java.time.Instant copyFrom(Upstream u) throws DbException {
+    if (dumps == null) {
+      return DatabaseEngine.super.copyFrom(u);
+    }
+    if (!running() || localRole() != LocalRole.REPLICA) {
+      throw new DbException(describe() + " does not run as a replica; it takes no copy of " + u.node());
+    }
+    try {
+      DbSecrets local = DbSecrets.read(s.secrets());
+      if (local == null) {
+        throw new DbException("no passwords in " + s.secrets() + "; this node did not clone the database yet");
+      }
+      java.time.Instant point = dumps.take(u, conf.upstreamCert(), local.admin());
+      copied(point);
+      return point;
+    } catch (IOException e) {
+      throw new DbException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<java.time.Instant> lastCopy() {
+    try {
+      if (dumps == null || !Files.exists(conf.lastCopy())) {
+        return Optional.empty();
+      }
+      return Optional.of(java.time.Instant.ofEpochMilli(Long.parseLong(Files.readString(conf.lastCopy()).trim())));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void copied(java.time.Instant point) throws DbException {
+    try {
+      conf.privateFile(conf.lastCopy(), point.toEpochMilli() + "\n");
+    } catch (IOException e) {
+      throw new DbException("cannot write " + conf.lastCopy() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Every GTID of this server's binlogs in order, then its slave position (a clone's starting point is only there). */
@@ -618,7 +736,11 @@ public final class MariadbEngine implements DatabaseEngine {
   @Override
   public DbStatus status() {
     if (!running()) {
-      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of());
+      return new DbStatus("", 0, "mariadb", localRole() == LocalRole.EMPTY ? "none" : "stopped", "stopped", -1, -1, 0, -1, List.of(),
+          dumps != null, lastCopy().map(java.time.Instant::toEpochMilli).orElse(-1L));
+    }
+    if (dumps != null) {
+      return dumpStatus();
     }
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.setQueryTimeout(5);
@@ -628,6 +750,27 @@ public final class MariadbEngine implements DatabaseEngine {
           List.of());
     }
   }
+
+  /**
+   * With dumps, positions are times (epoch millis): a primary is at "now" (rounded up to {@link
+   * #POSITION_STEP_MILLIS}), a replica at its last
+   * copy's consistent point, so the newest copy is the most advanced and the difference is the
+   * data-loss window.
+   */
+  private DbStatus dumpStatus() {
+    long now = System.currentTimeMillis();
+    if (localRole() != LocalRole.REPLICA) {
+      // Rounded up to the next 10 s: still at or after every copy, but reported through Raft once per 10 s, not twice a second.
+      long at = now - now % POSITION_STEP_MILLIS + POSITION_STEP_MILLIS;
+      return new DbStatus("", 0, "mariadb", "primary", "running", at, at, 0, 0, List.of(), true, -1);
+    }
+    long at = lastCopy().map(java.time.Instant::toEpochMilli).orElse(0L);
+    double age = at == 0 ? -1 : Math.max(0, now - at) / 1000.0;
+    return new DbStatus("", 0, "mariadb", "replica", "dump", at == 0 ? -1 : at, at == 0 ? -1 : at, 0, age, List.of(), true, at);
+  }
+
+  /** The step a dump primary's position (a time) moves by. */
+  static final long POSITION_STEP_MILLIS = 10_000;
 
   static Map<String, String> slaveStatus(Statement st) throws SQLException {
     Map<String, String> out = new java.util.HashMap<>();

@@ -21,9 +21,19 @@ import java.util.zip.CRC32;
  * @param secrets the file with tandem's account passwords (in tandem's data dir, mode 0600)
  * @param certificatePem the certificate the server presents (this node's own for the database)
  * @param keyPem its private key
+ * @param dumpInterval zero: binlog replication by GTID; else replicas take a consistent dump of the
+ *     primary this often instead, and no binlog is written
  */
 public record MariadbSettings(Path bin, Path data, int port, String listenHost, String osUser, String node,
-    List<String> databases, Map<String, String> parameters, Path secrets, String certificatePem, String keyPem) {
+    List<String> databases, Map<String, String> parameters, Path secrets, String certificatePem, String keyPem,
+    java.time.Duration dumpInterval) {
+  /** Settings for binlog replication by GTID. */
+  public MariadbSettings(Path bin, Path data, int port, String listenHost, String osUser, String node,
+      List<String> databases, Map<String, String> parameters, Path secrets, String certificatePem, String keyPem) {
+    this(bin, data, port, listenHost, osUser, node, databases, parameters, secrets, certificatePem, keyPem,
+        java.time.Duration.ZERO);
+  }
+
   public MariadbSettings {
     Objects.requireNonNull(bin, "bin");
     data = data.toAbsolutePath().normalize();
@@ -35,6 +45,14 @@ public record MariadbSettings(Path bin, Path data, int port, String listenHost, 
     Objects.requireNonNull(secrets, "secrets");
     Objects.requireNonNull(certificatePem, "certificatePem");
     Objects.requireNonNull(keyPem, "keyPem");
+    if (dumpInterval.isNegative()) {
+      throw new IllegalArgumentException("dumpInterval must not be negative, not " + dumpInterval);
+    }
+  }
+
+  /** True when replicas copy the primary by periodic dumps (no binlog anywhere). */
+  boolean dumps() {
+    return !dumpInterval.isZero();
   }
 
   @Override

@@ -80,6 +80,14 @@ final class MyConf {
     return dir().resolve("replica");
   }
 
+  /**
+   * With replication: dump, the consistent point of the replica's last installed copy (epoch
+   * millis); kept beside the data dir so a restarted agent still knows how old the copy is.
+   */
+  Path lastCopy() {
+    return dir().resolve("last-copy");
+  }
+
   /** Writes everything for a start as primary ({@code replica} false) or as a read-only replica. */
   void write(boolean replica, String upstreamCertPem) throws IOException {
     privateDir(dir());
@@ -114,6 +122,24 @@ final class MyConf {
     l.add("server-id = " + s.serverId());
     l.add("report-host = " + s.node());
     l.add("report-port = " + s.port());
+    if (!s.dumps()) {
+      binlog(l);
+    }
+    l.add("innodb-flush-log-at-trx-commit = 1");
+    l.add("ssl-cert = " + serverCert());
+    l.add("ssl-key = " + serverKey());
+    // tandem starts replication itself, once it knows the primary of the current epoch.
+    l.add("skip-slave-start = ON");
+    l.add("slave-net-timeout = 4");
+    l.add("read-only = " + (replica ? "ON" : "OFF"));
+    if (!s.dumps()) {
+      semiSync(l, replica);
+    }
+    return String.join("\n", l) + "\n";
+  }
+
+  /** Row-based binlog with GTIDs in one domain: what replicas stream from (not written with replication: dump). */
+  private static void binlog(List<String> l) {
     l.add("log-bin = binlog");
     l.add("log-bin-index = binlog.index");
     l.add("relay-log = relay");
@@ -123,13 +149,10 @@ final class MyConf {
     l.add("gtid-strict-mode = ON");
     // An acknowledged commit is on disk, binlog included: a kill -9 loses nothing acknowledged.
     l.add("sync-binlog = 1");
-    l.add("innodb-flush-log-at-trx-commit = 1");
-    l.add("ssl-cert = " + serverCert());
-    l.add("ssl-key = " + serverKey());
-    // tandem starts replication itself, once it knows the primary of the current epoch.
-    l.add("skip-slave-start = ON");
-    l.add("slave-net-timeout = 4");
-    l.add("read-only = " + (replica ? "ON" : "OFF"));
+  }
+
+  /** Semi-sync on both ends, and which databases a replica applies (binlog replication only). */
+  private void semiSync(List<String> l, boolean replica) {
     l.add("rpl-semi-sync-slave-enabled = ON");
     l.add("rpl-semi-sync-master-enabled = " + (!replica && semiSync ? "ON" : "OFF"));
     // Lossless: the commit becomes visible on the primary only after a replica acknowledged it.
@@ -140,7 +163,6 @@ final class MyConf {
     for (String db : s.databases()) {
       l.add("replicate-do-db = " + db);
     }
-    return String.join("\n", l) + "\n";
   }
 
   private String listen() {

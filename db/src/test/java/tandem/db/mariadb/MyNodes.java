@@ -36,13 +36,19 @@ final class MyNodes implements AutoCloseable {
     Files.createDirectories(dir);
   }
 
-  /** A node's engine on a free port, its data at dir/name/db. */
+  /** A node's engine on a free port, its data at dir/name/db, replicating by GTID. */
   MariadbEngine node(String name) throws IOException {
+    return node(name, java.time.Duration.ZERO);
+  }
+
+  /** A node's engine whose replicas take a dump every {@code dumpInterval} (zero: GTID replication). */
+  MariadbEngine node(String name, java.time.Duration dumpInterval) throws IOException {
     Path home = dir.resolve(name);
     NodeIdentity.create(home.resolve("id"), new NodeName(name), List.of("127.0.0.1"));
     MariadbSettings s = new MariadbSettings(Path.of("/usr/sbin"), home.resolve("db"), tandem.testkit.TestPorts.take(), "127.0.0.1", "mysql", name,
         List.of(), Map.of("innodb-buffer-pool-size", "16M", "innodb-log-file-size", "16M", "performance-schema", "OFF"),
-        home.resolve("secrets"), Files.readString(home.resolve("id/node.crt")), Files.readString(home.resolve("id/node.key")));
+        home.resolve("secrets"), Files.readString(home.resolve("id/node.crt")), Files.readString(home.resolve("id/node.key")),
+        dumpInterval);
     MariadbEngine e = new MariadbEngine(s, this::copyOf);
     engines.put(name, e);
     return e;
