@@ -55,7 +55,7 @@ public final class ClusterJoinHandler implements JoinHandler {
         me.getApi(), me.getWitness(), System.currentTimeMillis());
     ClusterCommand.Join cmd = new ClusterCommand.Join(sha256(request.getTokenSecret()), m, System.currentTimeMillis());
     try {
-      CommandResult r = cluster.submit(cmd, TIMEOUT).get();
+      CommandResult r = submitThroughLeaderChange(cmd);
       if (!r.ok()) {
         LOG.warn("refused join of {} ({}): {}", m.name(), caller.shortForm(), r.message());
         refusals.accept("refused the join of " + m.name() + " (" + caller.shortForm() + "): " + r.message());
@@ -132,5 +132,35 @@ public final class ClusterJoinHandler implements JoinHandler {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Submits the join, again while the Raft lead is moving: a leader that steps down (a hand-off to
+   * the witness) or is not ready yet refuses a command before appending it, so sending it again to
+   * the next leader cannot apply it twice. Other failures are returned as they are.
+   */
+  private CommandResult submitThroughLeaderChange(ClusterCommand.Join cmd) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        return cluster.submit(cmd, TIMEOUT).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!leaderChanging(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LOG.info("join of {} waits for the Raft lead to settle: {}", cmd.member().name(), e.getCause());
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private static boolean leaderChanging(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String n = t.getClass().getSimpleName();
+      if (n.equals("LeaderSteppingDownException") || n.equals("LeaderNotReadyException") || n.equals("NotLeaderException")) {
+        return true;
+      }
+    }
+    return false;
   }
 }
