@@ -406,7 +406,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     // won term 3) and a primary fenced itself 1.5 s after its last renewal (bench/postgres.sh, sync
     // phase, 2 of 2 starts, 35 s after the witness joined). Not handing off costs about a second
     // more per failover of a node that is both leader and primary, and left the integration tests'
-    // clusters leaderless for seconds after such a kill; a failed hand-off is not retried for 5 min.
+    // clusters leaderless for seconds after such a kill; a failed hand-off waits 20 s before the next try.
     lastTransfer = now;
     handOff(best);
   }
@@ -418,9 +418,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         adminClient.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
         LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
       } catch (IOException | RuntimeException e) {
-        // It costs every primary a pause in its renewals: try again only much later.
-        lastTransfer = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        LOG.info("raft leadership not handed to {} (next try in 5 min at the earliest): {}", to, e.getMessage());
+        // It costs every primary a pause in its renewals: wait twice as long as usual before the next try.
+        lastTransfer = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        LOG.info("raft leadership not handed to {} (next try in 20 s at the earliest): {}", to, e.getMessage());
       }
     });
   }
