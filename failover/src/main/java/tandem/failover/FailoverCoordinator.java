@@ -39,8 +39,8 @@ import tandem.health.HealthReport;
  *       lapses (when the other voters could elect someone else without this node).
  *   <li>As Raft leader: observe every group and carry out {@link FailoverPolicy#decide}. The
  *       leader measures the primary's silence on its own monotonic clock from the moment it saw
- *       the last renewal applied, or from when it became leader, whichever is later; a promotion
- *       names the renewal count it saw, so one that lands in between cancels it.
+ *       the last renewal applied (as a follower too: see {@link #seen}); a promotion names the
+ *       renewal count it saw, so one that lands in between cancels it.
  * </ul>
  *
  * Decisions are pure ({@link FailoverPolicy}); this class only observes and acts.
@@ -64,7 +64,11 @@ public final class FailoverCoordinator implements AutoCloseable {
     return t;
   });
 
-  /** Leader-side: when the current leader saw each group's last renewal or change. */
+  /**
+   * When this node first applied each group's current (epoch, renewals): always at or after the
+   * moment the primary sent that renewal, so a lease counted from here never ends too early.
+   * Kept on every node, so that a follower elected leader knows how long each primary has been silent.
+   */
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
   /** Leader-side: since when each node has been alive and passing, per group. */
   private final Map<String, Long> healthySince = new ConcurrentHashMap<>();
@@ -145,8 +149,11 @@ public final class FailoverCoordinator implements AutoCloseable {
       }
       boolean leader = cluster.isLeaderReady();
       if (leader && !wasLeader) {
-        // A new leader cannot know when the last renewal happened: it waits a whole lease.
-        seen.clear();
+        // The silence of each primary keeps counting from when this node, as a follower, applied
+        // its last renewal: every committed renewal is applied here before Ratis calls this node
+        // a ready leader, so no renewal the primary was acknowledged can be newer than what
+        // `seen` holds. A leader that died with its group's primary is then replaced as fast as
+        // a primary alone. Health durations start again: they were not watched as a follower.
         healthySince.clear();
       }
       wasLeader = leader;

@@ -79,20 +79,15 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   /** The index of the last entry in this node's own log when it started (-1: none). */
   private volatile long logEndAtStart = -1;
-  private volatile long lastTransfer = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
-  /**
-   * Since when each voter has answered this leader promptly, without a gap: a node that just
-   * started or (re)joined is not handed the lead.
+  /*
+   * No automatic hand-off of the lead: handing it to the witness (the better-placed leader) stalled
+   * every primary's renewals until the target won its election, and on a loaded box a witness that
+   * opened its first connections to the voters during that election lost several in a row (term
+   * 2 -> 5) while a healthy primary fenced itself 1.5 s after its last renewal. The lead now moves
+   * only when the leader stops (handOffLeadership) or dies; a follower elected leader counts each
+   * primary's silence from the renewal it applied as a follower, so a node that dies with both the
+   * lead and a primary role costs no more than a primary alone (FailoverCoordinator).
    */
-  private final Map<String, Long> firstHeard = new java.util.concurrent.ConcurrentHashMap<>();
-  /**
-   * How long a voter must have answered promptly before it is handed the lead: a node that has
-   * just started is not made to run an election at once. (20 s was tried: the fence described in
-   * preferLeader still happened 35 s after the witness joined, and the tests waited longer.)
-   */
-  static final Duration SETTLE_BEFORE_HANDOFF = Duration.ofSeconds(5);
-  /** The silence at which a voter is handed the lead (it answers promptly right now). */
-  private static final Duration PROMPT = Duration.ofMillis(300);
 
   private RaftCluster(RaftSettings settings, RaftGroup group, RaftServer server, RaftClient client, TandemStateMachine m,
       RaftProperties props, Parameters params) {
@@ -348,7 +343,6 @@ public final class RaftCluster implements Cluster, AutoCloseable {
       Set<String> have = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
           .map(p -> p.getId().toString()).collect(Collectors.toSet());
       if (want.equals(have)) {
-        preferLeader(s);
         return;
       }
       // One voter at a time: Ratis refuses a change that replaces a majority of the current
@@ -364,65 +358,6 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("membership reconcile failed: {}", e.toString());
     }
-  }
-
-  /**
-   * Hands Raft leadership to a better-placed voter: a witness first, then a data node that is
-   * primary of no group. A leader that is also a group's primary dies with it, and the new leader
-   * must then wait a whole lease from its election; a witness leader has seen the last renewal.
-   */
-  private void preferLeader(ClusterState s) {
-    long now = System.nanoTime();
-    if (now - lastTransfer < TimeUnit.SECONDS.toNanos(10)) {
-      return;
-    }
-    Map<String, Duration> silence = peerSilence();
-    String best = null;
-    int bestScore = leaderScore(s, settings.self());
-    for (String v : s.voters()) {
-      Duration quiet = silence.get(v);
-      // A gap as long as the longest election timeout, seen at any check, restarts the settling.
-      if (quiet == null || quiet.compareTo(settings.electionTimeoutMax()) >= 0) {
-        firstHeard.remove(v);
-        continue;
-      }
-      boolean settled = now - firstHeard.computeIfAbsent(v, k -> now) > SETTLE_BEFORE_HANDOFF.toNanos();
-      if (!v.equals(settings.self()) && quiet.compareTo(PROMPT) < 0 && settled && leaderScore(s, v) > bestScore) {
-        best = v;
-        bestScore = leaderScore(s, v);
-      }
-    }
-    // With a voter silent there is no spare: the hand-off's election needs every live voter, and
-    // writes (the primaries' renewals) wait on it. A leader that handed off right after the witness
-    // died left its own primary 1.5 s without a renewal, and the primary fenced itself.
-    boolean everyVoterPrompt = s.voters().stream().filter(v -> !v.equals(settings.self()))
-        .allMatch(v -> silence.containsKey(v) && silence.get(v).compareTo(PROMPT) < 0);
-    if (best == null || !everyVoterPrompt) {
-      return;
-    }
-    // Known risk, not solved: a hand-off stalls every primary's renewals until the target has won
-    // its election. A witness that never sent a request to the voters opens its connections during
-    // that election; on a heavily loaded box it lost them (its term rose 2 -> 5 while the old leader
-    // won term 3) and a primary fenced itself 1.5 s after its last renewal (bench/postgres.sh, sync
-    // phase, 2 of 2 starts, 35 s after the witness joined). Not handing off costs about a second
-    // more per failover of a node that is both leader and primary, and left the integration tests'
-    // clusters leaderless for seconds after such a kill; a failed hand-off waits 20 s before the next try.
-    lastTransfer = now;
-    handOff(best);
-  }
-
-  private void handOff(String to) {
-    Thread.ofVirtual().start(() -> {
-      try {
-        // Short: a leader in transfer refuses writes, and the primaries' renewals must not stall.
-        adminClient.admin().transferLeadership(RaftPeerId.valueOf(to), 500);
-        LOG.info("raft leadership handed to {} (a better-placed leader than {})", to, settings.self());
-      } catch (IOException | RuntimeException e) {
-        // It costs every primary a pause in its renewals: wait twice as long as usual before the next try.
-        lastTransfer = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        LOG.info("raft leadership not handed to {} (next try in 20 s at the earliest): {}", to, e.getMessage());
-      }
-    });
   }
 
   /** True while Ratis' current configuration (as this node knows it) has {@code node} as a voter. */

@@ -705,13 +705,6 @@ public final class TestCluster implements AutoCloseable {
         throw new IllegalStateException("heal: resume " + group + " failed: " + r);
       }
     }
-    String witness = nodes.values().stream().filter(n -> n.witness).map(n -> n.name).findFirst().orElse(null);
-    if (witness != null) {
-      // The agents hand Raft leadership to the witness; a hand-over during a test costs the
-      // primary a renewal or two, so let it happen now.
-      await("heal: the witness leads").atMost(STARTUP).ignoreExceptions()
-          .until(() -> witness.equals(status(witness).path("leader").asText()));
-    }
     int[] lines = {service.size()};
     await("heal: " + group + " runs on exactly one node, the standby has reported, and the service log is quiet")
         .atMost(STARTUP).during(Duration.ofSeconds(1)).ignoreExceptions()
