@@ -21,7 +21,6 @@ CHANGE_PCT="${CHANGE_PCT:-1}"
 DROP_CACHES="${DROP_CACHES:-0}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/dev/find-jdk.sh"
-source "$repo/dev/jvm-opts.sh"
 jar="$repo/cli/target/tandem.jar"
 tmp="$(mktemp -d /tmp/tandem-bench-backup.XXXXXX)"
 cleanup() { [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
@@ -40,12 +39,8 @@ bytes=$(du -sb "$data" | cut -f1)
 pw="$tmp/pw"; head -c 24 /dev/urandom | base64 >"$pw"; chmod 600 "$pw"
 export RESTIC_PASSWORD_FILE="$pw" BORG_PASSPHRASE="$(cat "$pw")"
 
-quiet=(--enable-native-access=ALL-UNNAMED)
-[ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && quiet+=(--sun-misc-unsafe-memory-access=allow)
-# A script, not a function: GNU time runs programs.
-printf '#!/bin/sh\nexec %q %s -jar %q "$@"\n' "$TANDEM_JDK/bin/java" "${quiet[*]} ${TANDEM_AGENT_JVM[*]}" "$jar" >"$tmp/tandem"
-chmod +x "$tmp/tandem"
-tandem="$tmp/tandem"
+# The launcher users run (it gives `backup` the agent's JVM options); a script, so GNU time can run it.
+tandem="$repo/tandem"
 
 prep() { sync; if [ "$DROP_CACHES" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches; fi; }
 # step TOOL VARIANT STEP REPO_DIR -- command...: times the command, records seconds, peak RSS, repo size.
