@@ -15,8 +15,15 @@ package tandem.cluster;
  * @param atMillis wall-clock time of the report
  * @param position how far the group's database has come on this node (a WAL LSN: received on a
  *     replica, written on the primary); 0 when unknown or the group has no database
- * @param maxLag the most lag behind the primary with which this node may be promoted
+ * @param maxLag the most lag behind the primary, in positions, with which this node may be promoted
  *     automatically (max-lag-on-failover); 0 for no limit
+ * @param lagUnit what a position counts, for sentences: "bytes of WAL", "transactions"; null when
+ *     the group has no database (or the report predates the field)
+ * @param maxLagMillis the most lag in time with which this node may be promoted automatically
+ *     (max-lag-on-failover given as a time); 0 for no limit
+ * @param caughtUpMillis with a time limit: the {@code atMillis} of the newest report of the
+ *     group's primary whose position this node had received (so on the primary's clock); 0 when
+ *     it never had one or no time limit is set
  */
 public record NodeReport(
     String node,
@@ -29,11 +36,20 @@ public record NodeReport(
     long runningEpoch,
     long atMillis,
     long position,
-    long maxLag) {
+    long maxLag,
+    String lagUnit,
+    long maxLagMillis,
+    long caughtUpMillis) {
 
   /** A report of a node in a group without a database. */
   public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
       boolean running, long runningEpoch, long atMillis) {
-    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0);
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0, null, 0, 0);
+  }
+
+  /** A report with a database position and a limit counted in positions only. */
+  public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
+      boolean running, long runningEpoch, long atMillis, long position, long maxLag) {
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, position, maxLag, null, 0, 0);
   }
 }

@@ -73,6 +73,8 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Set<String> inflight = ConcurrentHashMap.newKeySet();
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
+  /** Replica-side, per group with a time limit: the primary's newest report whose position this node had received. */
+  private final Map<String, Long> caughtUp = new ConcurrentHashMap<>();
   private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
   /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
@@ -212,8 +214,9 @@ public final class FailoverCoordinator implements AutoCloseable {
       Duration healthy = fit ? Duration.ofNanos(now - healthySince.get(key)) : Duration.ZERO;
       long position = r == null || r.position() <= 0 ? -1 : r.position();
       long lag = position < 0 || primaryPosition <= 0 ? -1 : Math.max(0, primaryPosition - position);
+      String unit = r == null || r.lagUnit() == null ? "positions" : r.lagUnit();
       candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy,
-          position, lag, r == null ? 0 : r.maxLag()));
+          position, lag, r == null ? 0 : r.maxLag(), unit, timeLag(pr, r), r == null ? 0 : r.maxLagMillis()));
     }
     // Critical: a failing critical check, or a start that failed (the node then reports itself unfit).
     boolean critical = pr != null && pr.criticalFailing();
@@ -221,6 +224,22 @@ public final class FailoverCoordinator implements AutoCloseable {
         "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing,
         g.epoch() == 0, g.modes().entrySet().stream().filter(e -> e.getValue().equals("primary"))
             .map(Map.Entry::getKey).findFirst().orElse(null));
+  }
+
+  /**
+   * How far behind in time a node was, judged only from reports made while the primary reported:
+   * from the newest primary report whose position the node had received to the primary's last
+   * report, both on the primary's clock, so it stops growing when the primary dies. 0 when it has
+   * all the primary reported; {@link Candidate#NEVER_CAUGHT_UP}; -1 when unknown or not limited.
+   */
+  static long timeLag(NodeReport primary, NodeReport r) {
+    if (r == null || r.maxLagMillis() <= 0 || primary == null || primary.position() <= 0 || r.position() <= 0) {
+      return -1;
+    }
+    if (r.position() >= primary.position()) {
+      return 0;
+    }
+    return r.caughtUpMillis() > 0 ? Math.max(0, primary.atMillis() - r.caughtUpMillis()) : Candidate.NEVER_CAUGHT_UP;
   }
 
   private void act(GroupState g, Decision d, boolean kindChanged) {
@@ -421,14 +440,15 @@ public final class FailoverCoordinator implements AutoCloseable {
     java.time.Instant next = failed ? retryAt.get(lg.name()) : null;
     String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
-        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag());
+        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),
+        lg.lagUnit(), lg.maxLagMillis(), caughtUp(s, lg));
     NodeReport agreed = s.report(self, lg.name());
     // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
-    if (agreed != null && sameFacts(agreed, r) && (agreed.position() == r.position() || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
+    if (agreed != null && sameFacts(agreed, r) && (samePosition(agreed, r) || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
       return;
     }
     NodeReport last = lastReport.get(lg.name());
-    if (last != null && sameFacts(last, r) && last.position() == r.position() && inflight.contains("report/" + lg.name())) {
+    if (last != null && sameFacts(last, r) && samePosition(last, r) && inflight.contains("report/" + lg.name())) {
       return;
     }
     if (!inflight.add("report/" + lg.name())) {
@@ -439,10 +459,33 @@ public final class FailoverCoordinator implements AutoCloseable {
         .whenComplete((res, e) -> inflight.remove("report/" + lg.name()));
   }
 
+  /**
+   * With a time limit on lag: the {@code atMillis} of the newest report of the group's primary
+   * whose position this node has received, remembered across ticks; 0 otherwise. Kept while the
+   * node is behind, so its lag in time is known after the primary dies.
+   */
+  private long caughtUp(ClusterState s, LocalGroup lg) {
+    GroupState g = s.groups().get(lg.name());
+    if (lg.maxLagMillis() <= 0 || g == null || self.equals(g.primary())) {
+      caughtUp.remove(lg.name());
+      return 0;
+    }
+    NodeReport pr = g.primary() == null ? null : s.report(g.primary(), lg.name());
+    long mine = lg.position();
+    if (pr != null && pr.position() > 0 && mine >= pr.position()) {
+      caughtUp.put(lg.name(), pr.atMillis());
+    }
+    return caughtUp.getOrDefault(lg.name(), 0L);
+  }
+
+  private static boolean samePosition(NodeReport a, NodeReport b) {
+    return a.position() == b.position() && a.caughtUpMillis() == b.caughtUpMillis();
+  }
+
   private static boolean sameFacts(NodeReport a, NodeReport b) {
     return a.passing() == b.passing() && a.criticalFailing() == b.criticalFailing() && a.weight() == b.weight()
         && a.running() == b.running() && a.runningEpoch() == b.runningEpoch() && a.summary().equals(b.summary())
-        && a.maxLag() == b.maxLag();
+        && a.maxLag() == b.maxLag() && a.maxLagMillis() == b.maxLagMillis() && java.util.Objects.equals(a.lagUnit(), b.lagUnit());
   }
 
   private void emit(Level level, String kind, String group, String message) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -408,6 +409,94 @@ class FailoverCoordinatorTest {
     awaitDecision("has not renewed its lease for 13.3s"); // a later tick: still one event
     assertThat(events.stream().filter(e -> e.event().kind().equals("failover-impossible"))).hasSize(1);
     assertThat(leaderPromotions()).isEmpty();
+  }
+
+  // ---- lag in time (max-lag-on-failover: 5s) -------------------------------------------------
+
+  @Test
+  void replicaWithATimeLimit_reportsTheNewestPrimaryReportItHadReceived_andKeepsItWhileBehind() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    AtomicLong received = new AtomicLong(100);
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 100, 1_000_000)));
+    startReplicaSide("n3", received);
+
+    await().atMost(PATIENCE).until(() -> reportOf("n3") != null && reportOf("n3").caughtUpMillis() == 1_000_000);
+    assertThat(reportOf("n3").maxLagMillis()).isEqualTo(5_000);
+    assertThat(reportOf("n3").lagUnit()).isEqualTo("transactions");
+
+    // The primary moves on; n3 receives only part of it.
+    received.set(150);
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 200, 1_000_700)));
+    await().atMost(PATIENCE).until(() -> reportOf("n3").position() == 150);
+    assertThat(reportOf("n3").caughtUpMillis()).as("still the last primary report it had all of").isEqualTo(1_000_000);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(700);
+
+    received.set(200);
+    await().atMost(PATIENCE).until(() -> reportOf("n3").caughtUpMillis() == 1_000_700);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isZero();
+  }
+
+  @Test
+  void leaderWithAPrimaryGoneSilent_doesNotPromoteAReplicaThatWasTooFarBehindInTime_andSaysSoWithTheNumbers() {
+    leaderScenario();
+    // n2 last reported position 500 at t; n3 had all of n2's report of t-8s, n1 of t-1s: the lag stops growing with n2 dead.
+    long t = System.currentTimeMillis();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, t - 1_000)));
+    cluster.setLeaderReady(true, "n1");
+    startLeaderSide("n1");
+    awaitDecision("n2 is primary and holds its lease");
+
+    ticker.advance(PROMOTE_AFTER.plusSeconds(30));
+
+    await().atMost(PATIENCE).until(() -> !leaderPromotions().isEmpty());
+    Promote p = leaderPromotions().getFirst();
+    assertThat(p.node()).as("n3 is further along, but was 8s behind in time").isEqualTo("n1");
+  }
+
+  @Test
+  void leaderWithEveryReplicaTooFarBehindInTime_isStuck_andTheEventGivesTheLag() {
+    leaderScenario();
+    long t = System.currentTimeMillis();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, 0)));
+    cluster.setLeaderReady(true, "n1");
+    startLeaderSide("n1");
+    awaitDecision("n2 is primary and holds its lease");
+
+    ticker.advance(PROMOTE_AFTER.plusSeconds(30));
+
+    awaitDecision("n3 was 8s behind the old primary at its last report (max-lag-on-failover 5s)");
+    await().atMost(PATIENCE).until(() -> event("failover-impossible") != null);
+    assertThat(event("failover-impossible").event().message()).contains("n3 was 8s behind")
+        .contains("n1 never had all the old primary had reported");
+    assertThat(leaderPromotions()).isEmpty();
+  }
+
+  static NodeReport positionReport(String node, long position, long atMillis) {
+    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, atMillis, position, 0, "transactions", 5_000, 0);
+  }
+
+  static NodeReport laggingReport(String node, long position, long caughtUpMillis) {
+    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, System.currentTimeMillis(), position, 0,
+        "transactions", 5_000, caughtUpMillis);
+  }
+
+  NodeReport reportOf(String node) {
+    return cluster.state().report(node, "web");
+  }
+
+  /** The coordinator of replica {@code self}, its group tracking {@code received} with max-lag-on-failover 5s. */
+  void startReplicaSide(String self, AtomicLong received) {
+    EventSink sink = e -> events.add(new Seen(e, System.nanoTime()));
+    web = new LocalGroup(self, "web", new ResourceChain(List.of()), Optional.empty(), Optional.empty(), monitor(self, sink),
+        monitor(self, sink), null, sink);
+    web.trackDatabase(received::get, "transactions", 0, Duration.ofSeconds(5));
+    coordinator = new FailoverCoordinator(self, cluster, TIMING, Map.of("web", web), Ticker.system(), sink, null);
+    coordinator.start();
   }
 
   // ---- scenario parts ----------------------------------------------------------------------
