@@ -61,6 +61,7 @@ public final class MariadbEngine implements DatabaseEngine {
     InputStream open(Upstream upstream) throws DbException;
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MariadbEngine.class);
   private final MariadbSettings s;
   private final MyRunner run;
   private final MyConf conf;
@@ -215,6 +216,11 @@ public final class MariadbEngine implements DatabaseEngine {
       conf.write(false, null);
       st.execute("SET GLOBAL rpl_semi_sync_master_enabled = " + (conf.semiSync() ? "ON" : "OFF"));
       st.execute("SET GLOBAL read_only = OFF");
+      // Events the old primary ran are held disabled on a replica (by binlog replication or by the dumps): they run here now.
+      List<String> enabled = MyObjects.enableEvents(st);
+      if (!enabled.isEmpty()) {
+        LOG.info("{}: enabled the events the old primary ran: {}", describe(), String.join(", ", enabled));
+      }
       Files.deleteIfExists(conf.lastCopy());
     } catch (SQLException | IOException e) {
       throw new DbException("cannot promote " + describe() + ": " + e.getMessage() + "; see " + conf.log(), e);
