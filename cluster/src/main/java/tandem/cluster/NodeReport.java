@@ -21,9 +21,10 @@ package tandem.cluster;
  *     the group has no database (or the report predates the field)
  * @param maxLagMillis the most lag in time with which this node may be promoted automatically
  *     (max-lag-on-failover given as a time); 0 for no limit
- * @param caughtUpMillis with a time limit: the {@code atMillis} of the newest report of the
- *     group's primary whose position this node had received (so on the primary's clock); 0 when
- *     it never had one or no time limit is set
+ * @param behindSinceMillis with a time limit: the {@code atMillis} (on the primary's clock) of the
+ *     first report of the group's primary whose position this node lacked, since it last had all
+ *     the primary had reported; 0 when it had all of it at its last look (or no time limit is
+ *     set); -1 when it has not had all of it since its agent started
  */
 public record NodeReport(
     String node,
@@ -39,7 +40,7 @@ public record NodeReport(
     long maxLag,
     String lagUnit,
     long maxLagMillis,
-    long caughtUpMillis) {
+    long behindSinceMillis) {
 
   /** A report of a node in a group without a database. */
   public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,

@@ -20,14 +20,15 @@ import tandem.core.Mode;
  *     -1 when unknown
  * @param maxLag the most lag (in {@code lagUnit}) with which it may be promoted automatically; 0 for no limit
  * @param lagUnit what a position counts: "bytes of WAL", "transactions"
- * @param lagMillis how long before the primary's last report it last had everything the primary
- *     had reported (0: it has all of it); {@link #NEVER_CAUGHT_UP}; -1 when unknown or not watched
+ * @param lagMillis the age, at the primary's last report, of the oldest write the primary had
+ *     reported and it lacked (0: it has all of it); {@link #NEVER_CAUGHT_UP}; -1 when unknown or
+ *     not watched
  * @param maxLagMillis the most {@code lagMillis} with which it may be promoted automatically; 0 for no limit
  */
 public record Candidate(String name, Mode mode, boolean alive, boolean reported, boolean passing, int weight,
     java.time.Duration healthyFor, long position, long lagBytes, long maxLag, String lagUnit, long lagMillis,
     long maxLagMillis) {
-  /** {@code lagMillis} of a node never seen with everything the primary had reported. */
+  /** {@code lagMillis} of a node not seen with everything the primary had reported since its agent started. */
   public static final long NEVER_CAUGHT_UP = Long.MAX_VALUE;
 
   /** A candidate whose lag is limited in WAL bytes only (PostgreSQL). */

@@ -73,8 +73,8 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Set<String> inflight = ConcurrentHashMap.newKeySet();
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
-  /** Replica-side, per group with a time limit: the primary's newest report whose position this node had received. */
-  private final Map<String, Long> caughtUp = new ConcurrentHashMap<>();
+  /** Replica-side, per group with a time limit: see {@link #behindSince}. */
+  private final Map<String, Long> behindSince = new ConcurrentHashMap<>();
   private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
   /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
@@ -228,18 +228,20 @@ public final class FailoverCoordinator implements AutoCloseable {
 
   /**
    * How far behind in time a node was, judged only from reports made while the primary reported:
-   * from the newest primary report whose position the node had received to the primary's last
-   * report, both on the primary's clock, so it stops growing when the primary dies. 0 when it has
-   * all the primary reported; {@link Candidate#NEVER_CAUGHT_UP}; -1 when unknown or not limited.
+   * from the first primary report whose position the node lacked to the primary's last report,
+   * both on the primary's clock (so no clocks are compared), so it stops growing when the primary
+   * dies. It is the age of the oldest write the node lacks, short by up to a report interval. 0
+   * when it has all the primary reported, or had at its own last report (what it lacks is newer
+   * than that); {@link Candidate#NEVER_CAUGHT_UP}; -1 when unknown or not limited.
    */
   static long timeLag(NodeReport primary, NodeReport r) {
     if (r == null || r.maxLagMillis() <= 0 || primary == null || primary.position() <= 0 || r.position() <= 0) {
       return -1;
     }
-    if (r.position() >= primary.position()) {
+    if (r.position() >= primary.position() || r.behindSinceMillis() == 0) {
       return 0;
     }
-    return r.caughtUpMillis() > 0 ? Math.max(0, primary.atMillis() - r.caughtUpMillis()) : Candidate.NEVER_CAUGHT_UP;
+    return r.behindSinceMillis() > 0 ? Math.max(0, primary.atMillis() - r.behindSinceMillis()) : Candidate.NEVER_CAUGHT_UP;
   }
 
   private void act(GroupState g, Decision d, boolean kindChanged) {
@@ -441,7 +443,7 @@ public final class FailoverCoordinator implements AutoCloseable {
     String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),
-        lg.lagUnit(), lg.maxLagMillis(), caughtUp(s, lg));
+        lg.lagUnit(), lg.maxLagMillis(), behindSince(s, lg));
     NodeReport agreed = s.report(self, lg.name());
     // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
     if (agreed != null && sameFacts(agreed, r) && (samePosition(agreed, r) || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
@@ -460,26 +462,34 @@ public final class FailoverCoordinator implements AutoCloseable {
   }
 
   /**
-   * With a time limit on lag: the {@code atMillis} of the newest report of the group's primary
-   * whose position this node has received, remembered across ticks; 0 otherwise. Kept while the
-   * node is behind, so its lag in time is known after the primary dies.
+   * With a time limit on lag: since which report of the group's primary (its {@code atMillis})
+   * this node lacks part of what the primary reported; 0 while it has all of it; -1 when it has not
+   * had all of it since this agent started (or there is no primary report yet). Remembered across
+   * ticks, so the lag in time is known after the primary dies; 0 without a time limit.
    */
-  private long caughtUp(ClusterState s, LocalGroup lg) {
+  private long behindSince(ClusterState s, LocalGroup lg) {
     GroupState g = s.groups().get(lg.name());
     if (lg.maxLagMillis() <= 0 || g == null || self.equals(g.primary())) {
-      caughtUp.remove(lg.name());
+      behindSince.remove(lg.name());
       return 0;
     }
     NodeReport pr = g.primary() == null ? null : s.report(g.primary(), lg.name());
     long mine = lg.position();
-    if (pr != null && pr.position() > 0 && mine >= pr.position()) {
-      caughtUp.put(lg.name(), pr.atMillis());
+    long since = behindSince.getOrDefault(lg.name(), -1L);
+    if (pr != null && pr.position() > 0 && mine > 0) {
+      if (mine >= pr.position()) {
+        since = 0;
+      } else if (since == 0) {
+        // It had everything until this report: the oldest write it lacks is at most this old.
+        since = pr.atMillis();
+      }
     }
-    return caughtUp.getOrDefault(lg.name(), 0L);
+    behindSince.put(lg.name(), since);
+    return since;
   }
 
   private static boolean samePosition(NodeReport a, NodeReport b) {
-    return a.position() == b.position() && a.caughtUpMillis() == b.caughtUpMillis();
+    return a.position() == b.position() && a.behindSinceMillis() == b.behindSinceMillis();
   }
 
   private static boolean sameFacts(NodeReport a, NodeReport b) {

@@ -414,33 +414,46 @@ class FailoverCoordinatorTest {
   // ---- lag in time (max-lag-on-failover: 5s) -------------------------------------------------
 
   @Test
-  void replicaWithATimeLimit_reportsTheNewestPrimaryReportItHadReceived_andKeepsItWhileBehind() throws Exception {
+  void replicaWithATimeLimit_reportsSinceWhichPrimaryReportItLacksWrites_andKeepsItWhileBehind() throws Exception {
     threeVoters();
     makePrimary("n2");
-    AtomicLong received = new AtomicLong(100);
+    AtomicLong received = new AtomicLong(90);
     cluster.apply(new ClusterCommand.Report(positionReport("n2", 100, 1_000_000)));
     startReplicaSide("n3", received);
 
-    await().atMost(PATIENCE).until(() -> reportOf("n3") != null && reportOf("n3").caughtUpMillis() == 1_000_000);
+    await().atMost(PATIENCE).until(() -> reportOf("n3") != null && reportOf("n3").position() == 90);
+    assertThat(reportOf("n3").behindSinceMillis()).as("not seen with all the primary reported since its agent started")
+        .isEqualTo(-1);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(Candidate.NEVER_CAUGHT_UP);
     assertThat(reportOf("n3").maxLagMillis()).isEqualTo(5_000);
     assertThat(reportOf("n3").lagUnit()).isEqualTo("transactions");
 
-    // The primary moves on; n3 receives only part of it.
-    received.set(150);
-    cluster.apply(new ClusterCommand.Report(positionReport("n2", 200, 1_000_700)));
-    await().atMost(PATIENCE).until(() -> reportOf("n3").position() == 150);
-    assertThat(reportOf("n3").caughtUpMillis()).as("still the last primary report it had all of").isEqualTo(1_000_000);
-    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(700);
+    received.set(100);
+    await("n3 reports it has all").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 100 && reportOf("n3").behindSinceMillis() == 0);
 
-    received.set(200);
-    await().atMost(PATIENCE).until(() -> reportOf("n3").caughtUpMillis() == 1_000_700);
+    // After an idle minute the primary writes again; n3 receives only part of it.
+    received.set(150);
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 200, 1_060_000)));
+    await("n3 reports the first primary report it lacks").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 150 && reportOf("n3").behindSinceMillis() == 1_060_000);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).as("not the idle minute").isZero();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 300, 1_067_000)));
+    await().atMost(PATIENCE).until(() -> reportOf("n2").position() == 300);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).as("its oldest missing write is 7s old")
+        .isEqualTo(7_000);
+    assertThat(reportOf("n3").behindSinceMillis()).as("kept while behind").isEqualTo(1_060_000);
+
+    received.set(300);
+    await("n3 reports it has all").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 300 && reportOf("n3").behindSinceMillis() == 0);
     assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isZero();
   }
 
   @Test
   void leaderWithAPrimaryGoneSilent_doesNotPromoteAReplicaThatWasTooFarBehindInTime_andSaysSoWithTheNumbers() {
     leaderScenario();
-    // n2 last reported position 500 at t; n3 had all of n2's report of t-8s, n1 of t-1s: the lag stops growing with n2 dead.
+    // n2 last reported position 500 at t; n3 lacks writes n2 reported at t-8s, n1 only since t-1s: with n2 dead, neither grows.
     long t = System.currentTimeMillis();
     cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
     cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
@@ -462,7 +475,7 @@ class FailoverCoordinatorTest {
     long t = System.currentTimeMillis();
     cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
     cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
-    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, 0)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, -1)));
     cluster.setLeaderReady(true, "n1");
     startLeaderSide("n1");
     awaitDecision("n2 is primary and holds its lease");
@@ -480,9 +493,9 @@ class FailoverCoordinatorTest {
     return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, atMillis, position, 0, "transactions", 5_000, 0);
   }
 
-  static NodeReport laggingReport(String node, long position, long caughtUpMillis) {
+  static NodeReport laggingReport(String node, long position, long behindSinceMillis) {
     return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, System.currentTimeMillis(), position, 0,
-        "transactions", 5_000, caughtUpMillis);
+        "transactions", 5_000, behindSinceMillis);
   }
 
   NodeReport reportOf(String node) {
