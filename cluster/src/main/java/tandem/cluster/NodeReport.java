@@ -25,6 +25,9 @@ package tandem.cluster;
  *     first report of the group's primary whose position this node lacked, since it last had all
  *     the primary had reported; 0 when it had all of it at its last look (or no time limit is
  *     set); -1 when it has not had all of it since its agent started
+ * @param positionMillis wall-clock time (this node's) from which its position has been {@code
+ *     position}: on a primary, when it wrote the last of it; later reports with the same position
+ *     keep it; 0 when unknown
  */
 public record NodeReport(
     String node,
@@ -40,17 +43,18 @@ public record NodeReport(
     long maxLag,
     String lagUnit,
     long maxLagMillis,
-    long behindSinceMillis) {
+    long behindSinceMillis,
+    long positionMillis) {
 
   /** A report of a node in a group without a database. */
   public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
       boolean running, long runningEpoch, long atMillis) {
-    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0, null, 0, 0);
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0, null, 0, 0, 0);
   }
 
   /** A report with a database position and a limit counted in positions only. */
   public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
       boolean running, long runningEpoch, long atMillis, long position, long maxLag) {
-    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, position, maxLag, null, 0, 0);
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, position, maxLag, null, 0, 0, 0);
   }
 }

@@ -75,6 +75,8 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
   /** Replica-side, per group with a time limit: see {@link #behindSince}. */
   private final Map<String, Long> behindSince = new ConcurrentHashMap<>();
+  /** Per group: this node's last position and the wall-clock time it was first seen. */
+  private final Map<String, long[]> positionSince = new ConcurrentHashMap<>();
   private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
   /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
@@ -228,9 +230,10 @@ public final class FailoverCoordinator implements AutoCloseable {
 
   /**
    * How far behind in time a node was, judged only from reports made while the primary reported:
-   * from the first primary report whose position the node lacked to the primary's last report,
-   * both on the primary's clock (so no clocks are compared), so it stops growing when the primary
-   * dies. It is the age of the oldest write the node lacks, short by up to a report interval. 0
+   * from when the primary wrote the first position the node lacked to when it wrote its last
+   * reported one, both on the primary's clock (so no clocks are compared), so it stops growing when
+   * the primary dies or idles. It is the age of the oldest write the node lacks, short by up to a
+   * report interval. 0
    * when it has all the primary reported, or had at its own last report (what it lacks is newer
    * than that); {@link Candidate#NEVER_CAUGHT_UP}; -1 when unknown or not limited.
    */
@@ -241,7 +244,12 @@ public final class FailoverCoordinator implements AutoCloseable {
     if (r.position() >= primary.position() || r.behindSinceMillis() == 0) {
       return 0;
     }
-    return r.behindSinceMillis() > 0 ? Math.max(0, primary.atMillis() - r.behindSinceMillis()) : Candidate.NEVER_CAUGHT_UP;
+    return r.behindSinceMillis() > 0 ? Math.max(0, wroteAt(primary) - r.behindSinceMillis()) : Candidate.NEVER_CAUGHT_UP;
+  }
+
+  /** When the primary wrote its reported position (reports without a new position do not move it); on its clock. */
+  private static long wroteAt(NodeReport primary) {
+    return primary.positionMillis() > 0 ? primary.positionMillis() : primary.atMillis();
   }
 
   private void act(GroupState g, Decision d, boolean kindChanged) {
@@ -443,7 +451,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),
-        lg.lagUnit(), lg.maxLagMillis(), behindSince(s, lg));
+        lg.lagUnit(), lg.maxLagMillis(), behindSince(s, lg),
+        positionMillis(lg));
     NodeReport agreed = s.report(self, lg.name());
     // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
     if (agreed != null && sameFacts(agreed, r) && (samePosition(agreed, r) || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
@@ -480,12 +489,23 @@ public final class FailoverCoordinator implements AutoCloseable {
       if (mine >= pr.position()) {
         since = 0;
       } else if (since == 0) {
-        // It had everything until this report: the oldest write it lacks is at most this old.
-        since = pr.atMillis();
+        // It had everything until this position: the oldest write it lacks is at most this old.
+        since = wroteAt(pr);
       }
     }
     behindSince.put(lg.name(), since);
     return since;
+  }
+
+  /** The wall-clock time from which this node's position has been what it is now. */
+  private long positionMillis(LocalGroup lg) {
+    long position = lg.position();
+    long[] last = positionSince.get(lg.name());
+    if (last == null || last[0] != position) {
+      last = new long[] {position, System.currentTimeMillis()};
+      positionSince.put(lg.name(), last);
+    }
+    return position > 0 ? last[1] : 0;
   }
 
   private static boolean samePosition(NodeReport a, NodeReport b) {

@@ -443,6 +443,10 @@ class FailoverCoordinatorTest {
     assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).as("its oldest missing write is 7s old")
         .isEqualTo(7_000);
     assertThat(reportOf("n3").behindSinceMillis()).as("kept while behind").isEqualTo(1_060_000);
+    // A later report of the primary without a new position (its health summary changed) does not age n3.
+    cluster.apply(new ClusterCommand.Report(new NodeReport("n2", "web", true, false, 0, "disk 91% full", false, 0, 1_090_000,
+        300, 0, "transactions", 5_000, 0, 1_067_000)));
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(7_000);
 
     received.set(300);
     await("n3 reports it has all").atMost(PATIENCE)
@@ -490,12 +494,13 @@ class FailoverCoordinatorTest {
   }
 
   static NodeReport positionReport(String node, long position, long atMillis) {
-    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, atMillis, position, 0, "transactions", 5_000, 0);
+    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, atMillis, position, 0, "transactions", 5_000, 0,
+        atMillis);
   }
 
   static NodeReport laggingReport(String node, long position, long behindSinceMillis) {
     return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, System.currentTimeMillis(), position, 0,
-        "transactions", 5_000, behindSinceMillis);
+        "transactions", 5_000, behindSinceMillis, 0);
   }
 
   NodeReport reportOf(String node) {

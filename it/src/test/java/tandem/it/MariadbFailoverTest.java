@@ -64,7 +64,7 @@ class MariadbFailoverTest {
     c = owned.own(TestCluster.create(TestCluster.runDir(getClass(), info.getDisplayName()), NODES, "n3"));
     c.initAll();
     Map<String, String> groups = new LinkedHashMap<>();
-    groups.put(GTID, "");
+    groups.put(GTID, "max-lag-on-failover: 5s\n");
     groups.put(DUMP, "replication: dump\ndump-interval: 10s\n");
     m = MariadbGroups.declare(c, NODES, groups);
     c.startAll();
@@ -197,6 +197,32 @@ class MariadbFailoverTest {
     assertThat(m.appRows(DUMP, "n1")).as("every acknowledged write is on the new primary").containsAll(dump.acked());
     await("n1 says its last copy lost nothing").atMost(FAILOVER).ignoreExceptions()
         .until(() -> c.hasEvent("n1", "db-final-copy", "no write was lost"));
+
+    // max-lag-on-failover: 5s. Above, n2 lacked one write only just made, and was promoted. Now it misses 8 s of
+    // writes before n1 dies: it is not promoted, and status and the leader's event say by how much.
+    m.exec(GTID, "n2", "STOP SLAVE IO_THREAD");
+    Instant cut = Instant.now();
+    int missed = 0;
+    try (var conn = m.connect(GTID, "n1"); var st = conn.createStatement()) {
+      for (int i = 5000; Duration.between(cut, Instant.now()).compareTo(Duration.ofSeconds(8)) < 0; i++) {
+        st.execute("INSERT INTO shop.t VALUES (" + i + ", 'n2 misses it')");
+        missed++;
+      }
+    }
+    List<Long> again = List.of(m.serverPid(GTID, "n1"), m.serverPid(DUMP, "n1"));
+    c.kill9("n1");
+    again.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    Pattern behind = Pattern.compile("n2 was (\\d+(\\.\\d)?)s behind the old primary at its last report"
+        + " \\(max-lag-on-failover 5s\\)");
+    String why = await("the leader refuses to promote n2 and says why").atMost(FAILOVER).ignoreExceptions()
+        .until(() -> TestCluster.group(c.status("n2"), GTID).path("why").asText(), w -> behind.matcher(w).find());
+    Matcher lag = behind.matcher(why);
+    assertThat(lag.find()).isTrue();
+    assertThat(Double.parseDouble(lag.group(1))).as(why + " (" + missed + " writes missed)").isBetween(5.0, 9.0);
+    assertThat(c.primaryOf(GTID, "n2")).as("n2 is not promoted").isEqualTo("n1");
+    await("the leader's event says so too").atMost(FAILOVER).ignoreExceptions()
+        .until(() -> c.hasEvent("n2", "failover-impossible", "n2 was ") || c.hasEvent("n3", "failover-impossible", "n2 was "));
+    assertThat(m.count(GTID, "n2", "SELECT @@read_only")).as("n2 still runs as a read-only replica").isOne();
   }
 
   /** The seconds in "replication: dump, last copy 3s ago; ..." (a large number when it does not match). */

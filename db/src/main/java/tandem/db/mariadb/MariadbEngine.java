@@ -251,6 +251,7 @@ public final class MariadbEngine implements DatabaseEngine {
       st.setQueryTimeout(60);
       if (localRole() == LocalRole.PRIMARY) {
         fence(st);
+        awaitBinlogSent(st, Duration.ofSeconds(10));
       }
       st.execute("SHUTDOWN WAIT FOR ALL SLAVES");
     } catch (SQLException e) {
@@ -302,6 +303,36 @@ public final class MariadbEngine implements DatabaseEngine {
         st.execute("KILL CONNECTION " + id);
       } catch (SQLException gone) {
         // it ended by itself meanwhile
+      }
+    }
+  }
+
+  /**
+   * After the fence, waits (at most {@code atMost}) until every connected replica's binlog dump
+   * thread has sent all of the binlog. SHUTDOWN WAIT FOR ALL SLAVES alone once let a replica miss
+   * the last transaction acknowledged before the fence (MariadbFailoverTest's switchover under
+   * writes, 10.11: the replica read up to the transaction before it, then got the shutdown's end
+   * packet), so a promoted replica lacked an acknowledged row.
+   */
+  private void awaitBinlogSent(Statement st, Duration atMost) throws SQLException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (true) {
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump'"
+          + " AND STATE <> 'Master has sent all binlog to slave; waiting for more updates'")) {
+        rs.next();
+        if (rs.getLong(1) == 0) {
+          return;
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        LOG.warn("{}: a replica's binlog dump had not sent everything after {}; shutting down anyway", describe(), atMost);
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
