@@ -68,6 +68,11 @@ public final class MariadbEngine implements DatabaseEngine {
   private final Copies copies;
   private final MyDumpCopy dumps;
   private volatile Process started;
+  private static final Duration WARNINGS_EVERY = Duration.ofSeconds(30);
+  private volatile List<String> warnings = List.of();
+  private volatile long warningsAt;
+  /** With dumps, while demoted but running: the session holding the fence's global read lock. */
+  private volatile Connection fenceLock;
 
   public MariadbEngine(MariadbSettings settings, Copies copies) {
     this.s = settings;
@@ -243,6 +248,7 @@ public final class MariadbEngine implements DatabaseEngine {
    */
   @Override
   public void stop() throws DbException {
+    releaseFence();
     Optional<Long> pid = serverPid();
     if (pid.isEmpty()) {
       return;
@@ -262,7 +268,8 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   /**
-   * With dumps, a demoted primary keeps running fenced (read_only, clients killed) so the next
+   * With dumps, a demoted primary keeps running fenced (read_only, clients killed, and the global
+   * read lock held by one of tandem's sessions until it is stopped or primary again) so the next
    * primary can take a last copy with all of its writes; without, it stops.
    */
   @Override
@@ -271,15 +278,69 @@ public final class MariadbEngine implements DatabaseEngine {
       stop();
       return;
     }
-    try (Connection c = connect(); Statement st = c.createStatement()) {
-      st.setQueryTimeout(60);
-      fence(st);
+    releaseFence();
+    Connection c = null;
+    try {
+      c = connect();
+      try (Statement st = c.createStatement()) {
+        st.setQueryTimeout(60);
+        fence(st);
+      }
+      fenceLock = c;
     } catch (SQLException e) {
+      closeQuietly(c);
       stop(); // cannot fence it by SQL: stopping it fences it too
     }
   }
 
+  /** The status's warnings, read at most every {@link #WARNINGS_EVERY} (status is read several times a second). */
+  private List<String> warnings() {
+    long now = System.nanoTime();
+    if (warningsAt != 0 && now - warningsAt < WARNINGS_EVERY.toNanos()) {
+      return warnings;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(5);
+      warnings = pastReadOnlyWarning(st);
+      warningsAt = now;
+    } catch (SQLException e) {
+      // the last known ones stand; the next status tries again
+    }
+    return warnings;
+  }
+
+  /** A sentence naming the accounts that can write past read_only, if there are any. */
+  static List<String> pastReadOnlyWarning(Statement st) throws SQLException {
+    List<String> accounts = MyAccounts.pastReadOnly(st);
+    if (accounts.isEmpty()) {
+      return List.of();
+    }
+    return List.of(String.join(", ", accounts) + (accounts.size() == 1 ? " holds" : " hold") + " SUPER or READ_ONLY ADMIN,"
+        + " so read_only does not stop " + (accounts.size() == 1 ? "its" : "their") + " writes: on a replica they make"
+        + " errant transactions; an old primary is fenced against them only by tandem's global read lock while it runs;"
+        + " grant the application only what it needs (e.g. ALL ON app_db.*)");
+  }
+
+  /** Ends a demoted primary's global read lock (its session); the server stays read_only. */
+  private void releaseFence() {
+    Connection c = fenceLock;
+    fenceLock = null;
+    closeQuietly(c);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // the session is gone either way, and its lock with it
+    }
+  }
+
   private void writable() throws DbException {
+    releaseFence();
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.execute("SET GLOBAL read_only = OFF");
     } catch (SQLException e) {
@@ -287,7 +348,13 @@ public final class MariadbEngine implements DatabaseEngine {
     }
   }
 
-  /** read_only on, and every connection but tandem's own and the replicas' killed: no client writes any more. */
+  /**
+   * read_only on, every connection but tandem's own and the replicas' killed, then the global read
+   * lock taken in this session: no client writes any more, not even one whose SUPER or READ_ONLY
+   * ADMIN privilege lets it past read_only (its writes wait for the lock, so they are neither
+   * committed here nor lost silently; they fail when the server stops). Reads, and a last copy by
+   * the next primary, still work.
+   */
   private static void fence(Statement st) throws SQLException {
     st.execute("SET GLOBAL read_only = ON");
     List<Long> ids = new ArrayList<>();
@@ -304,6 +371,14 @@ public final class MariadbEngine implements DatabaseEngine {
       } catch (SQLException gone) {
         // it ended by itself meanwhile
       }
+    }
+    try {
+      // A killed session may still be rolling back what it held: wait for it a while, not for ever.
+      st.execute("SET SESSION lock_wait_timeout = 10");
+      st.execute("FLUSH TABLES WITH READ LOCK");
+    } catch (SQLException e) {
+      LOG.warn("fenced by read_only and killed connections, but the global read lock was not granted ({}): an account with"
+          + " SUPER or READ_ONLY ADMIN can still write here", e.getMessage());
     }
   }
 
@@ -777,11 +852,12 @@ public final class MariadbEngine implements DatabaseEngine {
           dumps != null, lastCopy().map(java.time.Instant::toEpochMilli).orElse(-1L));
     }
     if (dumps != null) {
-      return dumpStatus();
+      return dumpStatus().withWarnings(warnings());
     }
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.setQueryTimeout(5);
-      return localRole() == LocalRole.REPLICA ? MyStatus.replica(st) : MyStatus.primary(st);
+      DbStatus status = localRole() == LocalRole.REPLICA ? MyStatus.replica(st) : MyStatus.primary(st);
+      return status.withWarnings(warnings());
     } catch (SQLException e) {
       return new DbStatus("", 0, "mariadb", localRole() == LocalRole.REPLICA ? "replica" : "primary", "starting", -1, -1, 0, -1,
           List.of());
