@@ -42,6 +42,7 @@ import tandem.config.GroupConfig;
 import tandem.config.PostgresConfig;
 import tandem.config.ProxyConfig;
 import tandem.config.MariadbConfig;
+import tandem.config.MaxLag;
 import tandem.config.ServiceConfig;
 import tandem.config.VipConfig;
 import tandem.config.TandemConfig;
@@ -312,6 +313,8 @@ public final class Agent implements AutoCloseable {
     int dbResources = 0;
     ReplicatedDatabase tracked = null;
     long maxLag = 0;
+    Duration maxLagTime = Duration.ZERO;
+    String lagUnit = null;
     List<CheckConfig> serviceChecks = new ArrayList<>();
     List<CheckConfig> nodeChecks = new ArrayList<>();
     for (var r : g.resources()) {
@@ -328,6 +331,7 @@ public final class Agent implements AutoCloseable {
         if (tracked == null) {
           tracked = db;
           maxLag = p.maxLagOnFailover();
+          lagUnit = "bytes of WAL";
         }
         resources.add(new DatabaseResource(db));
       }
@@ -338,7 +342,13 @@ public final class Agent implements AutoCloseable {
         if (tracked == null) {
           tracked = db;
           // With dumps a replica's lag is the age of its copy (ms), not GTIDs: the newest copy is promoted, whatever its age.
-          maxLag = m.dumps() ? 0 : m.maxLagOnFailover();
+          lagUnit = m.dumps() ? "ms" : "transactions";
+          if (!m.dumps()) {
+            switch (m.maxLagOnFailover()) {
+              case MaxLag.Transactions t -> maxLag = t.count();
+              case MaxLag.Behind b -> maxLagTime = b.time();
+            }
+          }
         }
         resources.add(new DatabaseResource(db));
       }
@@ -374,7 +384,7 @@ public final class Agent implements AutoCloseable {
         events, r -> { });
     LocalGroup lg = new LocalGroup(self, g.name(), new ResourceChain(resources), promote, demote, svc, node, watchdog, events);
     if (tracked != null) {
-      lg.trackDatabase(tracked::position, maxLag);
+      lg.trackDatabase(tracked::position, lagUnit, maxLag, maxLagTime);
     }
     return lg;
   }

@@ -9,6 +9,7 @@ import tandem.config.ConfigProblem;
 import tandem.config.ConfigWarnings;
 import tandem.config.GroupConfig;
 import tandem.config.MariadbConfig;
+import tandem.config.MaxLag;
 import tandem.config.ResourceConfig;
 import tandem.config.TandemConfig;
 
@@ -45,8 +46,12 @@ final class CheckConfigCommand implements Callable<Integer> {
   /** How a MariaDB resource replicates and what a failover may lose with it. */
   static String replication(MariadbConfig m) {
     if (!m.dumps()) {
+      String limit = switch (m.maxLagOnFailover()) {
+        case MaxLag.Transactions t -> t.count() + " transactions behind";
+        case MaxLag.Behind b -> Durations.format(b.time()) + " behind in time";
+      };
       return "replication: gtid (binlog by GTID" + (m.semiSync() ? ", semi-sync" : "") + "; a replica more than "
-          + m.maxLagOnFailover() + " transactions behind is not promoted automatically)";
+          + limit + " is not promoted automatically)";
     }
     String every = Durations.format(m.dumpInterval());
     return "replication: dump every " + every + " (no binlog); a failover loses every write made after the promoted"

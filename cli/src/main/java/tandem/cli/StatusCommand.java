@@ -63,6 +63,12 @@ final class StatusCommand implements Callable<Integer> {
           .append(d.getKey()).append("'s tandem.yaml defines it differently from the cluster's definition (from ")
           .append(g.path("definedBy").asText()).append("'s file), not applied: ").append(d.getValue().asText()).append("\n"));
     }
+    for (JsonNode d : s.path("databases")) {
+      for (JsonNode w : d.path("warnings")) {
+        out.append(d.path("group").asText()).append(": WARNING (").append(d.path("kind").asText()).append(" on ")
+            .append(s.path("node").asText()).append(") ").append(w.asText()).append("\n");
+      }
+    }
     return out.toString();
   }
 }

@@ -85,6 +85,18 @@ class StatusCommandTest {
   }
 
   @Test
+  void render_endsWithEachDatabaseWarning_namingTheNodeThatSawIt() {
+    Status base = status("n1", false, "n1 is primary and holds its lease");
+    tandem.db.DbStatus db = new tandem.db.DbStatus("web", 0, "mariadb", "primary", "running", 7, 7, 0, 0, List.of(), false, -1,
+        List.of("'wp'@'%' holds SUPER or READ_ONLY ADMIN, so read_only does not stop its writes"));
+    String out = StatusCommand.render(json(new Status(base.cluster(), base.node(), base.leader(), base.generation(),
+        base.automaticFailover(), base.nodes(), base.groups(), base.files(), List.of(db))));
+
+    assertThat(out).endsWith("web: n1 is primary and holds its lease\n"
+        + "web: WARNING (mariadb on n2) 'wp'@'%' holds SUPER or READ_ONLY ADMIN, so read_only does not stop its writes\n");
+  }
+
+  @Test
   void render_withoutLeader_saysThereIsNoQuorum() {
     String out = StatusCommand.render(json(status(null, false, "")));
 

@@ -15,8 +15,19 @@ package tandem.cluster;
  * @param atMillis wall-clock time of the report
  * @param position how far the group's database has come on this node (a WAL LSN: received on a
  *     replica, written on the primary); 0 when unknown or the group has no database
- * @param maxLag the most lag behind the primary with which this node may be promoted
+ * @param maxLag the most lag behind the primary, in positions, with which this node may be promoted
  *     automatically (max-lag-on-failover); 0 for no limit
+ * @param lagUnit what a position counts, for sentences: "bytes of WAL", "transactions"; null when
+ *     the group has no database (or the report predates the field)
+ * @param maxLagMillis the most lag in time with which this node may be promoted automatically
+ *     (max-lag-on-failover given as a time); 0 for no limit
+ * @param behindSinceMillis with a time limit: the {@code atMillis} (on the primary's clock) of the
+ *     first report of the group's primary whose position this node lacked, since it last had all
+ *     the primary had reported; 0 when it had all of it at its last look (or no time limit is
+ *     set); -1 when it has not had all of it since its agent started
+ * @param positionMillis wall-clock time (this node's) from which its position has been {@code
+ *     position}: on a primary, when it wrote the last of it; later reports with the same position
+ *     keep it; 0 when unknown
  */
 public record NodeReport(
     String node,
@@ -29,11 +40,21 @@ public record NodeReport(
     long runningEpoch,
     long atMillis,
     long position,
-    long maxLag) {
+    long maxLag,
+    String lagUnit,
+    long maxLagMillis,
+    long behindSinceMillis,
+    long positionMillis) {
 
   /** A report of a node in a group without a database. */
   public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
       boolean running, long runningEpoch, long atMillis) {
-    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0);
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, 0, 0, null, 0, 0, 0);
+  }
+
+  /** A report with a database position and a limit counted in positions only. */
+  public NodeReport(String node, String group, boolean passing, boolean criticalFailing, int weight, String summary,
+      boolean running, long runningEpoch, long atMillis, long position, long maxLag) {
+    this(node, group, passing, criticalFailing, weight, summary, running, runningEpoch, atMillis, position, maxLag, null, 0, 0, 0);
   }
 }

@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param semiSync whether a commit waits for a replica's acknowledgement
  * @param semiSyncFallback with semi-sync on: empty, commits wait while no replica is there
  *     (strict); else they stop waiting after this long without one, and tandem says so
- * @param maxLagOnFailover a replica more than this many transactions behind is not promoted automatically
+ * @param maxLagOnFailover a replica further behind than this (transactions or time) is not promoted automatically
  * @param databases the databases replicas apply; empty: all
  * @param parameters server settings passed on as they are; tandem's own keys are refused
  * @param user the operating-system user the server runs as
@@ -31,12 +31,13 @@ import java.util.Optional;
  *     (the default)
  */
 public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
-    long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user, Replication replication, Duration dumpInterval)
+    MaxLag maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user, Replication replication,
+    Duration dumpInterval)
     implements ResourceConfig {
   /** The port used when {@code port:} is not set. */
   public static final int DEFAULT_PORT = 3306;
   /** max-lag-on-failover when not set: 1000 transactions. */
-  public static final long DEFAULT_MAX_LAG = 1000;
+  public static final MaxLag DEFAULT_MAX_LAG = new MaxLag.Transactions(1000);
   /** The OS user when {@code user:} is not set, as Debian's and Red Hat's packages create it. */
   public static final String DEFAULT_USER = "mysql";
   /** dump-interval when not set. */
@@ -63,8 +64,8 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
   /** A GTID-replicated server, as before {@code replication:} existed. */
   public MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
       long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user) {
-    this(bin, data, port, semiSync, semiSyncFallback, maxLagOnFailover, databases, parameters, user, Replication.GTID,
-        DEFAULT_DUMP_INTERVAL);
+    this(bin, data, port, semiSync, semiSyncFallback, new MaxLag.Transactions(maxLagOnFailover), databases, parameters, user,
+        Replication.GTID, DEFAULT_DUMP_INTERVAL);
   }
 
   public MariadbConfig {
@@ -75,9 +76,7 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
     if (!semiSync && semiSyncFallback.isPresent()) {
       throw new IllegalArgumentException("a semi-sync fallback needs semi-sync on");
     }
-    if (maxLagOnFailover <= 0) {
-      throw new IllegalArgumentException("maxLagOnFailover must be more than zero, not " + maxLagOnFailover);
-    }
+    Objects.requireNonNull(maxLagOnFailover, "maxLagOnFailover");
     databases = List.copyOf(databases);
     parameters = Map.copyOf(parameters);
     Checks.notBlank(user, "user");

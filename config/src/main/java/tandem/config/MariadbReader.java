@@ -40,7 +40,7 @@ final class MariadbReader {
     if (semi != null && !semi.equals("on") && !semi.equals("off")) {
       fallback = semiSyncFallback(s, semi);
     }
-    Long maxLag = transactions(s);
+    MaxLag maxLag = maxLag(s);
     List<String> databases = databases(s);
     Map<String, String> parameters = parameters(s);
     String user = s.text("user");
@@ -52,7 +52,8 @@ final class MariadbReader {
     if (replication == MariadbConfig.Replication.DUMP) {
       dumpConflicts(s, semi);
     }
-    if (!s.problems().noneSince(mark) || s.broken() || semi == null || replication == null || interval == null) {
+    if (!s.problems().noneSince(mark) || s.broken() || semi == null || replication == null || interval == null
+        || maxLag == null) {
       return null;
     }
     return new MariadbConfig(bin, data, port, !semi.equals("off"), fallback, maxLag, databases, parameters,
@@ -99,8 +100,8 @@ final class MariadbReader {
           + " has no binlog and no such replica: remove semi-sync or use replication: gtid");
     }
     if (s.has("max-lag-on-failover")) {
-      s.problem("max-lag-on-failover", "counts GTIDs a replica has not received; with replication: dump a replica is"
-          + " always up to dump-interval behind and the newest copy is promoted: remove max-lag-on-failover");
+      s.problem("max-lag-on-failover", "limits how far a binlog replica may be behind; with replication: dump a replica"
+          + " is always up to dump-interval behind and the newest copy is promoted: remove max-lag-on-failover");
     }
   }
 
@@ -143,16 +144,30 @@ final class MariadbReader {
     return Optional.empty();
   }
 
-  private static Long transactions(Section s) {
+  /**
+   * A whole number is transactions (GTIDs the replica had not received of those the old primary
+   * reported); a duration is time (how long before the old primary's last report the replica last
+   * had everything it had reported). Either is known after the primary died.
+   */
+  private static MaxLag maxLag(Section s) {
     String t = s.text("max-lag-on-failover");
     if (t == null) {
       return s.has("max-lag-on-failover") ? null : MariadbConfig.DEFAULT_MAX_LAG;
     }
     if (t.matches("[1-9][0-9]{0,17}")) {
-      return Long.parseLong(t);
+      return new MaxLag.Transactions(Long.parseLong(t));
     }
-    s.problem("max-lag-on-failover", "'" + t + "' is not a number of transactions; a MariaDB replica's lag is counted in"
-        + " GTIDs it has not received (a dead primary cannot say how old they are), e.g. max-lag-on-failover: 1000");
+    try {
+      Duration d = Durations.parse(t);
+      if (!d.isZero()) {
+        return new MaxLag.Behind(d);
+      }
+    } catch (IllegalArgumentException e) {
+      // Reported below with both forms.
+    }
+    s.problem("max-lag-on-failover", "'" + t + "' is neither a number of transactions nor a time: write a count of"
+        + " GTIDs a replica may miss, e.g. max-lag-on-failover: 1000, or how far behind in time it may be, e.g."
+        + " max-lag-on-failover: 5s");
     return null;
   }
 

@@ -55,9 +55,37 @@ class MariadbRulesTest {
   }
 
   @Test
-  void maxLagAsATime_isRefusedSayingItCountsTransactions() {
-    assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: 5s }")).message())
-        .startsWith("'5s' is not a number of transactions").contains("e.g. max-lag-on-failover: 1000");
+  void maxLagAsATime_asInTheIssuesExample_isALimitInTime() throws Exception {
+    MariadbConfig m = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: 5s }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(m.maxLagOnFailover()).isEqualTo(new MaxLag.Behind(Duration.ofSeconds(5)));
+    assertThat(m.maxLagOnFailover().text()).isEqualTo("5s");
+    MariadbConfig ms = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: 1m30s }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(ms.maxLagOnFailover()).isEqualTo(new MaxLag.Behind(Duration.ofSeconds(90)));
+  }
+
+  @Test
+  void maxLagAsANumber_isTransactions() throws Exception {
+    MariadbConfig m = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: 250 }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(m.maxLagOnFailover()).isEqualTo(new MaxLag.Transactions(250));
+  }
+
+  @Test
+  void maxLagNeitherNumberNorTime_isRefusedNamingBothForms() {
+    for (String bad : List.of("5 seconds", "0s", "0", "-3", "5MB", "fast")) {
+      assertThat(problemOf(withGroup(NODES + "  - mariadb: { data: /srv/mysql, max-lag-on-failover: '" + bad + "' }")))
+          .as(bad).isEqualTo(new ConfigProblem(AT + "max-lag-on-failover", "'" + bad + "' is neither a number of"
+              + " transactions nor a time: write a count of GTIDs a replica may miss, e.g. max-lag-on-failover: 1000, or how"
+              + " far behind in time it may be, e.g. max-lag-on-failover: 5s"));
+    }
+  }
+
+  @Test
+  void maxLagLimits_refuseZeroOrLess() {
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> new MaxLag.Transactions(0));
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> new MaxLag.Behind(Duration.ZERO));
   }
 
   @Test

@@ -19,11 +19,21 @@ import java.util.List;
  *     dump}) instead of streaming its changes
  * @param copiedAtMillis on a replica that copies by dumps: the consistent point of its last
  *     completed copy (epoch millis), 0 before the first; else -1
+ * @param warnings what weakens the database's safety and only its operator can fix, one sentence
+ *     each (e.g. accounts that can write past read_only)
  */
 public record DbStatus(String group, int resource, String kind, String role, String state, long position, long replayed,
-    long timeline, double lagSeconds, List<ReplicaLag> replicas, boolean dumps, long copiedAtMillis) {
+    long timeline, double lagSeconds, List<ReplicaLag> replicas, boolean dumps, long copiedAtMillis, List<String> warnings) {
   public DbStatus {
     replicas = List.copyOf(replicas);
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+  }
+
+  /** A state without warnings. */
+  public DbStatus(String group, int resource, String kind, String role, String state, long position, long replayed,
+      long timeline, double lagSeconds, List<ReplicaLag> replicas, boolean dumps, long copiedAtMillis) {
+    this(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas, dumps, copiedAtMillis,
+        List.of());
   }
 
   /** The state of a database whose replicas stream (no dumps). */
@@ -38,12 +48,18 @@ public record DbStatus(String group, int resource, String kind, String role, Str
   /** A copy with the group and resource set. */
   public DbStatus of(String group, int resource) {
     return new DbStatus(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas, dumps,
-        copiedAtMillis);
+        copiedAtMillis, warnings);
+  }
+
+  /** A copy with these warnings. */
+  public DbStatus withWarnings(List<String> more) {
+    return new DbStatus(group, resource, kind, role, state, position, replayed, timeline, lagSeconds, replicas, dumps,
+        copiedAtMillis, more);
   }
 
   /** A copy in another state, e.g. "dump-failing". */
   public DbStatus inState(String newState) {
     return new DbStatus(group, resource, kind, role, newState, position, replayed, timeline, lagSeconds, replicas, dumps,
-        copiedAtMillis);
+        copiedAtMillis, warnings);
   }
 }

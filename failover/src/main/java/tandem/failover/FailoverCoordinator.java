@@ -77,6 +77,10 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Set<String> inflight = ConcurrentHashMap.newKeySet();
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private final Map<String, NodeReport> lastReport = new ConcurrentHashMap<>();
+  /** Replica-side, per group with a time limit: see {@link #behindSince}. */
+  private final Map<String, Long> behindSince = new ConcurrentHashMap<>();
+  /** Per group: this node's last position and the wall-clock time it was first seen. */
+  private final Map<String, long[]> positionSince = new ConcurrentHashMap<>();
   private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
   /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
@@ -219,8 +223,9 @@ public final class FailoverCoordinator implements AutoCloseable {
       Duration healthy = fit ? Duration.ofNanos(now - healthySince.get(key)) : Duration.ZERO;
       long position = r == null || r.position() <= 0 ? -1 : r.position();
       long lag = position < 0 || primaryPosition <= 0 ? -1 : Math.max(0, primaryPosition - position);
+      String unit = r == null || r.lagUnit() == null ? "positions" : r.lagUnit();
       candidates.add(new Candidate(m.name(), mode, alive, r != null, r != null && r.passing(), r == null ? 0 : r.weight(), healthy,
-          position, lag, r == null ? 0 : r.maxLag()));
+          position, lag, r == null ? 0 : r.maxLag(), unit, timeLag(pr, r), r == null ? 0 : r.maxLagMillis()));
     }
     // Critical: a failing critical check, or a start that failed (the node then reports itself unfit).
     boolean critical = pr != null && pr.criticalFailing();
@@ -228,6 +233,30 @@ public final class FailoverCoordinator implements AutoCloseable {
         "auto".equals(g.failback()), Duration.ofMillis(g.failbackAfterMillis()), s.voters().size(), timing,
         g.epoch() == 0, g.modes().entrySet().stream().filter(e -> e.getValue().equals("primary"))
             .map(Map.Entry::getKey).findFirst().orElse(null));
+  }
+
+  /**
+   * How far behind in time a node was, judged only from reports made while the primary reported:
+   * from when the primary wrote the first position the node lacked to when it wrote its last
+   * reported one, both on the primary's clock (so no clocks are compared), so it stops growing when
+   * the primary dies or idles. It is the age of the oldest write the node lacks, short by up to a
+   * report interval. 0
+   * when it has all the primary reported, or had at its own last report (what it lacks is newer
+   * than that); {@link Candidate#NEVER_CAUGHT_UP}; -1 when unknown or not limited.
+   */
+  static long timeLag(NodeReport primary, NodeReport r) {
+    if (r == null || r.maxLagMillis() <= 0 || primary == null || primary.position() <= 0 || r.position() <= 0) {
+      return -1;
+    }
+    if (r.position() >= primary.position() || r.behindSinceMillis() == 0) {
+      return 0;
+    }
+    return r.behindSinceMillis() > 0 ? Math.max(0, wroteAt(primary) - r.behindSinceMillis()) : Candidate.NEVER_CAUGHT_UP;
+  }
+
+  /** When the primary wrote its reported position (reports without a new position do not move it); on its clock. */
+  private static long wroteAt(NodeReport primary) {
+    return primary.positionMillis() > 0 ? primary.positionMillis() : primary.atMillis();
   }
 
   private void act(GroupState g, Decision d, boolean kindChanged) {
@@ -428,14 +457,16 @@ public final class FailoverCoordinator implements AutoCloseable {
     java.time.Instant next = failed ? retryAt.get(lg.name()) : null;
     String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
-        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag());
+        h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),
+        lg.lagUnit(), lg.maxLagMillis(), behindSince(s, lg),
+        positionMillis(lg));
     NodeReport agreed = s.report(self, lg.name());
     // A database's position moves with every write: it is reported at most every POSITION_EVERY_MILLIS.
-    if (agreed != null && sameFacts(agreed, r) && (agreed.position() == r.position() || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
+    if (agreed != null && sameFacts(agreed, r) && (samePosition(agreed, r) || r.atMillis() - agreed.atMillis() < POSITION_EVERY_MILLIS)) {
       return;
     }
     NodeReport last = lastReport.get(lg.name());
-    if (last != null && sameFacts(last, r) && last.position() == r.position() && inflight.contains("report/" + lg.name())) {
+    if (last != null && sameFacts(last, r) && samePosition(last, r) && inflight.contains("report/" + lg.name())) {
       return;
     }
     if (!inflight.add("report/" + lg.name())) {
@@ -446,10 +477,52 @@ public final class FailoverCoordinator implements AutoCloseable {
         .whenComplete((res, e) -> inflight.remove("report/" + lg.name()));
   }
 
+  /**
+   * With a time limit on lag: since which report of the group's primary (its {@code atMillis})
+   * this node lacks part of what the primary reported; 0 while it has all of it; -1 when it has not
+   * had all of it since this agent started (or there is no primary report yet). Remembered across
+   * ticks, so the lag in time is known after the primary dies; 0 without a time limit.
+   */
+  private long behindSince(ClusterState s, LocalGroup lg) {
+    GroupState g = s.groups().get(lg.name());
+    if (lg.maxLagMillis() <= 0 || g == null || self.equals(g.primary())) {
+      behindSince.remove(lg.name());
+      return 0;
+    }
+    NodeReport pr = g.primary() == null ? null : s.report(g.primary(), lg.name());
+    long mine = lg.position();
+    long since = behindSince.getOrDefault(lg.name(), -1L);
+    if (pr != null && pr.position() > 0 && mine > 0) {
+      if (mine >= pr.position()) {
+        since = 0;
+      } else if (since == 0) {
+        // It had everything until this position: the oldest write it lacks is at most this old.
+        since = wroteAt(pr);
+      }
+    }
+    behindSince.put(lg.name(), since);
+    return since;
+  }
+
+  /** The wall-clock time from which this node's position has been what it is now. */
+  private long positionMillis(LocalGroup lg) {
+    long position = lg.position();
+    long[] last = positionSince.get(lg.name());
+    if (last == null || last[0] != position) {
+      last = new long[] {position, System.currentTimeMillis()};
+      positionSince.put(lg.name(), last);
+    }
+    return position > 0 ? last[1] : 0;
+  }
+
+  private static boolean samePosition(NodeReport a, NodeReport b) {
+    return a.position() == b.position() && a.behindSinceMillis() == b.behindSinceMillis();
+  }
+
   private static boolean sameFacts(NodeReport a, NodeReport b) {
     return a.passing() == b.passing() && a.criticalFailing() == b.criticalFailing() && a.weight() == b.weight()
         && a.running() == b.running() && a.runningEpoch() == b.runningEpoch() && a.summary().equals(b.summary())
-        && a.maxLag() == b.maxLag();
+        && a.maxLag() == b.maxLag() && a.maxLagMillis() == b.maxLagMillis() && java.util.Objects.equals(a.lagUnit(), b.lagUnit());
   }
 
   private void emit(Level level, String kind, String group, String message) {

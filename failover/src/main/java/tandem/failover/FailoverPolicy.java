@@ -121,6 +121,6 @@ public final class FailoverPolicy {
 
   private static String describe(Candidate c) {
     return c.mode().word() + ", score " + c.score() + (c.position() >= 0 ? ", position " + c.position()
-        + (c.lagBytes() >= 0 ? ", " + c.lagBytes() + " bytes behind" : "") : "");
+        + (c.lagBytes() >= 0 ? ", " + c.lagBytes() + " " + c.lagUnit() + " behind" : "") : "");
   }
 }

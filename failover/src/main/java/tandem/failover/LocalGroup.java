@@ -47,6 +47,8 @@ public final class LocalGroup implements AutoCloseable {
   private volatile String failure = "";
   private volatile java.util.function.LongSupplier position = () -> 0;
   private volatile long maxLag;
+  private volatile String lagUnit;
+  private volatile long maxLagMillis;
   private volatile int failures;
 
   public LocalGroup(String node, String name, ResourceChain chain, Optional<Hook> onPromote, Optional<Hook> onDemote,
@@ -94,8 +96,19 @@ public final class LocalGroup implements AutoCloseable {
    * candidate: {@code position} must answer at once (a cached value), 0 when unknown.
    */
   public void trackDatabase(java.util.function.LongSupplier position, long maxLag) {
+    trackDatabase(position, "bytes of WAL", maxLag, java.time.Duration.ZERO);
+  }
+
+  /**
+   * As {@link #trackDatabase(java.util.function.LongSupplier, long)}, naming what a position
+   * counts ({@code unit}) and limiting the lag either in positions ({@code maxLag}) or in time
+   * ({@code maxLagTime}); zero for no limit of that kind.
+   */
+  public void trackDatabase(java.util.function.LongSupplier position, String unit, long maxLag, java.time.Duration maxLagTime) {
     this.position = position;
+    this.lagUnit = unit;
     this.maxLag = maxLag;
+    this.maxLagMillis = maxLagTime.toMillis();
   }
 
   /** The database position to report; 0 when unknown or the group has none. */
@@ -103,9 +116,19 @@ public final class LocalGroup implements AutoCloseable {
     return Math.max(0, position.getAsLong());
   }
 
-  /** The group's max-lag-on-failover on this node; 0 for no limit. */
+  /** The group's max-lag-on-failover on this node in positions; 0 for no limit. */
   public long maxLag() {
     return maxLag;
+  }
+
+  /** What a position counts ("bytes of WAL", "transactions"); null without a database. */
+  public String lagUnit() {
+    return lagUnit;
+  }
+
+  /** The group's max-lag-on-failover on this node in time (millis); 0 for no limit. */
+  public long maxLagMillis() {
+    return maxLagMillis;
   }
 
   /** Why the last start failed, or "". */

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -438,6 +439,112 @@ class FailoverCoordinatorTest {
     awaitDecision("has not renewed its lease for 13.3s"); // a later tick: still one event
     assertThat(events.stream().filter(e -> e.event().kind().equals("failover-impossible"))).hasSize(1);
     assertThat(leaderPromotions()).isEmpty();
+  }
+
+  // ---- lag in time (max-lag-on-failover: 5s) -------------------------------------------------
+
+  @Test
+  void replicaWithATimeLimit_reportsSinceWhichPrimaryReportItLacksWrites_andKeepsItWhileBehind() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    AtomicLong received = new AtomicLong(90);
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 100, 1_000_000)));
+    startReplicaSide("n3", received);
+
+    await().atMost(PATIENCE).until(() -> reportOf("n3") != null && reportOf("n3").position() == 90);
+    assertThat(reportOf("n3").behindSinceMillis()).as("not seen with all the primary reported since its agent started")
+        .isEqualTo(-1);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(Candidate.NEVER_CAUGHT_UP);
+    assertThat(reportOf("n3").maxLagMillis()).isEqualTo(5_000);
+    assertThat(reportOf("n3").lagUnit()).isEqualTo("transactions");
+
+    received.set(100);
+    await("n3 reports it has all").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 100 && reportOf("n3").behindSinceMillis() == 0);
+
+    // After an idle minute the primary writes again; n3 receives only part of it.
+    received.set(150);
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 200, 1_060_000)));
+    await("n3 reports the first primary report it lacks").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 150 && reportOf("n3").behindSinceMillis() == 1_060_000);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).as("not the idle minute").isZero();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 300, 1_067_000)));
+    await().atMost(PATIENCE).until(() -> reportOf("n2").position() == 300);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).as("its oldest missing write is 7s old")
+        .isEqualTo(7_000);
+    assertThat(reportOf("n3").behindSinceMillis()).as("kept while behind").isEqualTo(1_060_000);
+    // A later report of the primary without a new position (its health summary changed) does not age n3.
+    cluster.apply(new ClusterCommand.Report(new NodeReport("n2", "web", true, false, 0, "disk 91% full", false, 0, 1_090_000,
+        300, 0, "transactions", 5_000, 0, 1_067_000)));
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isEqualTo(7_000);
+
+    received.set(300);
+    await("n3 reports it has all").atMost(PATIENCE)
+        .until(() -> reportOf("n3").position() == 300 && reportOf("n3").behindSinceMillis() == 0);
+    assertThat(FailoverCoordinator.timeLag(reportOf("n2"), reportOf("n3"))).isZero();
+  }
+
+  @Test
+  void leaderWithAPrimaryGoneSilent_doesNotPromoteAReplicaThatWasTooFarBehindInTime_andSaysSoWithTheNumbers() {
+    leaderScenario();
+    // n2 last reported position 500 at t; n3 lacks writes n2 reported at t-8s, n1 only since t-1s: with n2 dead, neither grows.
+    long t = System.currentTimeMillis();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, t - 1_000)));
+    cluster.setLeaderReady(true, "n1");
+    startLeaderSide("n1");
+    awaitDecision("n2 is primary and holds its lease");
+
+    ticker.advance(PROMOTE_AFTER.plusSeconds(30));
+
+    await().atMost(PATIENCE).until(() -> !leaderPromotions().isEmpty());
+    Promote p = leaderPromotions().getFirst();
+    assertThat(p.node()).as("n3 is further along, but was 8s behind in time").isEqualTo("n1");
+  }
+
+  @Test
+  void leaderWithEveryReplicaTooFarBehindInTime_isStuck_andTheEventGivesTheLag() {
+    leaderScenario();
+    long t = System.currentTimeMillis();
+    cluster.apply(new ClusterCommand.Report(positionReport("n2", 500, t)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n3", 450, t - 8_000)));
+    cluster.apply(new ClusterCommand.Report(laggingReport("n1", 400, -1)));
+    cluster.setLeaderReady(true, "n1");
+    startLeaderSide("n1");
+    awaitDecision("n2 is primary and holds its lease");
+
+    ticker.advance(PROMOTE_AFTER.plusSeconds(30));
+
+    awaitDecision("n3 was 8s behind the old primary at its last report (max-lag-on-failover 5s)");
+    await().atMost(PATIENCE).until(() -> event("failover-impossible") != null);
+    assertThat(event("failover-impossible").event().message()).contains("n3 was 8s behind")
+        .contains("n1 never had all the old primary had reported");
+    assertThat(leaderPromotions()).isEmpty();
+  }
+
+  static NodeReport positionReport(String node, long position, long atMillis) {
+    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, atMillis, position, 0, "transactions", 5_000, 0,
+        atMillis);
+  }
+
+  static NodeReport laggingReport(String node, long position, long behindSinceMillis) {
+    return new NodeReport(node, "web", true, false, 0, "no checks", false, 0, System.currentTimeMillis(), position, 0,
+        "transactions", 5_000, behindSinceMillis, 0);
+  }
+
+  NodeReport reportOf(String node) {
+    return cluster.state().report(node, "web");
+  }
+
+  /** The coordinator of replica {@code self}, its group tracking {@code received} with max-lag-on-failover 5s. */
+  void startReplicaSide(String self, AtomicLong received) {
+    EventSink sink = e -> events.add(new Seen(e, System.nanoTime()));
+    web = new LocalGroup(self, "web", new ResourceChain(List.of()), Optional.empty(), Optional.empty(), monitor(self, sink),
+        monitor(self, sink), null, sink);
+    web.trackDatabase(received::get, "transactions", 0, Duration.ofSeconds(5));
+    coordinator = new FailoverCoordinator(self, cluster, TIMING, Map.of("web", web), Ticker.system(), sink, null);
+    coordinator.start();
   }
 
   // ---- scenario parts ----------------------------------------------------------------------

@@ -301,6 +301,60 @@ class FailoverPolicyTest {
       assertThat(unknown.unfitReason()).isNull();
     }
 
+    /** A MariaDB replica whose max-lag-on-failover is a time (5s), {@code lagMillis} behind at the old primary's last report. */
+    static Candidate behindInTime(String name, Mode mode, long position, long lagMillis) {
+      return new Candidate(name, mode, true, true, true, 0, Duration.ofHours(1), position, 1, 0, "transactions", lagMillis,
+          5_000);
+    }
+
+    @Test
+    void replicaFurtherBehindInTimeThanMaxLag_isNotPromoted_andTheReasonGivesBothTimes() {
+      Candidate behind = behindInTime("n2", Mode.PRIMARY, 900, 7_500);
+      Candidate close = behindInTime("n3", Mode.PASSIVE, 800, 4_000);
+
+      Decision d = obs().leaseOver().candidates(fit("n1", Mode.ACTIVE), behind, close).decide();
+
+      assertThat(behind.unfitReason()).isEqualTo("n2 was 7.5s behind the old primary at its last report"
+          + " (max-lag-on-failover 5s): promoting it would lose the writes of that time; fail over by hand if you accept that");
+      assertThat(close.unfitReason()).isNull();
+      assertThat(d).isInstanceOfSatisfying(Decision.Promote.class, p -> assertThat(p.node()).isEqualTo("n3"));
+    }
+
+    @Test
+    void lagInTimeExactlyAtTheLimit_isPromoted() {
+      assertThat(behindInTime("n2", Mode.ACTIVE, 900, 5_000).unfitReason()).isNull();
+      assertThat(behindInTime("n2", Mode.ACTIVE, 900, 5_001).unfitReason()).startsWith("n2 was 5.0s behind");
+    }
+
+    @Test
+    void everyReplicaTooFarBehindInTime_isStuck_andTheSentenceNamesTheLag() {
+      Decision d = obs().leaseOver().candidates(fit("n1", Mode.PRIMARY), behindInTime("n2", Mode.ACTIVE, 900, 12_000))
+          .decide();
+
+      assertThat(d).isInstanceOfSatisfying(Decision.Stuck.class,
+          s -> assertThat(s.why()).contains("n2 was 12s behind the old primary").contains("(max-lag-on-failover 5s)"));
+    }
+
+    @Test
+    void replicaNeverCaughtUpWithTheOldPrimary_isNotPromotedWithATimeLimit() {
+      Candidate never = behindInTime("n2", Mode.ACTIVE, 900, Candidate.NEVER_CAUGHT_UP);
+
+      assertThat(never.unfitReason()).startsWith("n2 never had all the old primary had reported (max-lag-on-failover 5s)");
+    }
+
+    @Test
+    void lagInTimeUnknown_doesNotBlockPromotion_likeAnUnknownCount() {
+      assertThat(behindInTime("n2", Mode.ACTIVE, -1, -1).unfitReason()).isNull();
+    }
+
+    @Test
+    void countLimit_namesTheUnitItCounts() {
+      Candidate behind = new Candidate("n2", Mode.ACTIVE, true, true, true, 0, Duration.ofHours(1), 10, 1_500, 1_000,
+          "transactions", -1, 0);
+
+      assertThat(behind.unfitReason()).startsWith("n2 is 1500 transactions behind the old primary (max-lag-on-failover 1000)");
+    }
+
     @Test
     void scores_primaryModeBeatsActiveBeatsPassive() {
       assertThat(fit("a", Mode.PRIMARY).score()).isEqualTo(100);

@@ -61,12 +61,18 @@ public final class MariadbEngine implements DatabaseEngine {
     InputStream open(Upstream upstream) throws DbException;
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MariadbEngine.class);
   private final MariadbSettings s;
   private final MyRunner run;
   private final MyConf conf;
   private final Copies copies;
   private final MyDumpCopy dumps;
   private volatile Process started;
+  private static final Duration WARNINGS_EVERY = Duration.ofSeconds(30);
+  private volatile List<String> warnings = List.of();
+  private volatile long warningsAt;
+  /** With dumps, while demoted but running: the session holding the fence's global read lock. */
+  private volatile Connection fenceLock;
 
   public MariadbEngine(MariadbSettings settings, Copies copies) {
     this.s = settings;
@@ -215,6 +221,11 @@ public final class MariadbEngine implements DatabaseEngine {
       conf.write(false, null);
       st.execute("SET GLOBAL rpl_semi_sync_master_enabled = " + (conf.semiSync() ? "ON" : "OFF"));
       st.execute("SET GLOBAL read_only = OFF");
+      // Events the old primary ran are held disabled on a replica (by binlog replication or by the dumps): they run here now.
+      List<String> enabled = MyObjects.enableEvents(st);
+      if (!enabled.isEmpty()) {
+        LOG.info("{}: enabled the events the old primary ran: {}", describe(), String.join(", ", enabled));
+      }
       Files.deleteIfExists(conf.lastCopy());
     } catch (SQLException | IOException e) {
       throw new DbException("cannot promote " + describe() + ": " + e.getMessage() + "; see " + conf.log(), e);
@@ -237,6 +248,7 @@ public final class MariadbEngine implements DatabaseEngine {
    */
   @Override
   public void stop() throws DbException {
+    releaseFence();
     Optional<Long> pid = serverPid();
     if (pid.isEmpty()) {
       return;
@@ -245,6 +257,7 @@ public final class MariadbEngine implements DatabaseEngine {
       st.setQueryTimeout(60);
       if (localRole() == LocalRole.PRIMARY) {
         fence(st);
+        awaitBinlogSent(st, Duration.ofSeconds(10));
       }
       st.execute("SHUTDOWN WAIT FOR ALL SLAVES");
     } catch (SQLException e) {
@@ -255,7 +268,8 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   /**
-   * With dumps, a demoted primary keeps running fenced (read_only, clients killed) so the next
+   * With dumps, a demoted primary keeps running fenced (read_only, clients killed, and the global
+   * read lock held by one of tandem's sessions until it is stopped or primary again) so the next
    * primary can take a last copy with all of its writes; without, it stops.
    */
   @Override
@@ -264,15 +278,69 @@ public final class MariadbEngine implements DatabaseEngine {
       stop();
       return;
     }
-    try (Connection c = connect(); Statement st = c.createStatement()) {
-      st.setQueryTimeout(60);
-      fence(st);
+    releaseFence();
+    Connection c = null;
+    try {
+      c = connect();
+      try (Statement st = c.createStatement()) {
+        st.setQueryTimeout(60);
+        fence(st);
+      }
+      fenceLock = c;
     } catch (SQLException e) {
+      closeQuietly(c);
       stop(); // cannot fence it by SQL: stopping it fences it too
     }
   }
 
+  /** The status's warnings, read at most every {@link #WARNINGS_EVERY} (status is read several times a second). */
+  private List<String> warnings() {
+    long now = System.nanoTime();
+    if (warningsAt != 0 && now - warningsAt < WARNINGS_EVERY.toNanos()) {
+      return warnings;
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(5);
+      warnings = pastReadOnlyWarning(st);
+      warningsAt = now;
+    } catch (SQLException e) {
+      // the last known ones stand; the next status tries again
+    }
+    return warnings;
+  }
+
+  /** A sentence naming the accounts that can write past read_only, if there are any. */
+  static List<String> pastReadOnlyWarning(Statement st) throws SQLException {
+    List<String> accounts = MyAccounts.pastReadOnly(st);
+    if (accounts.isEmpty()) {
+      return List.of();
+    }
+    return List.of(String.join(", ", accounts) + (accounts.size() == 1 ? " holds" : " hold") + " SUPER or READ_ONLY ADMIN,"
+        + " so read_only does not stop " + (accounts.size() == 1 ? "its" : "their") + " writes: on a replica they make"
+        + " errant transactions; an old primary is fenced against them only by tandem's global read lock while it runs;"
+        + " grant the application only what it needs (e.g. ALL ON app_db.*)");
+  }
+
+  /** Ends a demoted primary's global read lock (its session); the server stays read_only. */
+  private void releaseFence() {
+    Connection c = fenceLock;
+    fenceLock = null;
+    closeQuietly(c);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // the session is gone either way, and its lock with it
+    }
+  }
+
   private void writable() throws DbException {
+    releaseFence();
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.execute("SET GLOBAL read_only = OFF");
     } catch (SQLException e) {
@@ -280,7 +348,13 @@ public final class MariadbEngine implements DatabaseEngine {
     }
   }
 
-  /** read_only on, and every connection but tandem's own and the replicas' killed: no client writes any more. */
+  /**
+   * read_only on, every connection but tandem's own and the replicas' killed, then the global read
+   * lock taken in this session: no client writes any more, not even one whose SUPER or READ_ONLY
+   * ADMIN privilege lets it past read_only (its writes wait for the lock, so they are neither
+   * committed here nor lost silently; they fail when the server stops). Reads, and a last copy by
+   * the next primary, still work.
+   */
   private static void fence(Statement st) throws SQLException {
     st.execute("SET GLOBAL read_only = ON");
     List<Long> ids = new ArrayList<>();
@@ -296,6 +370,44 @@ public final class MariadbEngine implements DatabaseEngine {
         st.execute("KILL CONNECTION " + id);
       } catch (SQLException gone) {
         // it ended by itself meanwhile
+      }
+    }
+    try {
+      // A killed session may still be rolling back what it held: wait for it a while, not for ever.
+      st.execute("SET SESSION lock_wait_timeout = 10");
+      st.execute("FLUSH TABLES WITH READ LOCK");
+    } catch (SQLException e) {
+      LOG.warn("fenced by read_only and killed connections, but the global read lock was not granted ({}): an account with"
+          + " SUPER or READ_ONLY ADMIN can still write here", e.getMessage());
+    }
+  }
+
+  /**
+   * After the fence, waits (at most {@code atMost}) until every connected replica's binlog dump
+   * thread has sent all of the binlog. SHUTDOWN WAIT FOR ALL SLAVES alone once let a replica miss
+   * the last transaction acknowledged before the fence (MariadbFailoverTest's switchover under
+   * writes, 10.11: the replica read up to the transaction before it, then got the shutdown's end
+   * packet), so a promoted replica lacked an acknowledged row.
+   */
+  private void awaitBinlogSent(Statement st, Duration atMost) throws SQLException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (true) {
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump'"
+          + " AND STATE <> 'Master has sent all binlog to slave; waiting for more updates'")) {
+        rs.next();
+        if (rs.getLong(1) == 0) {
+          return;
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        LOG.warn("{}: a replica's binlog dump had not sent everything after {}; shutting down anyway", describe(), atMost);
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
@@ -740,11 +852,12 @@ public final class MariadbEngine implements DatabaseEngine {
           dumps != null, lastCopy().map(java.time.Instant::toEpochMilli).orElse(-1L));
     }
     if (dumps != null) {
-      return dumpStatus();
+      return dumpStatus().withWarnings(warnings());
     }
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.setQueryTimeout(5);
-      return localRole() == LocalRole.REPLICA ? MyStatus.replica(st) : MyStatus.primary(st);
+      DbStatus status = localRole() == LocalRole.REPLICA ? MyStatus.replica(st) : MyStatus.primary(st);
+      return status.withWarnings(warnings());
     } catch (SQLException e) {
       return new DbStatus("", 0, "mariadb", localRole() == LocalRole.REPLICA ? "replica" : "primary", "starting", -1, -1, 0, -1,
           List.of());

@@ -49,6 +49,29 @@ final class MyAccounts {
     return changed;
   }
 
+  /**
+   * The accounts, other than the server's own and tandem's, that can write past read_only: those
+   * granted SUPER or READ_ONLY ADMIN globally (MariaDB 10.11's SUPER includes READ_ONLY ADMIN). A
+   * read-only replica does not stop them, and only the fence's global read lock stops them on an
+   * old primary. root@localhost (the package's, reached through the socket) is not listed.
+   */
+  static List<String> pastReadOnly(Statement st) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery("SELECT DISTINCT GRANTEE FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN"
+        + " ('SUPER', 'READ_ONLY ADMIN', 'READ ONLY ADMIN') ORDER BY 1")) {
+      while (rs.next()) {
+        String grantee = rs.getString(1);
+        String user = grantee.substring(1, grantee.indexOf("'@'"));
+        String host = grantee.substring(grantee.indexOf("'@'") + 3, grantee.length() - 1);
+        boolean packageRoot = user.equals("root") && List.of("localhost", "127.0.0.1", "::1").contains(host);
+        if (!packageRoot && (user.equals("root") || !OWN.contains(user))) {
+          out.add(grantee);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Each account ("`user`@`host`") with its CREATE USER statement first, then its grants. */
   private static Map<String, List<String>> read(Statement st) throws SQLException {
     List<String> accounts = new ArrayList<>();

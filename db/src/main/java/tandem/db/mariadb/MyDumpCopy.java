@@ -46,9 +46,9 @@ import tandem.db.Upstream;
  * the live tables as they were.
  *
  * <p>After the tables: the application's accounts and grants ({@link MyAccounts}), so it can log
- * in here after a failover, then views and triggers ({@link MyObjects}), which cannot move with a
- * rename across schemas and are skipped by the dump. Stored routines and events stay as the
- * initial clone brought them.
+ * in here after a failover, then stored routines, views, triggers and events ({@link MyObjects}),
+ * which the dump skips (views and triggers cannot move with a rename across schemas; routines and
+ * events belong to the live schema, which stays).
  */
 final class MyDumpCopy {
   static final String STAGING = "_tandem_new_";
@@ -219,15 +219,15 @@ final class MyDumpCopy {
     }
   }
 
-  /** Accounts, views and triggers, after the tables (grants and views name tables the copy just installed). */
+  /** Accounts, routines, views, triggers and events, after the tables (grants and views name tables the copy just installed). */
   private static void definitions(Upstream u, Path pinned, Statement local, java.util.Collection<String> databases)
       throws DbException {
     try (Connection c = primary(u, pinned); Statement st = c.createStatement()) {
       MyAccounts.copy(st, local);
       MyObjects.copy(st, local, databases);
     } catch (SQLException e) {
-      throw new DbException("the tables of " + u.node() + "'s dump are installed, but not all of its accounts, views and"
-          + " triggers: " + e.getMessage() + "; the next dump tries again", e);
+      throw new DbException("the tables of " + u.node() + "'s dump are installed, but not all of its accounts, routines,"
+          + " views, triggers and events: " + e.getMessage() + "; the next dump tries again", e);
     }
   }
 

@@ -47,7 +47,8 @@ class MariadbReplicationTest {
       assertThat(n3.rejoin(upstream(n1, "n1", 1), "1-b").how()).isEqualTo(Rejoin.How.CLONED);
       n2.keepCredentials(upstream(n1, "n1", 1));
       n3.keepCredentials(upstream(n1, "n1", 1));
-      exec(n1, "INSERT INTO shop.t VALUES (2, 'after the clone')");
+      exec(n1, "CREATE EVENT shop.nightly ON SCHEDULE EVERY 1 DAY DO DELETE FROM shop.t WHERE id < 0",
+          "INSERT INTO shop.t VALUES (2, 'after the clone')");
       await("row 2 reaches both replicas").atMost(WAIT).ignoreExceptions()
           .until(() -> count(n2, "SELECT count(*) FROM shop.t") == 2 && count(n3, "SELECT count(*) FROM shop.t") == 2);
       assertThat(n2.localRole()).isEqualTo(DatabaseEngine.LocalRole.REPLICA);
@@ -84,8 +85,12 @@ class MariadbReplicationTest {
       MyNodes.crash(n1);
 
       assertThat(n2.status().position()).as("n2 is the most advanced replica").isGreaterThan(n3.status().position());
+      assertThat(count(n2, "SELECT count(*) FROM information_schema.EVENTS WHERE EVENT_NAME = 'nightly'"
+          + " AND STATUS = 'SLAVESIDE_DISABLED'")).as("a replicated event is held on the replica").isOne();
       n2.promote();
       assertThat(n2.localRole()).isEqualTo(DatabaseEngine.LocalRole.PRIMARY);
+      assertThat(count(n2, "SELECT count(*) FROM information_schema.EVENTS WHERE EVENT_NAME = 'nightly'"
+          + " AND STATUS = 'ENABLED'")).as("the old primary's event runs on the new primary").isOne();
       asApp(n2, "INSERT INTO shop.t VALUES (6, 'on the new primary')");
 
       Rejoin third = n3.rejoin(upstream(n2, "n2", 2), "2-n3");
