@@ -336,14 +336,16 @@ public final class Receiver implements AutoCloseable {
      */
     private Prefetch prefetch(List<FileEntry> entries, Map<Hash, ChunkData> have) throws IOException {
       List<FileEntry> files = entries.stream().filter(e -> e.kind() == Kind.FILE).toList();
+      Map<String, Boolean> unchanged = new HashMap<>();
       for (FileEntry e : files) {
         if (e.chunks().stream().allMatch(c -> have.containsKey(c.hash()))) {
           continue;
         }
         tree.indexUnknown(e.path());
+        unchanged.remove(e.path()); // just indexed: its stat is asked again
         for (ChunkRef c : e.chunks()) {
           if (!have.containsKey(c.hash())) {
-            ChunkData d = tree.findLocally(c);
+            ChunkData d = tree.findLocally(c, unchanged);
             if (d != null) {
               have.put(c.hash(), d);
             }
