@@ -39,7 +39,7 @@ import tandem.transport.proto.SyncUp;
 final class ReplicaLink {
   static final int WINDOW = 4;
   private static final int BATCH_ENTRIES = 4000;
-  private static final int BATCH_BYTES = 4 << 20;
+  private static final int BATCH_BYTES = 8 << 20;
   private static final int CHUNKS_BYTES = 1 << 20;
   private static final int ON_READY_BYTES = 4 << 20;
   /** Chunks in one part of a long chunk list (36 bytes each on the wire: about 3.6 MB). */
