@@ -6,8 +6,12 @@
 # replication needs); a small initial heap that may grow to 1 GiB (the file index) and is given
 # back when it empties; direct memory for gRPC's MiB messages; freed native memory (C2's arenas)
 # returned to the OS every 10 s; compact object headers on JDK 25+.
+# G1, not Serial: during file transfers Serial's small young generation promoted the chunks in
+# flight and the heap grew towards its limit (peak RSS of two agents 1.5-1.8 GiB for 20 x 50 MiB,
+# 0.8 GiB with G1, same speed); idle RSS is the same (about 200 MiB for one node either way), and a
+# periodic collection every 15 s while idle gives freed heap back. bench/RESULTS.md, files run 3.
 tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
-TANDEM_AGENT_JVM=(-XX:+UseSerialGC -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
+TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1PeriodicGCInterval=15000 -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
   -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
 [ "$tandem_jdk_major" -ge 22 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:TrimNativeHeapInterval=10000)
 [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:+UseCompactObjectHeaders)

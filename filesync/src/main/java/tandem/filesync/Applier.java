@@ -131,9 +131,14 @@ public final class Applier {
   // ---- steps shared with Batch ----
 
   Path prepare(FileEntry entry) throws HostilePathException, IOException {
+    return prepare(entry, null);
+  }
+
+  /** {@link #prepare(FileEntry)} for a batch: see {@link SafeTree#prepare(String, java.util.Set)}. */
+  Path prepare(FileEntry entry, java.util.Set<Path> checkedDirs) throws HostilePathException, IOException {
     check(entry);
     try {
-      return tree.prepare(entry.path());
+      return checkedDirs == null ? tree.prepare(entry.path()) : tree.prepare(entry.path(), checkedDirs);
     } catch (HostilePathException e) {
       events.hostile(e);
       throw e;

@@ -33,6 +33,8 @@ final class Batch {
   private static final long SMALL = 1 << 20;
 
   private final Applier applier;
+  /** Parent directories found real in this batch: each is lstat'ed once, not once per file. */
+  private final Set<Path> checkedDirs = new java.util.HashSet<>();
 
   Batch(Applier applier) {
     this.applier = applier;
@@ -169,7 +171,7 @@ final class Batch {
    */
   private Future<Applier.Pending> submit(ExecutorService pool, FileEntry e, ChunkSource source, Map<String, Outcome> outcomes,
       boolean syncfs) throws HostilePathException, IOException, InterruptedException {
-    Path target = applier.prepare(e);
+    Path target = applier.prepare(e, checkedDirs);
     Lstat before = Lstat.of(target);
     Verdict v = applier.judge().judge(e.path(), target, before, e);
     if (v == Verdict.SAME) {

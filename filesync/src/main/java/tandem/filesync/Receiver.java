@@ -269,11 +269,12 @@ public final class Receiver implements AutoCloseable {
         bytes += e.size();
         if (e.kind() == Kind.FILE && !w.getInlineData().isEmpty() && e.chunks().size() == 1) {
           Hash h = e.chunks().getFirst().hash();
-          byte[] data = w.getInlineData().toByteArray();
-          if (!Hash.of(data, 0, data.length).equals(h)) {
+          // Hashed and later written straight from the parsed message, without a copy.
+          java.nio.ByteBuffer data = w.getInlineData().asReadOnlyByteBuffer();
+          if (!Hash.of(data.duplicate()).equals(h)) {
             throw new BadMessageException(e.path() + ": inline data does not match its hash");
           }
-          inline.put(h, new ChunkData.Bytes(data, 0, data.length));
+          inline.put(h, new ChunkData.Buffer(data));
         } else if (e.kind() == Kind.FILE && e.size() > 0) {
           fetched++;
         }
@@ -335,14 +336,16 @@ public final class Receiver implements AutoCloseable {
      */
     private Prefetch prefetch(List<FileEntry> entries, Map<Hash, ChunkData> have) throws IOException {
       List<FileEntry> files = entries.stream().filter(e -> e.kind() == Kind.FILE).toList();
+      Map<String, Boolean> unchanged = new HashMap<>();
       for (FileEntry e : files) {
         if (e.chunks().stream().allMatch(c -> have.containsKey(c.hash()))) {
           continue;
         }
         tree.indexUnknown(e.path());
+        unchanged.remove(e.path()); // just indexed: its stat is asked again
         for (ChunkRef c : e.chunks()) {
           if (!have.containsKey(c.hash())) {
-            ChunkData d = tree.findLocally(c);
+            ChunkData d = tree.findLocally(c, unchanged);
             if (d != null) {
               have.put(c.hash(), d);
             }

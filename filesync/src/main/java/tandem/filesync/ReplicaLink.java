@@ -1,6 +1,5 @@
 package tandem.filesync;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -40,7 +39,7 @@ import tandem.transport.proto.SyncUp;
 final class ReplicaLink {
   static final int WINDOW = 4;
   private static final int BATCH_ENTRIES = 4000;
-  private static final int BATCH_BYTES = 4 << 20;
+  private static final int BATCH_BYTES = 8 << 20;
   private static final int CHUNKS_BYTES = 1 << 20;
   private static final int ON_READY_BYTES = 4 << 20;
   /** Chunks in one part of a long chunk list (36 bytes each on the wire: about 3.6 MB). */
@@ -68,6 +67,7 @@ final class ReplicaLink {
   private long fullDoneBytes;
   private final ArrayDeque<long[]> rate = new ArrayDeque<>();
   private Thread thread;
+  private ByteBuffer sendBuffer; // only the link's thread
   private static final long PROGRESS_EVERY_MILLIS = 10_000;
   private volatile long lastProgressMillis = System.currentTimeMillis();
 
@@ -498,31 +498,48 @@ final class ReplicaLink {
     try (FileChannel ch = FileChannel.open(sender.tree().root().resolve(need.getPath()), StandardOpenOption.READ,
         java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       SyncChunks.Builder msg = SyncChunks.newBuilder().setEpoch(epoch).setRequest(need.getRequest());
-      long size = 0;
+      ByteBuffer buf = sendBuffer();
       for (Hash h : wanted) {
         long[] at = where.get(h);
-        byte[] bytes = new byte[(int) at[1]];
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining() && ch.read(buf, at[0] + buf.position()) >= 0) {
+        if (buf.remaining() < at[1]) {
+          sendChunks(call, msg);
+          msg = SyncChunks.newBuilder().setEpoch(epoch).setRequest(need.getRequest());
+          buf.clear();
+        }
+        ByteBuffer chunk = buf.slice(buf.position(), (int) at[1]);
+        while (chunk.hasRemaining() && ch.read(chunk, at[0] + chunk.position()) >= 0) {
           // read until full or end of file
         }
-        // Handed to protobuf without a copy: the array is never touched again.
-        msg.addData(buf.hasRemaining() ? ByteString.copyFrom(bytes, 0, buf.position()) : UnsafeByteOperations.unsafeWrap(bytes));
-        size += at[1];
-        if (size >= CHUNKS_BYTES) {
-          awaitReady(call);
-          call.onNext(SyncUp.newBuilder().setChunks(msg).build());
-          msg = SyncChunks.newBuilder().setEpoch(epoch).setRequest(need.getRequest());
-          size = 0;
-        }
+        buf.position(buf.position() + chunk.position());
+        // Handed to protobuf without a copy: gRPC serializes the message inside onNext, before the
+        // buffer is filled again.
+        msg.addData(UnsafeByteOperations.unsafeWrap(chunk.flip()));
       }
       if (msg.getDataCount() > 0) {
-        call.onNext(SyncUp.newBuilder().setChunks(msg).build());
+        sendChunks(call, msg);
       }
     } catch (java.nio.file.NoSuchFileException e) {
       call.onNext(SyncUp.newBuilder().setChunks(SyncChunks.newBuilder().setEpoch(epoch)
           .setRequest(need.getRequest()).setGone(true)).build());
     }
+  }
+
+  /**
+   * The buffer chunks are read into before they are sent: one per link, reused for every message,
+   * so serving a 1 GiB file allocates nothing per chunk and the heap holds at most one message's
+   * worth of chunk bytes per replica. Direct, so a read lands in it without a copy.
+   */
+  private ByteBuffer sendBuffer() {
+    if (sendBuffer == null) {
+      sendBuffer = ByteBuffer.allocateDirect(CHUNKS_BYTES + Chunker.MAX_SIZE);
+    }
+    return sendBuffer.clear();
+  }
+
+  private void sendChunks(ClientCallStreamObserver<SyncUp> call, SyncChunks.Builder msg)
+      throws InterruptedException, IOException {
+    awaitReady(call);
+    call.onNext(SyncUp.newBuilder().setChunks(msg).build());
   }
 
   ReplicaProgress progress(long indexEntries, long indexBytes) {

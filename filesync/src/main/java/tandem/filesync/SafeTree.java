@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.Set;
 import tandem.filesync.HostilePathException.Problem;
 
 /**
@@ -59,10 +60,38 @@ public final class SafeTree {
 
   /** As {@link #prepare}, for a path tandem made itself (a version or conflict name). */
   Path prepareChecked(String rel) throws HostilePathException, IOException {
+    return prepareChecked(rel, null);
+  }
+
+  /**
+   * As {@link #prepare}, for the many files of one batch: parents already in {@code checked} (found
+   * to be real directories earlier in the same batch, moments ago) are not lstat'ed again, and those
+   * checked now are added. A set lives for one batch only, so it widens the race described above
+   * by no more than the batch's own write time, and a directory replaced later is checked again.
+   */
+  Path prepare(String rel, Set<Path> checked) throws HostilePathException, IOException {
+    return prepareChecked(RelPath.check(rel), checked);
+  }
+
+  private Path prepareChecked(String rel, Set<Path> checked) throws HostilePathException, IOException {
+    int end = rel.lastIndexOf('/');
+    if (end < 0) {
+      return root.resolve(rel);
+    }
+    Path parent = root.resolve(rel.substring(0, end));
+    if (checked != null && checked.contains(parent)) {
+      return parent.resolve(rel.substring(end + 1));
+    }
     String[] segments = rel.split("/");
     Path dir = root;
     for (int i = 0; i < segments.length - 1; i++) {
-      dir = ensureDirectory(rel, dir.resolve(segments[i]));
+      dir = dir.resolve(segments[i]);
+      if (checked == null || !checked.contains(dir)) {
+        dir = ensureDirectory(rel, dir);
+        if (checked != null) {
+          checked.add(dir);
+        }
+      }
     }
     return dir.resolve(segments[segments.length - 1]);
   }

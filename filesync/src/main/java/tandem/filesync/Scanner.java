@@ -73,12 +73,20 @@ public final class Scanner {
    */
   static final long EARLY_BYTES = 32L << 20;
 
+  /**
+   * New or changed files recorded between two early hand-overs, whatever their size: a tree of
+   * small files moved in is being sent after its first thousand files are hashed, not its first 32 MiB
+   * (thousands of files, most of a second on a small machine).
+   */
+  static final int EARLY_FILES = 1024;
+
   private Consumer<List<String>> early = paths -> {};
 
   /**
    * Calls {@code early} during a scan with paths already recorded in the index as new or changed,
    * about every {@link #EARLY_BYTES} hashed; those paths are then not repeated in the result's
-   * changed list (unless they changed again). The index holds them when it is called.
+   * changed list (unless they changed again). The index holds them when it is called. Also
+   * called every {@link #EARLY_FILES} new or changed files.
    */
   Scanner early(Consumer<List<String>> early) {
     this.early = early;
@@ -406,7 +414,7 @@ public final class Scanner {
       }
       unsent.add(entry.path());
       unsentBytes += entry.size();
-      if (unsentBytes >= EARLY_BYTES) {
+      if (unsentBytes >= EARLY_BYTES || unsent.size() >= EARLY_FILES) {
         List<String> paths = List.copyOf(unsent);
         for (String p : paths) {
           handedOver.put(p, changed.get(p));

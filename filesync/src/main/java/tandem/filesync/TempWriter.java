@@ -41,7 +41,9 @@ final class TempWriter {
     boolean done = false;
     // Created 0600: nobody reads the new content before its own mode is set.
     try (FileChannel out = FileChannel.open(tmp, CREATE_NEW_WRITE, PRIVATE)) {
-      long written = copyChunks(entry, source, out);
+      Writeback writeback = new Writeback(out);
+      long written = copyChunks(entry, source, out, writeback);
+      writeback.finish();
       if (written != entry.size()) {
         throw new IOException("assembled " + written + " bytes but the entry says " + entry.size()
             + " (its chunks do not add up: a bug on the sending side)");
@@ -87,7 +89,8 @@ final class TempWriter {
    * unchanged stretch of a big file) are copied as one range, so a 1 GiB file with a small change
    * costs a few copy_file_range calls, not one per chunk.
    */
-  private static long copyChunks(FileEntry entry, ChunkSource source, FileChannel out) throws IOException, InterruptedException {
+  private static long copyChunks(FileEntry entry, ChunkSource source, FileChannel out, Writeback writeback)
+      throws IOException, InterruptedException {
     long written = 0;
     source.starting(entry);
     ChunkData.Range run = null;
@@ -101,13 +104,16 @@ final class TempWriter {
         run = new ChunkData.Range(run.file(), run.offset(), run.length() + r.length());
       } else {
         if (run != null) {
-          copyRange(run, out);
+          copyRange(run, out, writeback);
           run = null;
         }
         switch (d) {
           case ChunkData.Bytes b -> writeFully(out, ByteBuffer.wrap(b.data(), b.offset(), b.length()));
           case ChunkData.Buffer b -> writeFully(out, b.data().duplicate());
           case ChunkData.Range r -> run = r;
+        }
+        if (!(d instanceof ChunkData.Range)) {
+          writeback.wrote(d.length());
         }
       }
       written += d.length();
@@ -116,7 +122,7 @@ final class TempWriter {
       }
     }
     if (run != null) {
-      copyRange(run, out);
+      copyRange(run, out, writeback);
     }
     return written;
   }
@@ -127,11 +133,13 @@ final class TempWriter {
     }
   }
 
-  private static void copyRange(ChunkData.Range r, FileChannel out) throws IOException {
+  /** Copies a local range in steps of at most {@link Writeback#EVERY}, so the disk starts on what is copied. */
+  private static void copyRange(ChunkData.Range r, FileChannel out, Writeback writeback) throws IOException {
     try (FileChannel in = FileChannel.open(r.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long done = 0;
       while (done < r.length()) {
-        long n = in.transferTo(r.offset() + done, r.length() - done, out);
+        long n = in.transferTo(r.offset() + done, Math.min(r.length() - done, Writeback.EVERY), out);
+        writeback.wrote(Math.max(0, n));
         if (n <= 0) {
           throw new IOException(r.file() + " ended before offset " + (r.offset() + r.length())
               + ": it changed after it was indexed");

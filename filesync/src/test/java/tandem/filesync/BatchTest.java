@@ -86,4 +86,21 @@ class BatchTest {
     }
     assertThat(tempsUnder(root)).isEmpty();
   }
+
+  @Test
+  void aParentThatIsALinkOutOfTheRoot_isRefusedInABatchToo_andNothingLandsOutside(@TempDir Path outside) throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
+    Files.createSymbolicLink(root.resolve("link"), outside);
+    List<FileEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      entries.add(chunks.file("real/f" + i, bytes("r" + i, 10))); // parents checked once for the batch
+    }
+    entries.add(chunks.file("link/evil", bytes("x", 10)));
+
+    assertThatThrownBy(() -> applier.applyAll(entries, chunks)).isInstanceOf(HostilePathException.class);
+    try (var files = Files.list(outside)) {
+      assertThat(files.toList()).isEmpty();
+    }
+    assertThat(tempsUnder(root)).isEmpty();
+  }
 }
