@@ -110,7 +110,9 @@ public final class PgRecovery {
       if (server == null) {
         server = postmaster(data);
       }
-      if (server != null && !server.isAlive()) {
+      // A replay that ends at once (a target past the archive) can stop the server before its
+      // postmaster.pid was ever seen here: the log says so, and nothing would come of waiting.
+      if (server != null && !server.isAlive() || server == null && hasShutDown(log)) {
         throw new DbException("the recovery stopped: " + fatal(log) + " (the whole server log is " + log + ")");
       }
       if (server != null && !Files.exists(data.resolve("recovery.signal")) && status(data).equals("ready")) {
@@ -134,6 +136,15 @@ public final class PgRecovery {
     String tail = String.join(" / ", Files.readAllLines(log).stream().filter(l -> l.contains("recovery stopping")
         || l.contains("last completed transaction") || l.contains("selected new timeline")).toList());
     return new Result(Duration.ofNanos(System.nanoTime() - start), tail);
+  }
+
+  /** True when the server log shows the server has stopped (or failed to start): it has a FATAL or PANIC line or says it shut down. */
+  private static boolean hasShutDown(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return false;
+    }
+    return Files.readAllLines(log).stream().anyMatch(l -> l.contains("FATAL:") || l.contains("PANIC:")
+        || l.contains("database system is shut down"));
   }
 
   /** Settings a restored copy keeps after the replay too: it is nobody's replica, and it must not archive into the group's WAL. */
