@@ -18,7 +18,9 @@
 # is due, so any stop/start of the service meanwhile is counted as a false positive.
 # Environment: RUNS (20), WITNESS_RESTARTS (3), IDLE_S (60), CPU_WINDOW_S (30), PORT_BASE (random free in 20000-39000),
 # FAILOVER_TIMEOUT_S (30), READY_TIMEOUT_S (60), SKIP_BUILD=1 (use the jar as is),
-# BENCH_OUT=file (append the machine-readable JSON line there), KEEP_DIR=1 (keep the temp dir).
+# BENCH_OUT=file (append the machine-readable JSON line there), KEEP_DIR=1 (keep the temp dir), TANDEM_JAVA_OPTS
+# (extra agent JVM options), NMT=1 (print each agent's native memory summary after the idle window; needs
+# TANDEM_JAVA_OPTS=-XX:NativeMemoryTracking=summary).
 # Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON).
 set -euo pipefail
 
@@ -92,6 +94,9 @@ fi
 # The agent's AOT cache on JDK 25+, as the launcher uses it (trained here when missing or stale).
 read -r -a aot_opts <<<"$(tandem_agent_aot "$jar")"
 agent_jvm=("${jvm_quiet[@]}" "${aot_opts[@]}" "${TANDEM_AGENT_JVM[@]}")
+# Extra options, as the launcher takes them (e.g. -XX:NativeMemoryTracking=summary with NMT=1 below).
+# shellcheck disable=SC2206
+[ -n "${TANDEM_JAVA_OPTS:-}" ] && agent_jvm+=(${TANDEM_JAVA_OPTS})
 
 # ---------------------------------------------------------------------------------------------
 # Ports: node i uses listen base+10i, raft base+10i+1, api base+10i+2.
@@ -324,6 +329,12 @@ for k in "${procs[@]}"; do
   rss[$k]="$(awk -v k="$(rss_kib "$p")" 'BEGIN { printf "%.1f", k / 1024 }')"
 done
 idle_load1="$(load1)"
+if [ "${NMT:-0}" = 1 ]; then # needs TANDEM_JAVA_OPTS=-XX:NativeMemoryTracking=summary
+  for n in "${nodes[@]}"; do
+    echo "--- NMT $n (pid ${agent_pid[$n]})"
+    "$TANDEM_JDK/bin/jcmd" "${agent_pid[$n]}" VM.native_memory summary 2>&1 | grep -E '^(Total|-  *[A-Z])|committed=' | grep -E 'Total|^-' || true
+  done
+fi
 check_spurious "idle"
 
 # ---------------------------------------------------------------------------------------------

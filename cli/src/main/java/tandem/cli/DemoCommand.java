@@ -1,6 +1,7 @@
 package tandem.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,8 +14,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    DemoCluster demo = new DemoCluster(dir, List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()), System.out);
+    DemoCluster demo = new DemoCluster(dir, javaCommand(null), javaCommand(System.getenv("TANDEM_AGENT_JVM_OPTS")), System.out);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         System.out.println("stopping the demo...");
@@ -27,5 +27,20 @@ final class DemoCommand implements Callable<Integer> {
     demo.printGuide();
     demo.awaitExit();
     return 0;
+  }
+
+  /**
+   * A command that runs tandem in a new JVM: this JVM's java and class path, with the given options, one per line. The
+   * demo starts its agents with the agent's options that the ./tandem launcher passes in {@code TANDEM_AGENT_JVM_OPTS},
+   * so they use the memory and start-up they would under {@code tandem run}; its short commands with none.
+   */
+  static List<String> javaCommand(String jvmOpts) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (jvmOpts != null) {
+      jvmOpts.lines().map(String::strip).filter(o -> !o.isEmpty()).forEach(cmd::add);
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    return List.copyOf(cmd);
   }
 }

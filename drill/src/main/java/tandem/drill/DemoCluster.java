@@ -28,16 +28,19 @@ public final class DemoCluster implements AutoCloseable {
 
   private final Path dir;
   private final List<String> tandem;
+  private final List<String> agent;
   private final PrintStream out;
   private final List<Process> agents = new ArrayList<>();
 
   /**
    * @param dir where the nodes live (wiped first)
-   * @param tandem the command that runs tandem (e.g. java -cp ... tandem.cli.Main)
+   * @param tandem the command that runs tandem's short commands (e.g. java -cp ... tandem.cli.Main)
+   * @param agent the command that runs {@code tandem run}: the same with the agent's JVM options
    */
-  public DemoCluster(Path dir, List<String> tandem, PrintStream out) {
+  public DemoCluster(Path dir, List<String> tandem, List<String> agent, PrintStream out) {
     this.dir = dir.toAbsolutePath();
     this.tandem = List.copyOf(tandem);
+    this.agent = List.copyOf(agent);
     this.out = out;
   }
 
@@ -122,7 +125,7 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   private void startAgent(Node n) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(tandem);
+    List<String> cmd = new ArrayList<>(agent);
     cmd.addAll(List.of("run", "--config", config(n).toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve(n.name()).resolve("agent.log").toFile()).start();

@@ -24,15 +24,28 @@ class DemoTest {
   void demo_startsThreeNodesAndTheService_andStopsEverythingOnSigterm() throws Exception {
     Path data = dir.resolve("demo-data");
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    demo = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "tandem.cli.Main", "demo",
+    var pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "tandem.cli.Main", "demo",
         "--dir", data.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile());
+    // What the ./tandem launcher passes: the agent's JVM options, one per line.
+    pb.environment().put("TANDEM_AGENT_JVM_OPTS", "-Xmx300m\n-Dtandem.demo.agent=yes\n");
+    demo = pb.start();
 
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
         .until(() -> Files.readString(dir.resolve("demo.out")).contains("Ctrl-C stops the demo"));
     await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
         .until(() -> servedBy(data).contains("served by n1"));
     started.addAll(demo.descendants().toList());
+    List<List<String>> agents = new ArrayList<>();
+    for (ProcessHandle h : started) { // ProcessHandle.Info drops command lines as long as these class paths
+      List<String> args = List.of(Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline")).split("\0"));
+      if (args.contains("tandem.cli.Main") && args.contains("run")) {
+        agents.add(args);
+      }
+    }
+    assertThat(agents).as("the demo's three agents").hasSize(3)
+        .allSatisfy(args -> assertThat(args).as("an agent's JVM options, before its class path")
+            .containsSubsequence("-Xmx300m", "-Dtandem.demo.agent=yes", "-cp", "tandem.cli.Main", "run"));
     assertThat(Files.readString(dir.resolve("demo.out")))
         .contains("tandem demo: 3 nodes on 127.0.0.1")
         .contains("kill -9 <pid of the primary>");
