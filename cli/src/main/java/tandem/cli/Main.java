@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `tandem` command: parses, then runs locally or calls the agent's API. No logic of its own. */
-@Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0",
+@Command(name = "tandem", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "tandem 0.1.0",
     description = "High availability and disaster recovery for a few Linux servers.",
     subcommands = {InitCommand.class, RunCommand.class, InviteCommand.class, JoinCommand.class, StatusCommand.class,
         SwitchoverCommand.class, FailoverCommand.class, LeaveCommand.class, RemoveNodeCommand.class, PauseCommand.class, ResumeCommand.class, EventsCommand.class, SyncCommand.class, BackupCommand.class, PitrCommand.class, WalCommand.class,
