@@ -19,10 +19,14 @@
 # Environment: RUNS (20), WITNESS_RESTARTS (3), IDLE_S (60), CPU_WINDOW_S (30), PORT_BASE (random free in 20000-39000),
 # FAILOVER_TIMEOUT_S (30), READY_TIMEOUT_S (60), SKIP_BUILD=1 (use the jar as is),
 # BENCH_OUT=file (append the machine-readable JSON line there), KEEP_DIR=1 (keep the temp dir), TANDEM_JAVA_OPTS
-# (extra agent JVM options), NMT=1 (print each agent's native memory summary after the idle window; needs
+# (extra agent JVM options), LEASE, RENEW, MARGIN (the failover: section; tandem's defaults 2s, 400ms, 300ms when
+# LEASE is unset), NMT=1 (print each agent's native memory summary after the idle window; needs
 # TANDEM_JAVA_OPTS=-XX:NativeMemoryTracking=summary).
 # Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON).
 set -euo pipefail
+# The lease in seconds (LEASE as tandem.yaml writes it: 2s, 1500ms, 1m).
+lease_s="$(awk -v d="${LEASE:-2s}" 'BEGIN { n = d + 0; u = d; sub(/^[0-9.]+/, "", u)
+  print (u == "ms" ? n / 1000 : (u == "m" ? n * 60 : n)) }')"
 
 RUNS="${RUNS:-20}"
 IDLE_S="${IDLE_S:-60}"
@@ -274,6 +278,9 @@ for n in "${nodes[@]}"; do
   tandem init --cluster bench --node "$n" --listen "127.0.0.1:${listen[$n]}" --api "127.0.0.1:${api[$n]}" \
     "${extra[@]}" -c "$(cfg "$n")" >"$tmp/$n/init.out" 2>&1 || { cat "$tmp/$n/init.out" >&2; die "init $n failed"; }
   printf '\napi: { open-read: true }   # status_json reads /api/v1/status without the token\n' >>"$(cfg "$n")"
+  if [ -n "${LEASE:-}" ]; then
+    printf 'failover: { lease: %s, renew-interval: %s, promote-margin: %s }\n' "$LEASE" "${RENEW:-400ms}" "${MARGIN:-300ms}" >>"$(cfg "$n")"
+  fi
   if [ "$n" != n3 ]; then
     cat >>"$(cfg "$n")" <<EOF
 
@@ -405,7 +412,7 @@ for i in $(seq 1 "${WITNESS_RESTARTS:-3}"); do
   spurious_before=${#spurious[@]}
   restart_node n3
   wait_steady >/dev/null
-  sleep 3 # a lease (2 s) and more, so that a late demotion would show in the log
+  sleep "$(awk -v l="$lease_s" 'BEGIN { print l + 1 }')" # a lease and more, so that a late demotion would show in the log
   check_spurious "witness restart $i"
   witness_rows+=("$(printf '  witness restart %d (raft leader before: %s): %d unexpected service-log lines' "$i" "${wl:--}" \
     $((${#spurious[@]} - spurious_before)))")
@@ -428,6 +435,7 @@ echo "date:    $bench_start_utc"
 echo "machine: nproc $(nproc); $(free -h | awk '/^Mem:/ { print "mem " $2 " total, " $3 " used, " $7 " available" }'); $(uname -r)"
 echo "jdk:     $("$java" -version 2>&1 | head -1)"
 echo "agent:   ${agent_jvm[*]} (MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX)"
+echo "failover: lease ${LEASE:-2s}, renew-interval ${RENEW:-400ms}, promote-margin ${MARGIN:-300ms}"
 echo "load:    start $load_start; end $load_end (1/5/15 min)"
 echo
 echo "Start to ready (launch of 'tandem run' -> /health 200 and a Raft leader in /api/v1/status):"
@@ -466,8 +474,8 @@ echo "         idle agent RSS <= 150 MiB: max $max_rss MiB $(awk -v v="$max_rss"
 
 json_num_list() { local IFS=,; echo "[$*]"; }
 idle_json="$(for k in "${procs[@]}"; do printf '{"process":"%s","rss_mib":%s,"cpu_pct":%s},' "$k" "${rss[$k]}" "${cpu[$k]}"; done)"
-json="$(printf '{"bench":"failover","date":"%s","nproc":%s,"load_start":"%s","load_end":"%s","runs":%s,"failover_s":{"min":%s,"p50":%s,"p90":%s,"max":%s,"mean":%s,"all":%s},"fence_s":{"p50":"%s","max":"%s"},"raft_leader_killed":%s,"spurious_lines":%s,"watchdogs_killed_externally":%s,"ready_first_s":{"n1":%s,"n2":%s,"n3":%s},"ready_restart_s":{"p50":%s,"max":%s,"all":%s},"ready_cpu_s":{"first":[%s,%s,%s],"restart_p50":%s},"idle":[%s]}' \
-  "$bench_start_utc" "$(nproc)" "$load_start" "$load_end" "$RUNS" "$gmin" "$gp50" "$gp90" "$gmax" "$gmean" \
+json="$(printf '{"bench":"failover","date":"%s","failover":{"lease":"%s","renew_interval":"%s","promote_margin":"%s"},"nproc":%s,"load_start":"%s","load_end":"%s","runs":%s,"failover_s":{"min":%s,"p50":%s,"p90":%s,"max":%s,"mean":%s,"all":%s},"fence_s":{"p50":"%s","max":"%s"},"raft_leader_killed":%s,"spurious_lines":%s,"watchdogs_killed_externally":%s,"ready_first_s":{"n1":%s,"n2":%s,"n3":%s},"ready_restart_s":{"p50":%s,"max":%s,"all":%s},"ready_cpu_s":{"first":[%s,%s,%s],"restart_p50":%s},"idle":[%s]}' \
+  "$bench_start_utc" "${LEASE:-2s}" "${RENEW:-400ms}" "${MARGIN:-300ms}" "$(nproc)" "$load_start" "$load_end" "$RUNS" "$gmin" "$gp50" "$gp90" "$gmax" "$gmean" \
   "$(json_num_list "${gaps[@]}")" "$fp50" "$fmax" "$leaders_killed" "${#spurious[@]}" "${#interference[@]}" "${first_ready[n1]}" "${first_ready[n2]}" \
   "${first_ready[n3]}" "$rp50" "$rmax" "$(json_num_list "${restarts[@]}")" "${first_cpu[n1]}" "${first_cpu[n2]}" "${first_cpu[n3]}" "$cp50" "${idle_json%,}")"
 echo "BENCH_JSON $json"
