@@ -79,6 +79,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   /** The index of the last entry in this node's own log when it started (-1: none). */
   private volatile long logEndAtStart = -1;
+  /** A node that joined waits long before its first election (see start) until it votes in a committed configuration. */
+  private volatile boolean longFirstElection;
   /*
    * No automatic hand-off of the lead: handing it to the witness (the better-placed leader) stalled
    * every primary's renewals until the target won its election, and on a loaded box a witness that
@@ -112,10 +114,14 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     boolean exists = Files.isDirectory(s.storageDir().resolve(gid.getUuid().toString()));
     RaftGroup group = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
     RaftProperties props = properties(s);
-    if (!exists && !lm.voters().equals(List.of(s.self()))) {
+    boolean joined = !exists && !lm.voters().equals(List.of(s.self()));
+    if (joined) {
       // A node that joined must not ask for votes before the leader has added it: the leader, whose
       // configuration does not have it yet, would answer with an order to shut down. Its first
-      // election waits long enough for that; once it hears from the leader, normal timeouts apply.
+      // election waits long enough for that. Ratis keeps that long timeout until the node's first
+      // change of role, which may never come while the leader lives; so the reconcile loop ends it
+      // once this node votes in a committed configuration (endFirstElectionWait). Without that, a
+      // leader killed within 25 s of a join was replaced only 10-25 s later (bench, 2026-12-06).
       RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(20, TimeUnit.SECONDS));
       RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(25, TimeUnit.SECONDS));
     }
@@ -145,6 +151,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     // change that waits for a new node to run would log a stack trace every few milliseconds.
     rc.adminClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(params)
         .setLeaderId(RaftPeerId.valueOf(s.self())).setRetryPolicy(RetryPolicies.noRetry()).build();
+    rc.longFirstElection = joined;
     self[0] = rc;
     rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
     return rc;
@@ -332,6 +339,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   /** On the leader, makes Ratis' voting configuration equal to the agreed voters. */
   private void reconcile() {
     try {
+      if (longFirstElection) {
+        endFirstElectionWait();
+      }
       if (!isLeaderReady() || reconfiguring.get()) {
         return;
       }
@@ -358,6 +368,38 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("membership reconcile failed: {}", e.toString());
     }
+  }
+
+  /**
+   * Once this node votes in a configuration that is committed here (not a joint one), every voter knows it and would
+   * grant it a vote rather than order it to shut down: Ratis' normal election timeouts may apply from now on. Ratis
+   * offers no public call for that, so this calls the package-private {@code RaftServerImpl.setFirstElection}, which it
+   * runs itself at a node's first change of role. If a later Ratis lacks it, the node keeps the long first timeout
+   * until its first election, as before, and says so.
+   */
+  private void endFirstElectionWait() throws IOException {
+    RaftServer.Division d = server.getDivision(group.getGroupId());
+    var conf = d.getRaftConf();
+    boolean votes = conf.getCurrentPeers().stream().anyMatch(p -> p.getId().toString().equals(settings.self()));
+    if (!votes || !conf.getPreviousPeers().isEmpty() || d.getInfo().getLastAppliedIndex() < conf.getLogEntryIndex()) {
+      return;
+    }
+    longFirstElection = false;
+    try {
+      var m = d.getClass().getDeclaredMethod("setFirstElection", Object.class);
+      m.setAccessible(true);
+      m.invoke(d, "tandem: this node votes in the committed configuration");
+      LOG.info("this node votes in the committed raft configuration; normal election timeouts apply from now on");
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("could not end the long first-election wait of a joined node ({}); until its first election it waits"
+          + " 20-25 s, not {}-{}, for a silent leader", e, settings.electionTimeoutMin().toMillis(),
+          settings.electionTimeoutMax().toMillis());
+    }
+  }
+
+  /** Whether this node still waits the long first-election timeout of a node that joined (see start). */
+  public boolean waitsLongBeforeFirstElection() {
+    return longFirstElection;
   }
 
   /** True while Ratis' current configuration (as this node knows it) has {@code node} as a voter. */

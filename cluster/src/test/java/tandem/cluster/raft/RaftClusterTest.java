@@ -34,6 +34,63 @@ class RaftClusterTest {
     }
   }
 
+  /**
+   * Nodes that joined start with a 20-25 s first-election timeout (they must not ask for votes before the leader has
+   * added them). Once they vote in the committed configuration the normal 300-600 ms timeouts apply: a leader that dies
+   * a few seconds after the joins is replaced in about a second, not 20 s after the joiners started.
+   */
+  @Test
+  void joinedNodes_replaceADeadLeaderWithTheirNormalElectionTimeout_notTheLongFirstOne() throws Exception {
+    List<String> names = List.of("n1", "n2", "n3");
+    List<NodeIdentity> ids = new java.util.ArrayList<>();
+    List<Member> members = new java.util.ArrayList<>();
+    for (String n : names) {
+      NodeIdentity id = NodeIdentity.create(dir.resolve(n), new NodeName(n), List.of("127.0.0.1"));
+      ids.add(id);
+      members.add(new Member(n, id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
+          "127.0.0.1:2", false, 0));
+    }
+    PinnedPeers pinned = new PinnedPeers(Set.copyOf(ids.stream().map(NodeIdentity::id).toList()));
+    List<RaftCluster> nodes = new java.util.ArrayList<>();
+    try {
+      nodes.add(start(ids.get(0), members.get(0), new LocalMembership("shop", 1, List.of(members.get(0)), List.of("n1")),
+          pinned));
+      RaftCluster n1 = nodes.get(0);
+      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", members.get(0)), Duration.ofSeconds(20)).get().ok()).isTrue();
+      for (int i = 1; i < 3; i++) {
+        long now = System.currentTimeMillis();
+        n1.submit(new ClusterCommand.CreateInvite("h" + i, "n1", now + 60_000), Duration.ofSeconds(10)).get();
+        CommandResult joined = n1.submit(new ClusterCommand.Join("h" + i, members.get(i), now), Duration.ofSeconds(10)).get();
+        assertThat(joined.ok()).as(joined.message()).isTrue();
+        // What `tandem join` writes: the members so far and the voters the leader named (with the new node).
+        nodes.add(start(ids.get(i), members.get(i), new LocalMembership("shop", 1, members.subList(0, i + 1), names.subList(0, i + 1)),
+            pinned));
+        assertThat(nodes.get(i).waitsLongBeforeFirstElection()).as("a joined node starts with the long first wait").isTrue();
+      }
+      RaftCluster n2 = nodes.get(1);
+      RaftCluster n3 = nodes.get(2);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          names.stream().allMatch(n1::votesInRaft) && !n2.waitsLongBeforeFirstElection()
+              && !n3.waitsLongBeforeFirstElection());
+
+      nodes.remove(n1);
+      n1.close();
+      // With the long first timeout still in force the joiners, started seconds ago, would not even ask for votes
+      // before 20 s after their start.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(8)).until(() -> n2.isLeaderReady() || n3.isLeaderReady());
+    } finally {
+      for (RaftCluster rc : nodes) {
+        rc.close();
+      }
+    }
+  }
+
+  private RaftCluster start(NodeIdentity id, Member me, LocalMembership lm, PinnedPeers pinned) throws Exception {
+    int port = Integer.parseInt(me.raft().substring(me.raft().lastIndexOf(':') + 1));
+    return RaftCluster.start(new RaftSettings(me.name(), dir.resolve(me.name()).resolve("raft"), lm, "127.0.0.1", port,
+        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)));
+  }
+
   static int freePort() throws Exception {
     try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
