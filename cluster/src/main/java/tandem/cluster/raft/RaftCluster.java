@@ -23,6 +23,8 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.LeaderElectionManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -79,8 +81,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
   /** The index of the last entry in this node's own log when it started (-1: none). */
   private volatile long logEndAtStart = -1;
-  /** A node that joined waits long before its first election (see start) until it votes in a committed configuration. */
-  private volatile boolean longFirstElection;
+  /** A node that joined keeps its elections paused (see start) until it votes in a committed configuration. */
+  private volatile boolean electionsPaused;
   /*
    * No automatic hand-off of the lead: handing it to the witness (the better-placed leader) stalled
    * every primary's renewals until the target won its election, and on a loaded box a witness that
@@ -114,17 +116,14 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     boolean exists = Files.isDirectory(s.storageDir().resolve(gid.getUuid().toString()));
     RaftGroup group = RaftGroup.valueOf(gid, peers(lm.members(), lm.voters()));
     RaftProperties props = properties(s);
+    // A node that joined must not ask for votes before the leader has added it: the leader, whose
+    // configuration does not have it yet, would answer with an order to shut down. It starts with
+    // its elections paused, and the reconcile loop resumes them once it votes in a committed
+    // configuration (resumeElectionsOnceAdded). This replaced a 20-25 s first-election timeout:
+    // Ratis ends that at the first contact with the leader, but a follower thread started at that
+    // moment could still read the long timeout and sleep it out, so a leader killed within 25 s of
+    // a join was replaced only 10-15 s later (failover and MariaDB benches, 2026-12-06).
     boolean joined = !exists && !lm.voters().equals(List.of(s.self()));
-    if (joined) {
-      // A node that joined must not ask for votes before the leader has added it: the leader, whose
-      // configuration does not have it yet, would answer with an order to shut down. Its first
-      // election waits long enough for that. Ratis keeps that long timeout until the node's first
-      // change of role, which may never come while the leader lives; so the reconcile loop ends it
-      // once this node votes in a committed configuration (endFirstElectionWait). Without that, a
-      // leader killed within 25 s of a join was replaced only 10-25 s later (bench, 2026-12-06).
-      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(20, TimeUnit.SECONDS));
-      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(25, TimeUnit.SECONDS));
-    }
     Parameters params = tls(s);
     TandemStateMachine[] holder = new TandemStateMachine[1];
     RaftCluster[] self = new RaftCluster[1];
@@ -143,6 +142,10 @@ public final class RaftCluster implements Cluster, AutoCloseable {
         .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
         .build();
     server.start();
+    if (joined) {
+      server.leaderElectionManagement(LeaderElectionManagementRequest.newPause(ClientId.randomId(),
+          RaftPeerId.valueOf(s.self()), gid, 0));
+    }
     RaftClient client = newClient(group, props, params, null);
     RaftCluster rc = new RaftCluster(s, group, server, client, m, props, params);
     rc.logEndAtStart = server.getDivision(gid).getRaftLog().getLastEntryTermIndex() == null
@@ -151,7 +154,7 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     // change that waits for a new node to run would log a stack trace every few milliseconds.
     rc.adminClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setParameters(params)
         .setLeaderId(RaftPeerId.valueOf(s.self())).setRetryPolicy(RetryPolicies.noRetry()).build();
-    rc.longFirstElection = joined;
+    rc.electionsPaused = joined;
     self[0] = rc;
     rc.reconciler.scheduleWithFixedDelay(rc::reconcile, 1, 1, TimeUnit.SECONDS);
     return rc;
@@ -339,8 +342,8 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   /** On the leader, makes Ratis' voting configuration equal to the agreed voters. */
   private void reconcile() {
     try {
-      if (longFirstElection) {
-        endFirstElectionWait();
+      if (electionsPaused) {
+        resumeElectionsOnceAdded();
       }
       if (!isLeaderReady() || reconfiguring.get()) {
         return;
@@ -372,34 +375,37 @@ public final class RaftCluster implements Cluster, AutoCloseable {
 
   /**
    * Once this node votes in a configuration that is committed here (not a joint one), every voter knows it and would
-   * grant it a vote rather than order it to shut down: Ratis' normal election timeouts may apply from now on. Ratis
-   * offers no public call for that, so this calls the package-private {@code RaftServerImpl.setFirstElection}, which it
-   * runs itself at a node's first change of role. If a later Ratis lacks it, the node keeps the long first timeout
-   * until its first election, as before, and says so.
+   * grant it a vote rather than order it to shut down: its elections may run from now on.
    */
-  private void endFirstElectionWait() throws IOException {
+  private void resumeElectionsOnceAdded() throws IOException {
     RaftServer.Division d = server.getDivision(group.getGroupId());
     var conf = d.getRaftConf();
     boolean votes = conf.getCurrentPeers().stream().anyMatch(p -> p.getId().toString().equals(settings.self()));
-    if (!votes || !conf.getPreviousPeers().isEmpty() || d.getInfo().getLastAppliedIndex() < conf.getLogEntryIndex()) {
+    // The configuration this node started with (from its LocalMembership) has no log index; one a leader wrote has.
+    if (!votes || conf.getLogEntryIndex() < 0 || !conf.getPreviousPeers().isEmpty()
+        || d.getInfo().getLastAppliedIndex() < conf.getLogEntryIndex()) {
       return;
     }
-    longFirstElection = false;
-    try {
-      var m = d.getClass().getDeclaredMethod("setFirstElection", Object.class);
-      m.setAccessible(true);
-      m.invoke(d, "tandem: this node votes in the committed configuration");
-      LOG.info("this node votes in the committed raft configuration; normal election timeouts apply from now on");
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("could not end the long first-election wait of a joined node ({}); until its first election it waits"
-          + " 20-25 s, not {}-{}, for a silent leader", e, settings.electionTimeoutMin().toMillis(),
-          settings.electionTimeoutMax().toMillis());
+    RaftClientReply r = server.leaderElectionManagement(LeaderElectionManagementRequest.newResume(ClientId.randomId(),
+        RaftPeerId.valueOf(settings.self()), group.getGroupId(), 0));
+    if (r.isSuccess()) {
+      electionsPaused = false;
+      LOG.info("this node votes in the committed raft configuration; its elections are resumed");
     }
   }
 
-  /** Whether this node still waits the long first-election timeout of a node that joined (see start). */
-  public boolean waitsLongBeforeFirstElection() {
-    return longFirstElection;
+  /** Whether this node's Raft server runs (Ratis closes it when a leader orders it to shut down). */
+  public boolean running() {
+    try {
+      return info().isAlive();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Whether this node, having joined, still keeps its elections paused until it votes (see start). */
+  public boolean electionsPausedUntilAdded() {
+    return electionsPaused;
   }
 
   /** True while Ratis' current configuration (as this node knows it) has {@code node} as a voter. */
