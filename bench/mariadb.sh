@@ -32,8 +32,8 @@ java="$TANDEM_JDK/bin/java"
 source "$repo/dev/jvm-opts.sh"
 jvm_quiet=(--enable-native-access=ALL-UNNAMED)
 [ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && jvm_quiet+=(--sun-misc-unsafe-memory-access=allow)
-command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null \
-  || { echo "mariadb.sh: needs mariadb-server and mariadb-backup (apt-get install -y mariadb-server mariadb-backup)" >&2; exit 2; }
+command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null && command -v jq >/dev/null \
+  || { echo "mariadb.sh: needs mariadb-server, mariadb-backup and jq (apt-get install -y mariadb-server mariadb-backup jq)" >&2; exit 2; }
 
 tmp="$(mktemp -d /tmp/tandem-bench-mariadb.XXXXXX)"
 chmod 755 "$tmp" # mariadbd runs as the mysql user and must reach its data dir
@@ -128,6 +128,9 @@ YAML
     start "$n"
   done
   wait_until "$TIMEOUT_S" "n1 primary, n2 replicating" "sql n1 'SELECT 1' >/dev/null && replicating n2"
+  # The first kill hit a cluster still forming once (the witness started 1 s after it, refused n2 as
+  # "not a member", and no commit followed in 120 s): the three must be voters with a leader first.
+  wait_until "$TIMEOUT_S" "three Raft voters and a leader, seen from n3" complete
   # The app's own account: tandem_admin may write past read_only, an app must not.
   sql n1 "CREATE DATABASE IF NOT EXISTS bench; CREATE TABLE IF NOT EXISTS bench.t (id int PRIMARY KEY);
     CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON bench.* TO 'app'@'127.0.0.1'"
@@ -170,6 +173,10 @@ sql() { # node statement -> rows (tab-separated, no header)
   MYSQL_PWD="$pw" mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=2 -N -B -e "$2" 2>/dev/null
 }
 replicating() { [ "$(sql "$1" "SHOW SLAVE STATUS" | awk -F'\t' '{ print $11 "/" $12 }')" = "Yes/Yes" ]; }
+complete() { # n3's status lists three Raft voters and a leader
+  local s; s="$(tandem status --json -c "$dir/n3/tandem.yaml" 2>/dev/null)" || return 1
+  [ "$(jq -r '[.nodes[] | select(.voter)] | length' <<<"$s" 2>/dev/null)" = 3 ] && [ -n "$(jq -r '.leader // empty' <<<"$s" 2>/dev/null)" ]
+}
 wait_until() { # seconds what command
   local deadline=$(($(date +%s) + $1))
   until eval "$3"; do
