@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# MariaDB failover benchmark of tandem on 127.0.0.1 (issue 7).
+# MariaDB failover benchmark (issue 7): tandem on 127.0.0.1, then the seeds' recipe (keepalived +
+# a promotion script, in network namespaces; bench/lib/mariadb-keepalived.sh says how), measured
+# the same way, side by side in one run. PHASES ("tandem keepalived") picks them.
 #
+# tandem:
 # Two data nodes (n1, n2) with a `mariadb` resource each and a witness (n3), set up with
 # `tandem init`/`invite`/`join`/`run` as a user would, in a temp dir; once per mode in MODES
 # ("off on": async, then semi-sync). A writer loop commits numbered rows (one `mariadb` client per
@@ -10,10 +13,13 @@
 # pointed at the other node at once; the gap is the time of its first acknowledged commit there
 # minus t0. Rows lost = ids acknowledged by the old primary that the new primary does not have.
 # The killed node is restarted and must replicate from the new primary before the next kill.
-# Environment: RUNS (5), MODES ("off on"), SEMI_SYNC (5s), SKIP_BUILD=1, KEEP_DIR=1, TIMEOUT_S (120).
-# Output: a human report and one line starting with "BENCH_JSON ".
+# Environment: RUNS (5), PHASES ("tandem keepalived"), MODES ("off on"), SEMI_SYNC (5s), SKIP_BUILD=1,
+# KEEP_DIR=1, TIMEOUT_S (120); for keepalived KA_NET (10.217.0), KA_PARTITION_S (8; 0 skips the
+# partition), KA_HEAL_S (5). The keepalived phase needs root, keepalived, nftables and iproute2.
+# Output: a human report, tandem beside keepalived with the ratio, and one line starting with "BENCH_JSON ".
 set -euo pipefail
 RUNS="${RUNS:-5}"
+PHASES="${PHASES:-tandem keepalived}"
 MODES="${MODES:-off on}"
 TIMEOUT_S="${TIMEOUT_S:-120}"
 # Semi-sync as configured in the "on" mode. Strict (on) blocks every commit on a promoted node of a
@@ -26,18 +32,21 @@ java="$TANDEM_JDK/bin/java"
 source "$repo/dev/jvm-opts.sh"
 jvm_quiet=(--enable-native-access=ALL-UNNAMED)
 [ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && jvm_quiet+=(--sun-misc-unsafe-memory-access=allow)
-command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null \
-  || { echo "mariadb.sh: needs mariadb-server and mariadb-backup (apt-get install -y mariadb-server mariadb-backup)" >&2; exit 2; }
+command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null && command -v jq >/dev/null \
+  || { echo "mariadb.sh: needs mariadb-server, mariadb-backup and jq (apt-get install -y mariadb-server mariadb-backup jq)" >&2; exit 2; }
 
 tmp="$(mktemp -d /tmp/tandem-bench-mariadb.XXXXXX)"
 chmod 755 "$tmp" # mariadbd runs as the mysql user and must reach its data dir
 all_pids=()
 writer_pid=""
+source "$repo/bench/lib/netns.sh"
+source "$repo/bench/lib/mariadb-keepalived.sh"
 cleanup() {
   local rc=$? p f
   trap - EXIT INT TERM
   exec 3>&2 2>/dev/null
   [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
+  [ "$ka_up" = 1 ] && netns_down n1 n2 cl
   for p in "${all_pids[@]}"; do
     if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -q -- "$tmp"; then kill -9 "$p" 2>/dev/null || true; fi
   done
@@ -119,6 +128,9 @@ YAML
     start "$n"
   done
   wait_until "$TIMEOUT_S" "n1 primary, n2 replicating" "sql n1 'SELECT 1' >/dev/null && replicating n2"
+  # The first kill hit a cluster still forming once (the witness started 1 s after it, refused n2 as
+  # "not a member", and no commit followed in 120 s): the three must be voters with a leader first.
+  wait_until "$TIMEOUT_S" "three Raft voters and a leader, seen from n3" complete
   # The app's own account: tandem_admin may write past read_only, an app must not.
   sql n1 "CREATE DATABASE IF NOT EXISTS bench; CREATE TABLE IF NOT EXISTS bench.t (id int PRIMARY KEY);
     CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON bench.* TO 'app'@'127.0.0.1'"
@@ -149,6 +161,7 @@ YAML
   for p in $(pgrep -f "$dir" 2>/dev/null || true); do kill -9 "$p" 2>/dev/null || true; done
   read -r gmin gmed gmax <<<"$(stats "${gaps[@]}")"
   local lsum=0; for l in "${losts[@]}"; do lsum=$((lsum + l)); done
+  tandem_p50[$mode]=$gmed
   printf '%-9s failovers %d: kill -9 -> first commit min %s s, median %s s, max %s s; acknowledged rows lost: %s in total (%s)\n' \
     "$([ "$mode" = off ] && echo async || echo semi-sync)" "$RUNS" "$gmin" "$gmed" "$gmax" "$lsum" "${losts[*]}"
   json+=("{\"mode\":\"$([ "$mode" = off ] && echo async || echo semi-sync)\",\"runs\":$RUNS,\"gap_s\":{\"min\":$gmin,\"p50\":$gmed,\"max\":$gmax},\"rows_lost\":[$(IFS=,; echo "${losts[*]}")]}")
@@ -160,6 +173,10 @@ sql() { # node statement -> rows (tab-separated, no header)
   MYSQL_PWD="$pw" mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=2 -N -B -e "$2" 2>/dev/null
 }
 replicating() { [ "$(sql "$1" "SHOW SLAVE STATUS" | awk -F'\t' '{ print $11 "/" $12 }')" = "Yes/Yes" ]; }
+complete() { # n3's status lists three Raft voters and a leader
+  local s; s="$(tandem status --json -c "$dir/n3/tandem.yaml" 2>/dev/null)" || return 1
+  [ "$(jq -r '[.nodes[] | select(.voter)] | length' <<<"$s" 2>/dev/null)" = 3 ] && [ -n "$(jq -r '.leader // empty' <<<"$s" 2>/dev/null)" ]
+}
 wait_until() { # seconds what command
   local deadline=$(($(date +%s) + $1))
   until eval "$3"; do
@@ -183,8 +200,23 @@ writer() { # dir: commits ids 1, 2, ... as the app to the node named in dir/targ
   done
 }
 
-log "temp dir $tmp, jar $jar, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+log "temp dir $tmp, jar $jar, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, phases: $PHASES"
 started="$(date -u +%FT%TZ)"
+load0="$(cut -d' ' -f1-3 /proc/loadavg)"
 json=()
-for m in $MODES; do dir="$tmp/$m"; run_mode "$m"; done
-echo "BENCH_JSON {\"bench\":\"mariadb\",\"date\":\"$started\",\"nproc\":$(nproc),\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"modes\":[$(IFS=,; echo "${json[*]}")]}"
+declare -A tandem_p50=()
+ka_json=null; ka_line=""; ka_p50=""; ka_part_line=""
+for phase in $PHASES; do
+  case "$phase" in
+    tandem) for m in $MODES; do dir="$tmp/$m"; run_mode "$m"; done ;;
+    keepalived) run_keepalived ;;
+    *) die "unknown phase '$phase' (tandem, keepalived)" ;;
+  esac
+done
+[ -z "$ka_line" ] || printf '%-9s %s\n%-9s %s\n' keepalived "$ka_line" "" "$ka_part_line"
+ratio=null
+if [ -n "${tandem_p50[off]:-}" ] && [ -n "$ka_p50" ]; then
+  ratio="$(awk -v a="${tandem_p50[off]}" -v b="$ka_p50" 'BEGIN { printf "%.2f", a / b }')"
+  printf 'tandem async / keepalived median gap: %sx (%s s vs %s s)\n' "$ratio" "${tandem_p50[off]}" "$ka_p50"
+fi
+echo "BENCH_JSON {\"bench\":\"mariadb\",\"date\":\"$started\",\"nproc\":$(nproc),\"load_start\":\"$load0\",\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"phases\":\"$PHASES\",\"modes\":[$(IFS=,; echo "${json[*]}")],\"keepalived\":$ka_json,\"ratio_median_tandem_async_to_keepalived\":$ratio}"

@@ -45,17 +45,14 @@ pids=()   # every process started here (killed by pid in the trap)
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 2; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-inns() { local n=$1; shift; ip netns exec "$P$n" "$@"; }
+source "$repo/bench/lib/netns.sh"
 
 cleanup() {
   local rc=$? p
   trap - EXIT INT TERM
   exec 3>&2 2>/dev/null
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  for n in n1 n2 n3 cl; do  # what the agents and keepalived started inside (watchdogs, arping)
-    for p in $(ip netns pids "$P$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-  done
-  for n in n1 n2 n3 cl hub; do ip netns del "$P$n" 2>/dev/null || true; done
+  netns_down n1 n2 n3 cl  # and what the agents and keepalived started inside (watchdogs, arping)
   exec 2>&3 3>&-
   if [ "${KEEP_DIR:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "vip.sh: exit $rc; files in $tmp" >&2; else rm -rf "$tmp"; fi
   exit "$rc"
@@ -71,16 +68,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 # ---- network ----------------------------------------------------------------------------------
-ip netns add "${P}hub"; ip -n "${P}hub" link set lo up
-ip -n "${P}hub" link add br0 type bridge; ip -n "${P}hub" link set br0 up
-k=1
-for n in n1 n2 n3 cl; do
-  ip netns add "$P$n"; ip -n "$P$n" link set lo up
-  ip -n "${P}hub" link add "v$k" type veth peer name eth0 netns "$P$n"
-  ip -n "${P}hub" link set "v$k" master br0 up
-  ip -n "$P$n" addr add "${ip[$n]}/24" dev eth0; ip -n "$P$n" link set eth0 up
-  k=$((k + 1))
-done
+netns_up n1 n2 n3 cl
 
 cat >"$tmp/backend.py" <<'EOF'
 import http.server, sys
@@ -102,7 +90,7 @@ inns cl sh -c "while :; do r=\$(curl -s -m 0.2 http://$VIP:8080/ || echo -); ech
 pids+=("$!")
 
 # The sampler: "<ms> <n1 holds 0|1> <n2 holds 0|1>" per sample.
-holds() { [ -n "$(ip -n "$P$1" -o addr show dev eth0 to "$VIP/32" 2>/dev/null)" ]; }
+holds() { netns_holds "$1" "$VIP"; }
 samples="$tmp/samples.log"
 ( while :; do a=0; b=0; holds n1 && a=1; holds n2 && b=1; echo "$(now_ms) $a $b"; sleep 0.05; done ) >"$samples" 2>/dev/null &
 pids+=("$!")
@@ -130,13 +118,8 @@ wait_new() { # t0 old -> waits until another node answered after t0
 }
 
 # Partition n1 from the other servers (both directions, input drops); the client reaches both.
-drop_from() { # node sources...
-  local n=$1; shift
-  printf 'table inet tdv {\n  chain in {\n    type filter hook input priority -10;\n    ip saddr { %s } drop\n  }\n}\n' \
-    "$(IFS=,; echo "$*")" | inns "$n" nft -f -
-}
-cut_n1() { drop_from n1 "${ip[n2]}" "${ip[n3]}"; drop_from n2 "${ip[n1]}"; drop_from n3 "${ip[n1]}"; }
-heal_n1() { for n in n1 n2 n3; do inns "$n" nft delete table inet tdv 2>/dev/null || true; done; }
+cut_n1() { netns_drop_from n1 "${ip[n2]}" "${ip[n3]}"; netns_drop_from n2 "${ip[n1]}"; netns_drop_from n3 "${ip[n1]}"; }
+heal_n1() { netns_heal n1 n2 n3; }
 
 results="$tmp/results.tsv"; : >"$results"
 
@@ -234,10 +217,7 @@ EOF
     >>"$tmp/k/$n/log" 2>&1 &
   kad[$n]=$!; pids+=("$!")
 }
-keepalived_pids() { # node -> the daemon and its VRRP child
-  local p
-  for p in $(ip netns pids "$P$1"); do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = keepalived ] && echo "$p"; done
-}
+keepalived_pids() { netns_pids_of "$1" keepalived; } # node -> the daemon and its VRRP child
 kill_keepalived() { local ps; ps="$(keepalived_pids "$1")"; [ -z "$ps" ] || kill -9 $ps 2>/dev/null || true; }
 
 run_keepalived() {
