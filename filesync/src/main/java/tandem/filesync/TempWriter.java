@@ -73,7 +73,7 @@ final class TempWriter {
 
   /** Owner, then mode (chown clears setuid bits, so it goes first), then mtime (any write moves it). */
   void finish(Path p, int mode, long mtimeNanos) throws IOException {
-    finish(p, mode, mtimeNanos, true, null);
+    finish(p, fileMode(mode), mtimeNanos, true, null);
   }
 
   /** {@code atime} null: left as it is. */

@@ -83,6 +83,15 @@ class ApplierTest {
   }
 
   @Test
+  void setuidAndSetgidAreDroppedFromDirectoriesToo() throws Exception {
+    applier.apply(new FileEntry("shared", Kind.DIR, 0, 1_700_000_000_000_000_000L, 02775, "", List.of()), chunks);
+    assertThat((Integer) Files.getAttribute(root.resolve("shared"), "unix:mode") & 07777).isEqualTo(0775);
+    Files.setAttribute(root.resolve("shared"), "unix:mode", 0700); // metadata only: fixed as unchanged
+    applier.apply(new FileEntry("shared", Kind.DIR, 0, 1_700_000_000_000_000_000L, 06775, "", List.of()), chunks);
+    assertThat((Integer) Files.getAttribute(root.resolve("shared"), "unix:mode") & 07777).isEqualTo(0775);
+  }
+
+  @Test
   void cleanReplaceLeavesNoConflictCopy() throws Exception {
     applier.apply(chunks.file("f.txt", bytes("old", 5000)), chunks);
     Outcome o = applier.apply(chunks.file("f.txt", bytes("new", 7000)), chunks);
