@@ -28,12 +28,13 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # tandem_agent_aot JAR: on JDK 25+, prints the option that loads the agent's AOT cache (JEP 483/515:
 # classes loaded and linked, method profiles), training it first when it is missing or older than
-# JAR (dev/aot-train.sh, ~20 s once per build). Prints nothing on older JDKs or when training fails.
+# JAR (dev/aot-train.sh: start-up and file replication both ways, ~30 s once per build). Prints nothing
+# on older JDKs or when training fails.
 tandem_agent_aot() {
   local jar=$1 cache="${1%.jar}-run.aot"
   [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null || return 0
   if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
-    echo "tandem: training the agent's start-up cache $cache (once per build, about 20 s)..." >&2
+    echo "tandem: training the agent's start-up cache $cache (once per build, about 30 s)..." >&2
     bash "$(dirname "${BASH_SOURCE[0]}")/aot-train.sh" "$jar" "$cache" >&2 || { rm -f "$cache"; return 0; }
   fi
   [ -f "$cache" ] && echo "-XX:AOTCache=$cache"

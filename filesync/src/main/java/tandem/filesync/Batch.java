@@ -35,6 +35,8 @@ final class Batch {
   private final Applier applier;
   /** Parent directories found real in this batch: each is lstat'ed once, not once per file. */
   private final Set<Path> checkedDirs = new java.util.HashSet<>();
+  /** Temp files renamed into place: not there any more, so the cleanup does not look for them. */
+  private final Set<Path> installed = new java.util.HashSet<>();
 
   Batch(Applier applier) {
     this.applier = applier;
@@ -117,7 +119,9 @@ final class Batch {
       installAll(pending, outcomes, syncfs);
     } finally {
       for (Applier.Pending p : temps) {
-        Files.deleteIfExists(p.tmp()); // only those never renamed
+        if (!installed.contains(p.tmp())) {
+          Files.deleteIfExists(p.tmp()); // never renamed: a failure stopped the batch
+        }
       }
     }
   }
@@ -259,6 +263,7 @@ final class Batch {
         } catch (IOException ex) {
           throw IoFailure.of(p.entry().path(), applier.root(), "moving the new content into place", ex);
         }
+        installed.add(p.tmp());
         outcomes.put(p.entry().path(), o);
         done.add(p);
         dirs.add(p.target().getParent());

@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 final class TempWriter {
   private static final Set<StandardOpenOption> CREATE_NEW_WRITE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
   private static final FileAttribute<?> PRIVATE = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+  /** This process's umask, or -1 when it cannot be read (then every temp file is created 0600 and chmod'ed). */
+  static final int UMASK = readUmask();
 
   private final Optional<Owner> owner;
 
@@ -38,9 +43,13 @@ final class TempWriter {
    */
   Path write(Path target, FileEntry entry, ChunkSource source, boolean fsync) throws IOException, InterruptedException {
     Path tmp = target.resolveSibling(SideNames.temp(target.getFileName().toString()));
+    int mode = fileMode(entry.mode());
+    boolean created = createdWith(mode);
     boolean done = false;
-    // Created 0600: nobody reads the new content before its own mode is set.
-    try (FileChannel out = FileChannel.open(tmp, CREATE_NEW_WRITE, PRIVATE)) {
+    // Created with its own permission bits when the umask lets them all through (no chmod needed
+    // then), else 0600 until chmod gives it its mode: either way nobody reads the new content with
+    // rights the file will not have.
+    try (FileChannel out = FileChannel.open(tmp, CREATE_NEW_WRITE, created ? permissions(mode) : PRIVATE)) {
       Writeback writeback = new Writeback(out);
       long written = copyChunks(entry, source, out, writeback);
       writeback.finish();
@@ -48,7 +57,8 @@ final class TempWriter {
         throw new IOException("assembled " + written + " bytes but the entry says " + entry.size()
             + " (its chunks do not add up: a bug on the sending side)");
       }
-      finish(tmp, entry.mode(), entry.mtimeNanos());
+      // Access time: now, as a new file has; given, so the JDK does not stat the file to keep it.
+      finish(tmp, mode, entry.mtimeNanos(), !created, FileTime.from(Instant.now()));
       if (fsync) {
         out.force(true);
       }
@@ -63,11 +73,52 @@ final class TempWriter {
 
   /** Owner, then mode (chown clears setuid bits, so it goes first), then mtime (any write moves it). */
   void finish(Path p, int mode, long mtimeNanos) throws IOException {
+    finish(p, fileMode(mode), mtimeNanos, true, null);
+  }
+
+  /** {@code atime} null: left as it is. */
+  private void finish(Path p, int mode, long mtimeNanos, boolean chmod, FileTime atime) throws IOException {
     if (owner.isPresent()) {
       owner.get().applyTo(p);
     }
-    Files.setAttribute(p, "unix:mode", fileMode(mode), LinkOption.NOFOLLOW_LINKS);
-    Files.setLastModifiedTime(p, FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS));
+    if (chmod) {
+      Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+    }
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS), atime, null);
+  }
+
+  /**
+   * Whether a file created with {@code mode} gets exactly that mode: only rwx bits (the create call
+   * takes no others) and none the umask would clear.
+   */
+  static boolean createdWith(int mode) {
+    return UMASK >= 0 && (mode & ~0777) == 0 && (mode & UMASK) == 0;
+  }
+
+  private static FileAttribute<?> permissions(int mode) {
+    Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
+    for (int i = 0; i < all.length; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        set.add(all[i]);
+      }
+    }
+    return PosixFilePermissions.asFileAttribute(set);
+  }
+
+  /** The umask from /proc/self/status (Linux 4.7+); the JDK has no call for it. */
+  private static int readUmask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      }
+    } catch (IOException | RuntimeException unknown) {
+      // Not Linux, or an old kernel: every temp file gets an explicit chmod.
+    }
+    return -1;
   }
 
   /**

@@ -58,6 +58,40 @@ class ApplierTest {
   }
 
   @Test
+  void everyModeIsExactWhetherTheUmaskLetsItThroughAtCreateOrAChmodIsNeeded() throws Exception {
+    // 0644 and 0755 pass a usual umask (022) at create; 0664, 0666 and 0777 need the chmod; 01755 carries a
+    // bit the create call does not take; 0 and 0200 are odd but legal.
+    int[] modes = {0644, 0755, 0600, 0664, 0666, 0777, 01755, 0, 0200};
+    List<FileEntry> batch = new java.util.ArrayList<>();
+    for (int m : modes) {
+      applier.apply(chunks.file("one/" + Integer.toOctalString(m), bytes("o" + m, 100), m, 1_600_000_000_000_000_000L), chunks);
+      batch.add(chunks.file("many/" + Integer.toOctalString(m), bytes("m" + m, 100), m, 1_600_000_000_000_000_000L));
+    }
+    for (int i = 0; i < Batch.SYNCFS_FROM; i++) { // enough small files for the batch path with syncfs
+      batch.add(chunks.file("many/pad" + i, bytes("p" + i, 100), 0644, 0));
+    }
+    applier.applyAll(batch, chunks);
+
+    for (int m : modes) {
+      for (String dir : List.of("one/", "many/")) {
+        Path p = root.resolve(dir + Integer.toOctalString(m));
+        assertThat((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777).as(p.toString()).isEqualTo(m);
+        assertThat(Files.getLastModifiedTime(p).to(TimeUnit.NANOSECONDS)).isEqualTo(1_600_000_000_000_000_000L);
+      }
+    }
+    assertThat(tempsUnder(root)).isEmpty();
+  }
+
+  @Test
+  void setuidAndSetgidAreDroppedFromDirectoriesToo() throws Exception {
+    applier.apply(new FileEntry("shared", Kind.DIR, 0, 1_700_000_000_000_000_000L, 02775, "", List.of()), chunks);
+    assertThat((Integer) Files.getAttribute(root.resolve("shared"), "unix:mode") & 07777).isEqualTo(0775);
+    Files.setAttribute(root.resolve("shared"), "unix:mode", 0700); // metadata only: fixed as unchanged
+    applier.apply(new FileEntry("shared", Kind.DIR, 0, 1_700_000_000_000_000_000L, 06775, "", List.of()), chunks);
+    assertThat((Integer) Files.getAttribute(root.resolve("shared"), "unix:mode") & 07777).isEqualTo(0775);
+  }
+
+  @Test
   void cleanReplaceLeavesNoConflictCopy() throws Exception {
     applier.apply(chunks.file("f.txt", bytes("old", 5000)), chunks);
     Outcome o = applier.apply(chunks.file("f.txt", bytes("new", 7000)), chunks);

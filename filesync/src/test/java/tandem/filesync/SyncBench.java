@@ -86,8 +86,16 @@ class SyncBench {
     view.epoch = 1;
     n2.dir.becomeReplica();
     n1.dir.becomePrimary(1);
-    Path staging = Files.createDirectories(base.resolve("staging/small"));
-    Random rnd = new Random(2);
+    // tandem.bench.rounds > 1: the same sync again into new directories, to tell a cold JVM from a warm one.
+    int rounds = Integer.getInteger("tandem.bench.rounds", 1);
+    for (int round = 0; round < rounds; round++) {
+      smallRound(n1, n2, files, "small" + (round == 0 ? "" : round), round);
+    }
+  }
+
+  private void smallRound(SyncNode n1, SyncNode n2, int files, String name, int round) throws Exception {
+    Path staging = Files.createDirectories(base.resolve("staging/" + name));
+    Random rnd = new Random(2 + round);
     long total = 0;
     for (int f = 0; f < files; f++) {
       byte[] b = new byte[1024 + rnd.nextInt(15 * 1024 + 1)];
@@ -97,13 +105,14 @@ class SyncBench {
       total += b.length;
     }
     new ProcessBuilder("sync").start().waitFor();
+    long before = n2.dir.status().receiver().receivedBytes();
     long t0 = System.nanoTime();
-    Files.move(staging, n1.root.resolve("small"), StandardCopyOption.ATOMIC_MOVE);
-    long want = total;
+    Files.move(staging, n1.root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    long want = before + total;
     await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))
         .until(() -> n2.dir.status().receiver().receivedBytes() >= want && sameCount(n1.root, n2.root));
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("SyncBench: %d small files (%d bytes) in %.2f s%n", files, total, s);
+    System.out.printf("SyncBench: round %d: %d small files (%d bytes) in %.2f s%n", round, files, total, s);
     if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
       throw new AssertionError("the replica's tree differs from the primary's");
     }
