@@ -14,10 +14,15 @@ final class Durable {
 
   /** Writes {@code data} to a temporary name beside {@code target}, fsyncs, renames, fsyncs the directory. */
   static void write(Path target, byte[] data) throws IOException {
+    write(target, data, data.length);
+  }
+
+  /** Writes the first {@code length} bytes of {@code data} as {@link #write(Path, byte[])} does. */
+  static void write(Path target, byte[] data, int length) throws IOException {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(".tmp-" + java.util.HexFormat.of().formatHex(Crypto.random(8)));
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.wrap(data);
+      ByteBuffer b = ByteBuffer.wrap(data, 0, length);
       while (b.hasRemaining()) {
         ch.write(b);
       }

@@ -125,7 +125,12 @@ public final class LocalStore implements Store {
 
   @Override
   public void write(String name, byte[] data) throws IOException {
-    Durable.write(root.resolve(name), data);
+    Durable.write(root.resolve(name), data, data.length);
+  }
+
+  @Override
+  public void write(String name, byte[] data, int length) throws IOException {
+    Durable.write(root.resolve(name), data, length);
   }
 
   /** Not atomic between two processes (check, then rename); init is the only caller, run once. */

@@ -2,7 +2,6 @@ package tandem.backup;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +27,9 @@ import java.util.UUID;
  * indexes nothing refers to yet, which {@code prune} removes; no complete snapshot ever refers to
  * something missing.
  *
- * <p>Not thread-safe: one backup, restore or prune per instance.
+ * <p>One backup, restore or prune per instance. {@link #seal}, {@link #add}, {@link #put} and
+ * {@link #get} may be called from several threads (a backup seals and adds chunks on several);
+ * the rest is not thread-safe.
  */
 public final class Repository {
   public static final int FORMAT = 1;
@@ -46,8 +47,16 @@ public final class Repository {
   /** Blobs written by this instance and not yet in an index file. */
   private final List<Model.IndexPack> unindexed = new ArrayList<>();
   private final Map<String, Where> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
-  private ByteArrayOutputStream pack = new ByteArrayOutputStream();
+  /** The pack being filled: {@code packSize} bytes of {@code pack}. */
+  private byte[] pack = new byte[0];
+  private int packSize;
   private List<Model.IndexBlob> packBlobs = new ArrayList<>();
+  /**
+   * Packs being hashed and written, oldest first, each on a thread of its own: chunks keep being
+   * sealed meanwhile. At most {@link #WRITES_AHEAD} at a time, so at most that many packs in memory.
+   */
+  private final java.util.ArrayDeque<java.util.concurrent.FutureTask<Model.IndexPack>> writing = new java.util.ArrayDeque<>();
+  static final int WRITES_AHEAD = 2;
   private long bytesWritten;
 
   /** Where a blob is. */
@@ -202,16 +211,22 @@ public final class Repository {
     return new Sealed(type, id, crypto.seal(bytes, id));
   }
 
-  /** Appends a sealed blob to the current pack unless the repository has it; returns its id. Not thread-safe. */
-  String add(Sealed s) throws IOException {
+  /** Appends a sealed blob to the current pack unless the repository has it; returns its id. */
+  synchronized String add(Sealed s) throws IOException {
     if (s.sealed() == null || has(s.id())) {
       return s.id();
     }
-    long at = pack.size();
-    pack.write(s.sealed());
-    packBlobs.add(new Model.IndexBlob(s.id(), s.type(), at, s.sealed().length));
-    pendingBlobs.put(s.id(), new Where(null, s.type(), at, s.sealed().length));
-    if (pack.size() >= PACK_BYTES) {
+    int at = packSize;
+    int length = s.sealed().length;
+    if (pack.length - at < length) {
+      pack = java.util.Arrays.copyOf(pack, (int) Math.max(at + (long) length, Math.min(Integer.MAX_VALUE - 8,
+          Math.max(PACK_BYTES + (1 << 20), 2L * pack.length))));
+    }
+    System.arraycopy(s.sealed(), 0, pack, at, length);
+    packSize += length;
+    packBlobs.add(new Model.IndexBlob(s.id(), s.type(), at, length));
+    pendingBlobs.put(s.id(), new Where(null, s.type(), at, length));
+    if (packSize >= PACK_BYTES) {
       finishPack();
     }
     return s.id();
@@ -257,29 +272,60 @@ public final class Repository {
     return "data/" + pack.substring(0, 2) + "/" + pack;
   }
 
-  /** Writes the current pack, if any, under the SHA-256 of its content. */
+  /**
+   * Starts writing the current pack, if any, under the SHA-256 of its content, on a thread of its
+   * own; first waits for the oldest write when {@link #WRITES_AHEAD} are under way.
+   */
   private void finishPack() throws IOException {
     if (packBlobs.isEmpty()) {
       return;
     }
-    byte[] bytes = pack.toByteArray();
-    String name;
-    try {
-      name = Durable.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    while (writing.size() >= WRITES_AHEAD) {
+      awaitOldestWrite();
     }
-    store.write(packName(name), bytes);
-    CrashPoint.reached("backup-after-pack");
-    bytesWritten += bytes.length;
-    unindexed.add(new Model.IndexPack(name, List.copyOf(packBlobs)));
-    pack = new ByteArrayOutputStream();
+    byte[] bytes = pack;
+    int size = packSize;
+    List<Model.IndexBlob> blobs = List.copyOf(packBlobs);
+    var task = new java.util.concurrent.FutureTask<>(() -> {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(bytes, 0, size);
+      String name = Durable.hex(sha.digest());
+      store.write(packName(name), bytes, size);
+      return new Model.IndexPack(name, blobs);
+    });
+    writing.add(task);
+    Thread.ofPlatform().daemon().name("backup-pack-writer").start(task);
+    pack = new byte[0];
+    packSize = 0;
     packBlobs = new ArrayList<>();
   }
 
+  /** Waits for the oldest pack write; the pack is then in {@link #unindexed}. */
+  private void awaitOldestWrite() throws IOException {
+    var task = writing.peek();
+    Model.IndexPack written;
+    try {
+      written = task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while writing a pack");
+    } catch (java.util.concurrent.ExecutionException e) {
+      writing.forEach(t -> t.cancel(true));
+      writing.clear();
+      throw e.getCause() instanceof IOException io ? io : new IOException("writing a pack failed: " + e.getCause(), e.getCause());
+    }
+    writing.poll();
+    CrashPoint.reached("backup-after-pack");
+    bytesWritten += written.blobs().stream().mapToLong(b -> b.offset() + b.length()).max().orElse(0);
+    unindexed.add(written);
+  }
+
   /** Makes every blob stored so far durable and findable: the last pack, then an index file listing the new packs. */
-  void flush() throws IOException {
+  synchronized void flush() throws IOException {
     finishPack();
+    while (!writing.isEmpty()) {
+      awaitOldestWrite();
+    }
     if (unindexed.isEmpty()) {
       return;
     }

@@ -45,6 +45,11 @@ public interface Store {
   /** Writes the whole file atomically and durably, replacing any file of that name. */
   void write(String name, byte[] data) throws IOException;
 
+  /** Writes the first {@code length} bytes of {@code data} as the whole file; see {@link #write(String, byte[])}. */
+  default void write(String name, byte[] data, int length) throws IOException {
+    write(name, length == data.length ? data : java.util.Arrays.copyOf(data, length));
+  }
+
   /**
    * Writes the file unless one of that name exists; false if it did. Atomic where the store can
    * (S3: a conditional put with {@code If-None-Match: *}); see the implementations for the gaps.
