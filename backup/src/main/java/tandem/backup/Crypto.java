@@ -25,6 +25,17 @@ final class Crypto {
   static final int TAG_BITS = 128;
   private static final int ZSTD_LEVEL = 3;
   private static final SecureRandom RANDOM = new SecureRandom();
+  /**
+   * Nonces come from a DRBG per thread, seeded from the system: the shared default SecureRandom
+   * (NativePRNG) reads /dev/urandom under a lock for every call, thousands of times a second here.
+   */
+  private static final ThreadLocal<SecureRandom> NONCES = ThreadLocal.withInitial(() -> {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return new SecureRandom();
+    }
+  });
 
   private final SecretKeySpec dataKey;
   private final SecretKeySpec idKey;
@@ -176,7 +187,9 @@ final class Crypto {
   static byte[] aead(SecretKeySpec key, byte[] plain, int offset, int length, String associated) {
     try {
       byte[] out = new byte[NONCE_BYTES + length + TAG_BITS / 8];
-      System.arraycopy(random(NONCE_BYTES), 0, out, 0, NONCE_BYTES);
+      byte[] nonce = new byte[NONCE_BYTES];
+      NONCES.get().nextBytes(nonce);
+      System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
       Cipher c = CIPHERS.get();
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, out, 0, NONCE_BYTES));
       c.updateAAD(associated.getBytes(java.nio.charset.StandardCharsets.UTF_8));
