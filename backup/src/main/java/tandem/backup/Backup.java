@@ -46,6 +46,8 @@ public final class Backup {
   private static final int AHEAD = 8 * SEALERS;
   private final ExecutorService sealers = Executors.newFixedThreadPool(SEALERS, Thread.ofPlatform().daemon().name("backup-seal-", 0).factory());
   private final Semaphore ahead = new Semaphore(AHEAD);
+  /** Chunk buffers free again (at most {@link #AHEAD}): a gigabyte read does not allocate a gigabyte. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> buffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** The first failure of a sealer; the walk stops at its next chunk. */
   private volatile Throwable failed;
 
@@ -316,16 +318,22 @@ public final class Backup {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while reading files to back up");
       }
-      byte[] chunk = java.util.Arrays.copyOfRange(buf, start, start + length);
+      byte[] chunk = buffers.poll();
+      if (chunk == null) {
+        chunk = new byte[Chunker.MAX_SIZE];
+      }
+      System.arraycopy(buf, start, chunk, 0, length);
+      byte[] taken = chunk;
       ids.add(CompletableFuture.supplyAsync(() -> {
         try {
-          return repo.add(repo.seal(Repository.DATA, chunk, 0, chunk.length));
+          return repo.add(repo.seal(Repository.DATA, taken, 0, length));
         } catch (IOException | RuntimeException e) {
           if (failed == null) {
             failed = e;
           }
           throw new java.util.concurrent.CompletionException(e);
         } finally {
+          buffers.add(taken);
           ahead.release();
         }
       }, sealers));

@@ -111,6 +111,18 @@ final class Crypto {
 
   /** Compresses and seals {@code length} bytes of {@code plain} from {@code offset}, bound to {@code associated}. */
   byte[] seal(byte[] plain, int offset, int length, String associated) {
+    Out out = sealToScratch(plain, offset, length, associated);
+    return Arrays.copyOf(out.bytes(), out.length());
+  }
+
+  /** Sealed bytes: the first {@code length} of {@code bytes}. */
+  record Out(byte[] bytes, int length) {}
+
+  /**
+   * Like {@link #seal(byte[], int, int, String)}, into a buffer of this thread's that its next
+   * sealing overwrites: for a caller that copies the result at once (into a pack), saving an array per chunk.
+   */
+  Out sealToScratch(byte[] plain, int offset, int length, String associated) {
     int bound = (int) Zstd.compressBound(length);
     byte[] body = scratch(1 + Math.max(bound, length));
     ZstdCompressCtx zstd = COMPRESSORS.poll();
@@ -134,8 +146,15 @@ final class Crypto {
       System.arraycopy(plain, offset, body, 1, length);
       bodyLength = 1 + length;
     }
-    return aead(dataKey, body, 0, bodyLength, associated);
+    byte[] out = SEALED.get();
+    if (out.length < NONCE_BYTES + bodyLength + TAG_BITS / 8) {
+      out = new byte[Math.max(NONCE_BYTES + bodyLength + TAG_BITS / 8, 2 * out.length)];
+      SEALED.set(out);
+    }
+    return new Out(out, aead(dataKey, body, 0, bodyLength, associated, out));
   }
+
+  private static final ThreadLocal<byte[]> SEALED = ThreadLocal.withInitial(() -> new byte[0]);
 
   /** Opens what {@link #seal} made; throws {@link CorruptException} when it was changed or belongs elsewhere. */
   byte[] open(byte[] sealed, String associated, String what) throws CorruptException {
@@ -185,8 +204,14 @@ final class Crypto {
 
   /** Seals {@code length} bytes of {@code plain} from {@code offset}: nonce, ciphertext, tag, in one new array. */
   static byte[] aead(SecretKeySpec key, byte[] plain, int offset, int length, String associated) {
+    byte[] out = new byte[NONCE_BYTES + length + TAG_BITS / 8];
+    aead(key, plain, offset, length, associated, out);
+    return out;
+  }
+
+  /** Seals {@code length} bytes of {@code plain} from {@code offset} into the start of {@code out}; returns the bytes written. */
+  private static int aead(SecretKeySpec key, byte[] plain, int offset, int length, String associated, byte[] out) {
     try {
-      byte[] out = new byte[NONCE_BYTES + length + TAG_BITS / 8];
       byte[] nonce = new byte[NONCE_BYTES];
       NONCES.get().nextBytes(nonce);
       System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
@@ -197,7 +222,7 @@ final class Crypto {
       if (n != length + TAG_BITS / 8) {
         throw new IllegalStateException("AES-GCM wrote " + n + " bytes for " + length);
       }
-      return out;
+      return NONCE_BYTES + n;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM failed: " + e, e);
     }

@@ -197,20 +197,21 @@ public final class Repository {
     return add(seal(type, plain, offset, length));
   }
 
-  /** A blob ready to be added: its id, and its sealed bytes unless the repository has it already. */
-  record Sealed(String type, String id, byte[] sealed) {}
+  /** A blob ready to be added: its id, and its sealed bytes (the first {@code length} of {@code sealed}) unless the repository has it already. */
+  record Sealed(String type, String id, byte[] sealed, int length) {}
 
   /**
-   * Computes the id of {@code plain} and, if the repository lacks it, compresses and seals it.
-   * Thread-safe: backups seal on several threads and {@link #add} in order on one.
+   * Computes the id of {@code plain} and, if the repository lacks it, compresses and seals it into
+   * a buffer of the calling thread's, valid until that thread seals again: {@link #add} it first.
+   * Thread-safe: backups seal and add on several threads.
    */
   Sealed seal(String type, byte[] plain, int offset, int length) {
     String id = crypto.id(plain, offset, length);
     if (has(id)) {
-      return new Sealed(type, id, null);
+      return new Sealed(type, id, null, 0);
     }
-    byte[] bytes = offset == 0 && length == plain.length ? plain : java.util.Arrays.copyOfRange(plain, offset, offset + length);
-    return new Sealed(type, id, crypto.seal(bytes, id));
+    Crypto.Out out = crypto.sealToScratch(plain, offset, length, id);
+    return new Sealed(type, id, out.bytes(), out.length());
   }
 
   /** Appends a sealed blob to the current pack unless the repository has it; returns its id. */
@@ -219,7 +220,7 @@ public final class Repository {
       return s.id();
     }
     int at = packSize;
-    int length = s.sealed().length;
+    int length = s.length();
     if (pack.length == 0 && (pack = freeBuffers.poll()) == null) {
       pack = new byte[0];
     }
