@@ -22,7 +22,7 @@ import java.util.UUID;
  * docs/backup-format.md; {@link #FORMAT} is its version.
  *
  * <p><b>Crash safety.</b> Every file is written whole or not at all ({@link Store#write}: in a
- * directory a temporary name, fsync and rename; on S3 one PUT): a pack before the index that lists
+ * directory a temporary name, fsync and rename; on S3 one PUT or one completed multipart upload): a pack before the index that lists
  * it, an index before the snapshot that needs it. A kill -9 at any point leaves at worst packs or
  * indexes nothing refers to yet, which {@code prune} removes; no complete snapshot ever refers to
  * something missing.
