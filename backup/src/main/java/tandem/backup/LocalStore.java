@@ -68,6 +68,11 @@ public final class LocalStore implements Store {
   }
 
   @Override
+  public java.io.InputStream stream(String name) throws IOException {
+    return Files.newInputStream(root.resolve(name));
+  }
+
+  @Override
   public byte[] readRange(String name, long offset, int length) throws IOException {
     FileChannel ch = channel(name);
     ByteBuffer b = ByteBuffer.allocate(length);

@@ -36,6 +36,11 @@ public interface Store {
   /** The whole file. */
   byte[] read(String name) throws IOException;
 
+  /** The whole file as a stream, for reading it once from start to end (verifying a pack). */
+  default java.io.InputStream stream(String name) throws IOException {
+    return new java.io.ByteArrayInputStream(read(name));
+  }
+
   /** {@code length} bytes from {@code offset}; fewer (maybe none) when the file ends before. */
   byte[] readRange(String name, long offset, int length) throws IOException;
 
