@@ -51,7 +51,7 @@ public final class Backup {
   /** The first failure of a sealer; the walk stops at its next chunk. */
   private volatile Throwable failed;
 
-  /** Told about each file stored, for a progress line. */
+  /** Told about each file as it is read (its chunks are sealed and stored just after), for a progress line. */
   public interface Progress {
     void file(Path path, long size);
 
