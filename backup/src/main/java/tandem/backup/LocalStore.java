@@ -20,12 +20,11 @@ import java.util.stream.Stream;
  */
 public final class LocalStore implements Store {
   private final Path root;
-  static final int OPEN_PACKS = 16;
-  /** Packs open for reading: a restore reads many blobs from each, in order, on several threads. */
+  /** Packs open for reading: a restore reads many blobs from each, in order. */
   private final Map<String, FileChannel> open = new LinkedHashMap<>(8, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, FileChannel> eldest) {
-      if (size() > OPEN_PACKS) {
+      if (size() > 8) {
         close(eldest.getValue());
         return true;
       }
@@ -75,25 +74,14 @@ public final class LocalStore implements Store {
 
   @Override
   public byte[] readRange(String name, long offset, int length) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      FileChannel ch = channel(name);
-      ByteBuffer b = ByteBuffer.allocate(length);
-      try {
-        while (b.hasRemaining()) {
-          if (ch.read(b, offset + b.position()) < 0) {
-            return java.util.Arrays.copyOf(b.array(), b.position());
-          }
-        }
-        return b.array();
-      } catch (java.nio.channels.ClosedByInterruptException e) {
-        throw e;
-      } catch (java.nio.channels.ClosedChannelException e) {
-        // Another thread's read pushed this pack out of the open ones and closed it: open it again.
-        if (attempt == 3) {
-          throw e;
-        }
+    FileChannel ch = channel(name);
+    ByteBuffer b = ByteBuffer.allocate(length);
+    while (b.hasRemaining()) {
+      if (ch.read(b, offset + b.position()) < 0) {
+        return java.util.Arrays.copyOf(b.array(), b.position());
       }
     }
+    return b.array();
   }
 
   private synchronized FileChannel channel(String name) throws IOException {

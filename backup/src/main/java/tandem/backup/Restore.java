@@ -21,19 +21,9 @@ import java.util.concurrent.TimeUnit;
  * repository is checked to be one path segment, so a tampered tree cannot write outside the target.
  */
 public final class Restore {
-  /** Files written at once by {@link #run}: reading, opening and writing chunks is all CPU here, so one per core. */
-  static final int WRITERS = Math.max(2, Runtime.getRuntime().availableProcessors());
-  private static final int QUEUED = 8 * WRITERS;
-
   private final Repository repo;
-  private final java.util.concurrent.atomic.AtomicLong files = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-  /** While {@link #run} runs: the threads that write files, and the files queued or being written. */
-  private java.util.concurrent.ExecutorService writers;
-  private final java.util.concurrent.Semaphore queued = new java.util.concurrent.Semaphore(QUEUED);
-  private volatile IOException failed;
-  /** Directories whose mode and mtime are set once every file is written, children before parents. */
-  private final List<java.util.Map.Entry<Path, Model.Node>> unfinished = new ArrayList<>();
+  private long files;
+  private long bytes;
 
   public Restore(Repository repo) {
     this.repo = repo;
@@ -56,21 +46,6 @@ public final class Restore {
       }
     }
     Files.createDirectories(target);
-    writers = java.util.concurrent.Executors.newFixedThreadPool(WRITERS, Thread.ofPlatform().daemon().name("restore-", 0).factory());
-    try {
-      restoreAll(snapshot, path, target);
-      awaitWriters();
-    } finally {
-      writers.shutdownNow();
-      writers = null;
-    }
-    for (var d : unfinished) {
-      finish(d.getKey(), d.getValue());
-    }
-    return new Result(files.get(), bytes.get());
-  }
-
-  private void restoreAll(Repository.StoredSnapshot snapshot, String path, Path target) throws IOException {
     List<String> want = segments(path);
     boolean found = false;
     List<Model.Source> sources = snapshot.snapshot().sources();
@@ -94,52 +69,7 @@ public final class Restore {
     if (!found) {
       throw new java.nio.file.NoSuchFileException("snapshot " + snapshot.id().substring(0, 8) + " holds no " + path);
     }
-  }
-
-  /** Waits until every file queued is written; throws the first failure. */
-  private void awaitWriters() throws IOException {
-    try {
-      queued.acquire(QUEUED);
-      queued.release(QUEUED);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while restoring");
-    }
-    if (failed != null) {
-      throw failed;
-    }
-  }
-
-  /** Writes file {@code n} at {@code p}: on a writer thread during {@link #run}, else on this one. */
-  private void queueFile(Model.Node n, Path p) throws IOException {
-    if (writers == null) {
-      writeFile(n, p);
-      return;
-    }
-    if (failed != null) {
-      throw failed;
-    }
-    try {
-      queued.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while restoring");
-    }
-    writers.execute(() -> {
-      try {
-        if (failed == null) {
-          writeFile(n, p);
-        }
-      } catch (IOException | RuntimeException e) {
-        synchronized (this) {
-          if (failed == null) {
-            failed = e instanceof IOException io ? io : new IOException(p + ": " + e, e);
-          }
-        }
-      } finally {
-        queued.release();
-      }
-    });
+    return new Result(files, bytes);
   }
 
   private boolean restoreUnder(String treeId, List<String> rest, Path dest) throws IOException {
@@ -172,37 +102,30 @@ public final class Restore {
       case "dir" -> {
         Files.createDirectories(p);
         restoreTree(n.subtree(), p);
-        if (writers == null) {
-          finish(p, n);
-        } else {
-          unfinished.add(java.util.Map.entry(p, n)); // after its files: a read-only mode would refuse them
-        }
+        finish(p, n);
       }
       case "symlink" -> Files.createSymbolicLink(p, p.getFileSystem().getPath(n.target()));
-      case "file" -> queueFile(n, p);
+      case "file" -> {
+        Path tmp = p.resolveSibling(".restore-tmp-" + p.getFileName());
+        try (var out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          for (String id : n.content()) {
+            out.write(repo.get(id));
+          }
+        } catch (IOException e) {
+          Files.deleteIfExists(tmp);
+          throw e;
+        }
+        if (Files.size(tmp) != n.size()) {
+          Files.deleteIfExists(tmp);
+          throw new CorruptException(p + ": its chunks add up to " + Files.size(tmp) + " bytes, the snapshot says " + n.size());
+        }
+        finish(tmp, n);
+        Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
+        files++;
+        bytes += n.size();
+      }
       default -> throw new CorruptException(p + ": unknown entry type " + n.type());
     }
-  }
-
-  /** Writes a file under a temporary name beside {@code p}, checks its size, sets its mode and mtime, renames it. */
-  private void writeFile(Model.Node n, Path p) throws IOException {
-    Path tmp = p.resolveSibling(".restore-tmp-" + p.getFileName());
-    try (var out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      for (String id : n.content()) {
-        out.write(repo.get(id));
-      }
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    if (Files.size(tmp) != n.size()) {
-      Files.deleteIfExists(tmp);
-      throw new CorruptException(p + ": its chunks add up to " + Files.size(tmp) + " bytes, the snapshot says " + n.size());
-    }
-    finish(tmp, n);
-    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
-    files.incrementAndGet();
-    bytes.addAndGet(n.size());
   }
 
   private static void finish(Path p, Model.Node n) throws IOException {
