@@ -10,14 +10,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import tandem.filesync.Chunker;
 
@@ -42,10 +42,16 @@ public final class Backup {
   private final List<String> skipped = new ArrayList<>();
   /** Threads that hash, compress and seal chunks (zstd is the slow part, about 400 MB/s a core). */
   static final int SEALERS = Math.max(2, Runtime.getRuntime().availableProcessors());
-  private static final int AHEAD = 4 * SEALERS;
+  /** Chunks read and not yet added to a pack, across files: at most 256 KiB each. */
+  private static final int AHEAD = 8 * SEALERS;
   private final ExecutorService sealers = Executors.newFixedThreadPool(SEALERS, Thread.ofPlatform().daemon().name("backup-seal-", 0).factory());
+  private final Semaphore ahead = new Semaphore(AHEAD);
+  /** Chunk buffers free again (at most {@link #AHEAD}): a gigabyte read does not allocate a gigabyte. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> buffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The first failure of a sealer; the walk stops at its next chunk. */
+  private volatile Throwable failed;
 
-  /** Told about each file stored, for a progress line. */
+  /** Told about each file as it is read (its chunks are sealed and stored just after), for a progress line. */
   public interface Progress {
     void file(Path path, long size);
 
@@ -117,6 +123,7 @@ public final class Backup {
     for (DumpSource d : dumps) {
       stored.add(new Model.Source(d.group(), d.kind(), d.label(), dumps(d)));
     }
+    List<CompletableFuture<String>> trees = new ArrayList<>();
     for (Source s : sources) {
       if (!Files.isDirectory(s.path(), LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(s.path() + " (group " + s.group() + ") is not a directory; nothing was backed up");
@@ -124,7 +131,11 @@ public final class Backup {
       String parentTree = parent == null ? null : parent.snapshot().sources().stream()
           .filter(p -> p.group().equals(s.group()) && p.kind().equals(s.kind()) && p.path().equals(s.path().toString()))
           .map(Model.Source::tree).findFirst().orElse(null);
-      stored.add(new Model.Source(s.group(), s.kind(), s.path().toString(), directory(s.path(), true, parentTree)));
+      trees.add(directory(s.path(), true, parentTree));
+    }
+    for (int i = 0; i < sources.size(); i++) {
+      Source s = sources.get(i);
+      stored.add(new Model.Source(s.group(), s.kind(), s.path().toString(), join(trees.get(i))));
     }
     Model.Snapshot snap = new Model.Snapshot(1, Instant.now().toString(), RepoLock.host(), name, stored, files, bytes);
     String id = repo.saveSnapshot(snap);
@@ -173,14 +184,19 @@ public final class Backup {
     return before.content();
   }
 
-  private String directory(Path dir, boolean top, String parentTree) throws IOException {
+  /**
+   * Stores directory {@code dir}: its files' chunks go to the sealers as they are read, and its tree
+   * is stored once every entry under it is, on whichever thread finishes last, while the walk goes
+   * on: a directory of small files does not wait for the sealers. The future holds the tree's id.
+   */
+  private CompletableFuture<String> directory(Path dir, boolean top, String parentTree) throws IOException {
     java.util.Map<String, Model.Node> before = parentEntries(parentTree);
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       ds.forEach(children::add);
     }
     children.sort(null);
-    List<Model.Node> nodes = new ArrayList<>();
+    List<CompletableFuture<Model.Node>> nodes = new ArrayList<>();
     for (Path child : children) {
       String name = child.getFileName().toString();
       if ((top && name.equals(".tandem-versions")) || name.startsWith(".tandem-tmp-")) {
@@ -197,22 +213,25 @@ public final class Backup {
       if (a.isDirectory()) {
         Model.Node b = before.get(name);
         String sub = b != null && "dir".equals(b.type()) ? b.subtree() : null;
-        nodes.add(new Model.Node(name, "dir", mode, mtime, 0, null, null, directory(child, false, sub)));
+        nodes.add(directory(child, false, sub).thenApply(tree -> new Model.Node(name, "dir", mode, mtime, 0, null, null, tree)));
       } else if (a.isSymbolicLink()) {
-        nodes.add(new Model.Node(name, "symlink", mode, mtime, 0, Files.readSymbolicLink(child).toString(), null, null));
+        nodes.add(CompletableFuture.completedFuture(
+            new Model.Node(name, "symlink", mode, mtime, 0, Files.readSymbolicLink(child).toString(), null, null)));
       } else if (a.isRegularFile()) {
         try {
           java.util.Map<String, Object> unix = Files.readAttributes(child, "unix:ino,ctime", LinkOption.NOFOLLOW_LINKS);
           Long inode = ((Number) unix.get("ino")).longValue();
           Long ctime = ((java.nio.file.attribute.FileTime) unix.get("ctime")).to(TimeUnit.NANOSECONDS);
-          List<String> content = unchanged(before.get(name), a, mtime, inode, ctime);
+          List<String> reuse = unchanged(before.get(name), a, mtime, inode, ctime);
           long size = a.size();
-          if (content != null) {
+          CompletableFuture<List<String>> content;
+          if (reuse != null) {
             reused++;
+            content = CompletableFuture.completedFuture(reuse);
           } else {
             content = file(child);
           }
-          nodes.add(new Model.Node(name, "file", mode, mtime, size, null, content, null, inode, ctime));
+          nodes.add(content.thenApply(ids -> new Model.Node(name, "file", mode, mtime, size, null, ids, null, inode, ctime)));
           files++;
           bytes += size;
           progress.file(child, size);
@@ -225,7 +244,13 @@ public final class Backup {
         skipped.add(child + ": not a regular file, directory or link");
       }
     }
-    return repo.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes)));
+    return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      try {
+        return repo.put(Repository.TREE, Repository.JSON.writeValueAsBytes(new Model.Tree(nodes.stream().map(CompletableFuture::join).toList())));
+      } catch (IOException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
   }
 
   /** Takes every dump of a database resource into one tree; a dump that fails fails the backup. */
@@ -244,7 +269,7 @@ public final class Backup {
       List<String> content;
       long[] size = {0};
       try (var in = java.nio.channels.Channels.newChannel(p.getInputStream())) {
-        content = stream(in, size);
+        content = join(stream(in, size));
       } finally {
         try {
           if (!p.waitFor(10, TimeUnit.MINUTES)) {
@@ -270,45 +295,65 @@ public final class Backup {
   }
 
   /**
-   * The ids of a file's chunks, storing the ones the repository lacks. The file is read once;
-   * hashing, compressing and sealing run on {@link #SEALERS} threads, a few chunks ahead, and the
-   * sealed chunks are added to the pack in file order.
+   * The ids of a file's chunks, storing the ones the repository lacks. The file is read once, on
+   * this thread; hashing, compressing, sealing and adding to the pack run on {@link #SEALERS}
+   * threads, at most {@link #AHEAD} chunks behind the reading, across files.
    */
-  private List<String> file(Path file) throws IOException {
+  private CompletableFuture<List<String>> file(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       return stream(ch, new long[1]);
     }
   }
 
   /** The ids of the chunks of a stream, storing those the repository lacks; adds the stream's length to {@code size[0]}. */
-  private List<String> stream(java.nio.channels.ReadableByteChannel in, long[] size) throws IOException {
-    List<String> ids = new ArrayList<>();
-    ArrayDeque<Future<Repository.Sealed>> ahead = new ArrayDeque<>();
-    try {
-      size[0] += Chunker.chunkBytes(in, (offset, buf, start, length) -> {
-        byte[] chunk = java.util.Arrays.copyOfRange(buf, start, start + length);
-        ahead.add(sealers.submit(() -> repo.seal(Repository.DATA, chunk, 0, chunk.length)));
-        while (ahead.size() > AHEAD) {
-          ids.add(repo.add(take(ahead.poll())));
-        }
-      });
-      while (!ahead.isEmpty()) {
-        ids.add(repo.add(take(ahead.poll())));
+  private CompletableFuture<List<String>> stream(java.nio.channels.ReadableByteChannel in, long[] size) throws IOException {
+    List<CompletableFuture<String>> ids = new ArrayList<>();
+    size[0] += Chunker.chunkBytes(in, (offset, buf, start, length) -> {
+      if (failed != null) {
+        throw failed instanceof IOException io ? io : new IOException("sealing a chunk failed: " + failed, failed);
       }
-      return ids;
-    } finally {
-      ahead.forEach(f -> f.cancel(true));
-    }
+      try {
+        ahead.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while reading files to back up");
+      }
+      byte[] chunk = buffers.poll();
+      if (chunk == null) {
+        chunk = new byte[Chunker.MAX_SIZE];
+      }
+      System.arraycopy(buf, start, chunk, 0, length);
+      byte[] taken = chunk;
+      ids.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return repo.add(repo.seal(Repository.DATA, taken, 0, length));
+        } catch (IOException | RuntimeException e) {
+          if (failed == null) {
+            failed = e;
+          }
+          throw new java.util.concurrent.CompletionException(e);
+        } finally {
+          buffers.add(taken);
+          ahead.release();
+        }
+      }, sealers));
+    });
+    return CompletableFuture.allOf(ids.toArray(CompletableFuture[]::new)).thenApply(done -> ids.stream().map(CompletableFuture::join).toList());
   }
 
-  private static Repository.Sealed take(Future<Repository.Sealed> f) throws IOException {
+  /** The value of a finished step of the backup, or the exception that failed it. */
+  private static <T> T join(CompletableFuture<T> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while sealing chunks");
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException("sealing a chunk failed: " + e.getCause(), e.getCause());
+      Throwable c = e.getCause();
+      while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+        c = c.getCause();
+      }
+      throw c instanceof IOException io ? io : new IOException("sealing a chunk failed: " + c, c);
     }
   }
 

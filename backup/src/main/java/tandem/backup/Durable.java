@@ -12,14 +12,26 @@ import java.nio.file.StandardOpenOption;
 final class Durable {
   private Durable() {}
 
+  static final int WRITE_SLICE = 256 << 10;
+
   /** Writes {@code data} to a temporary name beside {@code target}, fsyncs, renames, fsyncs the directory. */
   static void write(Path target, byte[] data) throws IOException {
+    write(target, data, data.length);
+  }
+
+  /** Writes the first {@code length} bytes of {@code data} as {@link #write(Path, byte[])} does. */
+  static void write(Path target, byte[] data, int length) throws IOException {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(".tmp-" + java.util.HexFormat.of().formatHex(Crypto.random(8)));
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.wrap(data);
-      while (b.hasRemaining()) {
-        ch.write(b);
+      // In slices: the JDK copies a heap buffer into a direct one of the same size, cached per thread,
+      // so one 16 MiB write would fault in 16 MiB of fresh memory on every pack writer thread.
+      for (int at = 0; at < length; ) {
+        ByteBuffer b = ByteBuffer.wrap(data, at, Math.min(WRITE_SLICE, length - at));
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        at = b.position();
       }
       ch.force(true);
     } catch (IOException e) {

@@ -68,6 +68,11 @@ public final class LocalStore implements Store {
   }
 
   @Override
+  public java.io.InputStream stream(String name) throws IOException {
+    return Files.newInputStream(root.resolve(name));
+  }
+
+  @Override
   public byte[] readRange(String name, long offset, int length) throws IOException {
     FileChannel ch = channel(name);
     ByteBuffer b = ByteBuffer.allocate(length);
@@ -125,7 +130,12 @@ public final class LocalStore implements Store {
 
   @Override
   public void write(String name, byte[] data) throws IOException {
-    Durable.write(root.resolve(name), data);
+    Durable.write(root.resolve(name), data, data.length);
+  }
+
+  @Override
+  public void write(String name, byte[] data, int length) throws IOException {
+    Durable.write(root.resolve(name), data, length);
   }
 
   /** Not atomic between two processes (check, then rename); init is the only caller, run once. */

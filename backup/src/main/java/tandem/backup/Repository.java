@@ -2,7 +2,6 @@ package tandem.backup;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -23,12 +22,14 @@ import java.util.UUID;
  * docs/backup-format.md; {@link #FORMAT} is its version.
  *
  * <p><b>Crash safety.</b> Every file is written whole or not at all ({@link Store#write}: in a
- * directory a temporary name, fsync and rename; on S3 one PUT): a pack before the index that lists
+ * directory a temporary name, fsync and rename; on S3 one PUT or one completed multipart upload): a pack before the index that lists
  * it, an index before the snapshot that needs it. A kill -9 at any point leaves at worst packs or
  * indexes nothing refers to yet, which {@code prune} removes; no complete snapshot ever refers to
  * something missing.
  *
- * <p>Not thread-safe: one backup, restore or prune per instance.
+ * <p>One backup, restore or prune per instance. {@link #seal}, {@link #add}, {@link #put} and
+ * {@link #get} may be called from several threads (a backup seals and adds chunks on several);
+ * the rest is not thread-safe.
  */
 public final class Repository {
   public static final int FORMAT = 1;
@@ -46,8 +47,18 @@ public final class Repository {
   /** Blobs written by this instance and not yet in an index file. */
   private final List<Model.IndexPack> unindexed = new ArrayList<>();
   private final Map<String, Where> pendingBlobs = new java.util.concurrent.ConcurrentHashMap<>();
-  private ByteArrayOutputStream pack = new ByteArrayOutputStream();
+  /** The pack being filled: {@code packSize} bytes of {@code pack}. */
+  private byte[] pack = new byte[0];
+  private int packSize;
   private List<Model.IndexBlob> packBlobs = new ArrayList<>();
+  /**
+   * Packs being hashed and written, oldest first, each on a thread of its own: chunks keep being
+   * sealed meanwhile. At most {@link #WRITES_AHEAD} at a time, so at most that many packs in memory.
+   */
+  private final java.util.ArrayDeque<java.util.concurrent.FutureTask<Model.IndexPack>> writing = new java.util.ArrayDeque<>();
+  static final int WRITES_AHEAD = 2;
+  /** Pack buffers written and free again: a backup fills the same few instead of a new 17 MiB array per pack. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> freeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private long bytesWritten;
 
   /** Where a blob is. */
@@ -100,6 +111,7 @@ public final class Repository {
 
   /** Opens the repository in {@code store}; {@link WrongPasswordException} when no key file opens. */
   public static Repository open(Store store, char[] password) throws IOException {
+    warmUp();
     byte[] configFile;
     try {
       configFile = store.read("config");
@@ -127,6 +139,35 @@ public final class Repository {
     Repository r = new Repository(store, crypto, config);
     r.loadIndex();
     return r;
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Once per process, on a second thread: loads and links what opening, backing up and restoring
+   * use next (zstd's native library, the JSON (de)serializers of the format, AES-GCM) while this
+   * thread spends half a second in the memory-hard key derivation. A command that opens a
+   * repository starts that much sooner on two cores; a failure here surfaces again on real use.
+   */
+  private static void warmUp() {
+    if (!WARMED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.ofPlatform().daemon().name("repository-warm-up").start(() -> {
+      try {
+        byte[] plain = JSON.writeValueAsBytes(new Model.Tree(List.of(new Model.Node("a", "file", 0644, 1, 2, null,
+            List.of("0".repeat(64)), null, 3L, 4L))));
+        new Crypto(new byte[Crypto.KEY_BYTES], new byte[Crypto.KEY_BYTES]).open(
+            new Crypto(new byte[Crypto.KEY_BYTES], new byte[Crypto.KEY_BYTES]).seal(plain, "tree"), "tree", "warm-up");
+        JSON.readValue(plain, Model.Tree.class);
+        JSON.readValue(JSON.writeValueAsBytes(new Model.IndexFile(List.of(new Model.IndexPack("p", List.of(
+            new Model.IndexBlob("b", DATA, 0, 1)))))), Model.IndexFile.class);
+        JSON.readValue(JSON.writeValueAsBytes(new Model.Snapshot(1, "t", "h", "b", List.of(new Model.Source("g", "files",
+            "/", "t")), 0, 0)), Model.Snapshot.class);
+      } catch (IOException | RuntimeException | LinkageError e) {
+        // only a warm-up
+      }
+    });
   }
 
   /** Where the repository's files are. */
@@ -186,32 +227,42 @@ public final class Repository {
     return add(seal(type, plain, offset, length));
   }
 
-  /** A blob ready to be added: its id, and its sealed bytes unless the repository has it already. */
-  record Sealed(String type, String id, byte[] sealed) {}
+  /** A blob ready to be added: its id, and its sealed bytes (the first {@code length} of {@code sealed}) unless the repository has it already. */
+  record Sealed(String type, String id, byte[] sealed, int length) {}
 
   /**
-   * Computes the id of {@code plain} and, if the repository lacks it, compresses and seals it.
-   * Thread-safe: backups seal on several threads and {@link #add} in order on one.
+   * Computes the id of {@code plain} and, if the repository lacks it, compresses and seals it into
+   * a buffer of the calling thread's, valid until that thread seals again: {@link #add} it first.
+   * Thread-safe: backups seal and add on several threads.
    */
   Sealed seal(String type, byte[] plain, int offset, int length) {
     String id = crypto.id(plain, offset, length);
     if (has(id)) {
-      return new Sealed(type, id, null);
+      return new Sealed(type, id, null, 0);
     }
-    byte[] bytes = offset == 0 && length == plain.length ? plain : java.util.Arrays.copyOfRange(plain, offset, offset + length);
-    return new Sealed(type, id, crypto.seal(bytes, id));
+    Crypto.Out out = crypto.sealToScratch(plain, offset, length, id);
+    return new Sealed(type, id, out.bytes(), out.length());
   }
 
-  /** Appends a sealed blob to the current pack unless the repository has it; returns its id. Not thread-safe. */
-  String add(Sealed s) throws IOException {
+  /** Appends a sealed blob to the current pack unless the repository has it; returns its id. */
+  synchronized String add(Sealed s) throws IOException {
     if (s.sealed() == null || has(s.id())) {
       return s.id();
     }
-    long at = pack.size();
-    pack.write(s.sealed());
-    packBlobs.add(new Model.IndexBlob(s.id(), s.type(), at, s.sealed().length));
-    pendingBlobs.put(s.id(), new Where(null, s.type(), at, s.sealed().length));
-    if (pack.size() >= PACK_BYTES) {
+    int at = packSize;
+    int length = s.length();
+    if (pack.length == 0 && (pack = freeBuffers.poll()) == null) {
+      pack = new byte[0];
+    }
+    if (pack.length - at < length) {
+      pack = java.util.Arrays.copyOf(pack, (int) Math.max(at + (long) length, Math.min(Integer.MAX_VALUE - 8,
+          Math.max(PACK_BYTES + (1 << 20), 2L * pack.length))));
+    }
+    System.arraycopy(s.sealed(), 0, pack, at, length);
+    packSize += length;
+    packBlobs.add(new Model.IndexBlob(s.id(), s.type(), at, length));
+    pendingBlobs.put(s.id(), new Where(null, s.type(), at, length));
+    if (packSize >= PACK_BYTES) {
       finishPack();
     }
     return s.id();
@@ -257,29 +308,63 @@ public final class Repository {
     return "data/" + pack.substring(0, 2) + "/" + pack;
   }
 
-  /** Writes the current pack, if any, under the SHA-256 of its content. */
+  /**
+   * Starts writing the current pack, if any, under the SHA-256 of its content, on a thread of its
+   * own; first waits for the oldest write when {@link #WRITES_AHEAD} are under way.
+   */
   private void finishPack() throws IOException {
     if (packBlobs.isEmpty()) {
       return;
     }
-    byte[] bytes = pack.toByteArray();
-    String name;
-    try {
-      name = Durable.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    while (writing.size() >= WRITES_AHEAD) {
+      awaitOldestWrite();
     }
-    store.write(packName(name), bytes);
-    CrashPoint.reached("backup-after-pack");
-    bytesWritten += bytes.length;
-    unindexed.add(new Model.IndexPack(name, List.copyOf(packBlobs)));
-    pack = new ByteArrayOutputStream();
+    byte[] bytes = pack;
+    int size = packSize;
+    List<Model.IndexBlob> blobs = List.copyOf(packBlobs);
+    var task = new java.util.concurrent.FutureTask<>(() -> {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(bytes, 0, size);
+      String name = Durable.hex(sha.digest());
+      store.write(packName(name), bytes, size);
+      if (freeBuffers.size() <= WRITES_AHEAD) {
+        freeBuffers.add(bytes);
+      }
+      return new Model.IndexPack(name, blobs);
+    });
+    writing.add(task);
+    Thread.ofPlatform().daemon().name("backup-pack-writer").start(task);
+    pack = new byte[0];
+    packSize = 0;
     packBlobs = new ArrayList<>();
   }
 
+  /** Waits for the oldest pack write; the pack is then in {@link #unindexed}. */
+  private void awaitOldestWrite() throws IOException {
+    var task = writing.peek();
+    Model.IndexPack written;
+    try {
+      written = task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while writing a pack");
+    } catch (java.util.concurrent.ExecutionException e) {
+      writing.forEach(t -> t.cancel(true));
+      writing.clear();
+      throw e.getCause() instanceof IOException io ? io : new IOException("writing a pack failed: " + e.getCause(), e.getCause());
+    }
+    writing.poll();
+    CrashPoint.reached("backup-after-pack");
+    bytesWritten += written.blobs().stream().mapToLong(b -> b.offset() + b.length()).max().orElse(0);
+    unindexed.add(written);
+  }
+
   /** Makes every blob stored so far durable and findable: the last pack, then an index file listing the new packs. */
-  void flush() throws IOException {
+  synchronized void flush() throws IOException {
     finishPack();
+    while (!writing.isEmpty()) {
+      awaitOldestWrite();
+    }
     if (unindexed.isEmpty()) {
       return;
     }

@@ -29,6 +29,7 @@ import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -41,7 +42,11 @@ import tandem.config.RepositoryLocation;
  * {@code index/ID} is the object {@code PREFIX/index/ID}.
  *
  * <p><b>Durability and atomicity.</b> A PUT is atomic (an object appears whole or not at all) and
- * durable once acknowledged, so {@link #write} is one PUT and needs no temporary name. The
+ * durable once acknowledged, so {@link #write} is one PUT and needs no temporary name; a file of
+ * more than {@link #PART_BYTES} (a pack, a big index) is a multipart upload instead, its parts sent
+ * {@link #PARTS_AT_ONCE} at a time, and likewise appears only whole, when the upload is completed.
+ * One that fails is aborted; one cut short by a crash leaves parts no object shows, which a
+ * bucket's lifecycle rule for incomplete multipart uploads removes (AWS and MinIO have one). The
  * repository's order (packs, then the index, then the snapshot) keeps crash safety as on disk.
  * Stores rely on read-after-write and list-after-write consistency, which AWS S3 (since December
  * 2020), MinIO and Garage give.
@@ -61,12 +66,18 @@ public final class S3Store implements Store {
   /** One client per server and identity for the life of the process: the agent pushes WAL every few seconds. */
   private static final Map<String, S3Client> CLIENTS = new ConcurrentHashMap<>();
 
+  /** Files larger than this are uploaded in parts of this size (S3's minimum part is 5 MiB). */
+  static final int PART_BYTES = 8 << 20;
+  /** Parts of one file in flight at once. */
+  static final int PARTS_AT_ONCE = 4;
+
   /** Bytes read ahead per pack; {@link #WINDOWS} of them are kept (restores read packs one after another). */
   static final int WINDOW = 4 << 20;
   static final int WINDOWS = 4;
 
   private final S3Client s3;
   private final RepositoryLocation.S3 location;
+  private final int partBytes;
   /** Bytes read ahead, by file name; least recently used first. */
   private final Map<String, Window> windows = new java.util.LinkedHashMap<>(8, 0.75f, true) {
     @Override
@@ -80,9 +91,10 @@ public final class S3Store implements Store {
   private final String keyPrefix;
   private final String credentialsSource;
 
-  private S3Store(S3Client s3, RepositoryLocation.S3 location, String credentialsSource) {
+  private S3Store(S3Client s3, RepositoryLocation.S3 location, String credentialsSource, int partBytes) {
     this.s3 = s3;
     this.location = location;
+    this.partBytes = partBytes;
     this.keyPrefix = location.prefix().isEmpty() ? "" : location.prefix() + "/";
     this.credentialsSource = credentialsSource;
   }
@@ -111,7 +123,15 @@ public final class S3Store implements Store {
     String r = region;
     String key = location.endpoint() + "|" + r + "|" + identity;
     S3Client client = CLIENTS.computeIfAbsent(key, k -> client(location.endpoint(), r, credentials));
-    return new S3Store(client, location, source);
+    return new S3Store(client, location, source, PART_BYTES);
+  }
+
+  /** This store with parts of {@code bytes} (at least 5 MiB): for tests that need several parts without 16 MiB of data. */
+  S3Store withPartBytes(int bytes) {
+    if (bytes < 5 << 20) {
+      throw new IllegalArgumentException("S3 parts must have at least 5 MiB, not " + bytes + " bytes");
+    }
+    return new S3Store(s3, location, credentialsSource, bytes);
   }
 
   private static S3Client client(URI endpoint, String region, AwsCredentialsProvider credentials) {
@@ -268,7 +288,67 @@ public final class S3Store implements Store {
 
   @Override
   public void write(String name, byte[] data) throws IOException {
-    call("writing", name, () -> s3.putObject(r -> r.bucket(location.bucket()).key(key(name)), RequestBody.fromBytes(data)));
+    write(name, data, data.length);
+  }
+
+  @Override
+  public void write(String name, byte[] data, int length) throws IOException {
+    if (length > partBytes) {
+      writeInParts(name, data, length);
+      return;
+    }
+    // RequestBody copies the bytes it is given (fromByteBuffer from the buffer's start, not its position).
+    call("writing", name, () -> s3.putObject(r -> r.bucket(location.bucket()).key(key(name)),
+        RequestBody.fromBytes(length == data.length ? data : java.util.Arrays.copyOf(data, length))));
+  }
+
+  /**
+   * A multipart upload: parts of {@link #partBytes} (the last one shorter), {@link #PARTS_AT_ONCE}
+   * in flight, then completed in order; the object appears only then. Aborted on any failure.
+   */
+  private void writeInParts(String name, byte[] data, int length) throws IOException {
+    String uploadId = call("writing", name, () -> s3.createMultipartUpload(r -> r.bucket(location.bucket()).key(key(name))))
+        .uploadId();
+    int parts = (int) ((length + (long) partBytes - 1) / partBytes);
+    List<CompletedPart> done = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(parts, PARTS_AT_ONCE),
+        Thread.ofPlatform().daemon().name("s3-part-", 0).factory())) {
+      List<java.util.concurrent.Future<CompletedPart>> sent = new ArrayList<>();
+      for (int i = 0; i < parts; i++) {
+        int number = i + 1;
+        int from = i * partBytes;
+        int size = Math.min(partBytes, length - from);
+        sent.add(pool.submit(() -> {
+          String etag = call("writing part " + number + " of", name, () -> s3.uploadPart(r -> r.bucket(location.bucket())
+              .key(key(name)).uploadId(uploadId).partNumber(number).contentLength((long) size),
+              RequestBody.fromBytes(java.util.Arrays.copyOfRange(data, from, from + size)))).eTag();
+          return CompletedPart.builder().partNumber(number).eTag(etag).build();
+        }));
+      }
+      for (var f : sent) {
+        done.add(f.get());
+      }
+      call("writing", name, () -> s3.completeMultipartUpload(r -> r.bucket(location.bucket()).key(key(name))
+          .uploadId(uploadId).multipartUpload(m -> m.parts(done))));
+    } catch (IOException | RuntimeException | InterruptedException | java.util.concurrent.ExecutionException e) {
+      abort(name, uploadId);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while uploading " + describe(name));
+      }
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+      throw cause instanceof IOException io ? io : new IOException("uploading " + describe(name) + " failed: " + cause, cause);
+    }
+  }
+
+  /** Gives up an unfinished multipart upload, so its parts do not stay stored (and billed). */
+  private void abort(String name, String uploadId) {
+    try {
+      call("aborting the upload of", name, () -> s3.abortMultipartUpload(r -> r.bucket(location.bucket()).key(key(name))
+          .uploadId(uploadId)));
+    } catch (IOException e) {
+      // the failure that made us abort is the one to report; a lifecycle rule removes the parts
+    }
   }
 
   @Override

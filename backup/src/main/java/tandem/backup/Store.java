@@ -36,6 +36,11 @@ public interface Store {
   /** The whole file. */
   byte[] read(String name) throws IOException;
 
+  /** The whole file as a stream, for reading it once from start to end (verifying a pack). */
+  default java.io.InputStream stream(String name) throws IOException {
+    return new java.io.ByteArrayInputStream(read(name));
+  }
+
   /** {@code length} bytes from {@code offset}; fewer (maybe none) when the file ends before. */
   byte[] readRange(String name, long offset, int length) throws IOException;
 
@@ -44,6 +49,11 @@ public interface Store {
 
   /** Writes the whole file atomically and durably, replacing any file of that name. */
   void write(String name, byte[] data) throws IOException;
+
+  /** Writes the first {@code length} bytes of {@code data} as the whole file; see {@link #write(String, byte[])}. */
+  default void write(String name, byte[] data, int length) throws IOException {
+    write(name, length == data.length ? data : java.util.Arrays.copyOf(data, length));
+  }
 
   /**
    * Writes the file unless one of that name exists; false if it did. Atomic where the store can

@@ -82,6 +82,29 @@ class BackupTest {
   }
 
   @Test
+  void directoriesGetTheirModeAndMtime_afterTheFilesWrittenIntoThemOnSeveralThreads() throws IOException {
+    populate(src, 2);
+    Map<String, Long> dirTimes = new TreeMap<>();
+    try (Stream<Path> all = Files.walk(src)) {
+      for (Path d : all.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !p.equals(src)).toList()) {
+        Files.setLastModifiedTime(d, FileTime.fromMillis(1_600_000_000_000L + d.toString().length() * 1000L));
+        dirTimes.put(src.relativize(d).toString(), Files.getLastModifiedTime(d).toMillis());
+      }
+    }
+    Files.setPosixFilePermissions(src.resolve("d1"), PosixFilePermissions.fromString("r-xr-x---"));
+    Repository.StoredSnapshot s = backup();
+
+    new Restore(Repository.open(repoDir, PASSWORD)).run(s, "", tmp.resolve("restored"));
+
+    Map<String, Long> restoredTimes = new TreeMap<>();
+    for (String d : dirTimes.keySet()) {
+      restoredTimes.put(d, Files.getLastModifiedTime(tmp.resolve("restored").resolve(d)).toMillis());
+    }
+    assertThat(restoredTimes).as("set after the last file was renamed into each").isEqualTo(dirTimes);
+    assertThat(describe(tmp.resolve("restored"))).isEqualTo(describe(src));
+  }
+
+  @Test
   void aTreeRestoresIdentically_filesModesTimesLinksAndEmptyDirs() throws IOException {
     populate(src, 1);
     Repository.StoredSnapshot s = backup();

@@ -100,6 +100,44 @@ class S3RepositoryTest {
   }
 
   @Test
+  void aFileLargerThanAPart_isUploadedInParts_andReadsBackWhole() throws IOException {
+    S3Store parts = ((S3Store) store).withPartBytes(5 << 20);
+    byte[] big = new byte[(12 << 20) + 123];
+    new java.util.Random(7).nextBytes(big);
+
+    parts.write("index/big", big, big.length - 100); // a buffer longer than the file, as packs are
+
+    assertThat(sha256(parts.read("index/big"))).as("the bytes read back").isEqualTo(sha256(Arrays.copyOf(big, big.length - 100)));
+    assertThat(server.blobs().blobMetadata(BUCKET, location.prefix() + "/index/big").getETag())
+        .as("a multipart object's ETag ends in its number of parts").endsWith("-3\"");
+    assertThat(server.blobs().listMultipartUploads(BUCKET)).as("no upload left open").isEmpty();
+  }
+
+  @Test
+  void aPackOfSeveralParts_backsUpRestoresAndVerifies() throws IOException {
+    byte[] big = new byte[(int) Repository.PACK_BYTES + (1 << 20)];
+    new java.util.Random(11).nextBytes(big);
+    Files.write(src.resolve("big.bin"), big);
+
+    Repository.StoredSnapshot s = backup();
+
+    assertThat(dataBytes()).as("one pack over the part size, one of the rest").isGreaterThan(Repository.PACK_BYTES);
+    new Restore(repo).run(s, "", tmp.resolve("restored"));
+    assertThat(sha256(Files.readAllBytes(tmp.resolve("restored/big.bin")))).as("the file restored").isEqualTo(sha256(big));
+    Verify.Report report = new Verify(repo).run(100, 1);
+    assertThat(report.problems()).isEmpty();
+    assertThat(report.bytesRead()).isEqualTo(dataBytes());
+  }
+
+  private static String sha256(byte[] b) throws IOException {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IOException(e);
+    }
+  }
+
+  @Test
   void aSecondInit_onTheSamePrefix_isRefused() {
     assertThatThrownBy(() -> Repository.init(store, BackupTest.PASSWORD, 1024, 1))
         .hasMessageContaining(location + " already holds a tandem repository");

@@ -130,15 +130,25 @@ public final class Chunker {
    * exactly where {@link #chunk} cuts. Returns the number of bytes read; does not close {@code in}.
    */
   public static long chunkBytes(ReadableByteChannel in, ChunkBytesConsumer consumer) throws IOException {
-    return cutAll(in, new Batch(), (full, tail) -> {
-      int start = 0;
-      for (int i = 0; i < full.count; i++) {
-        consumer.chunk(full.offset + start, full.buf, start, full.lengths[i]);
-        start += full.lengths[i];
-      }
-      System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
-      return full;
-    });
+    // A backup chunks thousands of small files in a row: the thread's buffer, not 4 MiB per file.
+    Batch batch = SEQUENTIAL_BATCH.get();
+    if (batch.inUse) {
+      batch = new Batch(); // a consumer that chunks another stream on this thread
+    }
+    batch.inUse = true;
+    try {
+      return cutAll(in, batch, (full, tail) -> {
+        int start = 0;
+        for (int i = 0; i < full.count; i++) {
+          consumer.chunk(full.offset + start, full.buf, start, full.lengths[i]);
+          start += full.lengths[i];
+        }
+        System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
+        return full;
+      });
+    } finally {
+      batch.inUse = false;
+    }
   }
 
   /** Passes a batch of cut chunks on and returns the buffer to fill next, holding the uncut tail. */
