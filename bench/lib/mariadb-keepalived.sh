@@ -131,14 +131,14 @@ ka_writer() { # acked vip: commits ids 1, 2, ... as app through the VIP; "id tim
       echo "$i $(date +%s.%N) n$out" >>"$1"; i=$((i + 1))
     elif out="$(MYSQL_PWD=app-pw mariadb --no-defaults -h "$2" -u app --connect-timeout=1 -N -B \
         -e "SELECT @@server_id FROM bench.t WHERE id = $i" 2>/dev/null)" && [ -n "$out" ]; then
-      echo "$i $(date +%s.%N) n$out" >>"$1"; i=$((i + 1)) # committed before the answer was lost: it counts once seen
+      echo "$i $(date +%s.%N) n$out seen" >>"$1"; i=$((i + 1)) # answer lost: counts for losses, not as a commit there
     else
       sleep 0.02
     fi
   done
 }
 
-ka_acks_since() { awk -v t="$2" -v n="$1" '$3 == n && $2 > t { c++ } END { print c + 0 }' "$kd/acked"; } # node time
+ka_acks_since() { awk -v t="$2" -v n="$1" 'NF == 3 && $3 == n && $2 > t { c++ } END { print c + 0 }' "$kd/acked"; } # node time
 
 ka_kill() { # node: the server dies at once: keepalived (daemon and VRRP child) and mariadbd
   local ps; ps="$(netns_pids_of "$1" keepalived) ${ka_db[$1]}"
@@ -180,7 +180,7 @@ ka_partition() { # holder other
   local dh dhm doo dom ah ahm ao aom first
   read -r dh dhm <<<"$(ka_diverged "$holder" "$other" "$a" "$b")"; read -r doo dom <<<"$(ka_diverged "$other" "$holder" "$a" "$b")"
   read -r ah ahm <<<"$(ka_diverged "$holder" "$other" "$b" "$e")"; read -r ao aom <<<"$(ka_diverged "$other" "$holder" "$b" "$e")"
-  first="$(awk -v t="$a" -v n="$other" '$3 == n && $2 > t { printf "%.3f", $2 - t; exit }' "$kd/acked")"
+  first="$(awk -v t="$a" -v n="$other" 'NF == 3 && $3 == n && $2 > t { printf "%.3f", $2 - t; exit }' "$kd/acked")"
   ka_part_line="$(printf 'partition %ss (%s cut off from %s, the client reaching both): %s acknowledged %s writes, %s of them missing on %s; %s (writable %s s after the cut) acknowledged %s, %s missing on %s; both held the VIP in %s and both were writable in %s of %s samples. %ss after healing: %s acknowledged %s (%s missing on %s), %s %s (%s missing on %s); both writable in %s of %s samples' \
     "$KA_PARTITION_S" "$holder" "$other" "$holder" "$dh" "$dhm" "$other" "$other" "${first:-never}" "$doo" "$dom" "$holder" \
     "$both_vip" "$both_rw" "$n" "$KA_HEAL_S" "$holder" "$ah" "$ahm" "$other" "$other" "$ao" "$aom" "$holder" "$hb_rw" "$hn")"
