@@ -102,17 +102,22 @@ public final class Chunker {
     if (in instanceof SeekableByteChannel file && file.size() - file.position() >= PIPELINE_MIN_BYTES) {
       return ChunkPipeline.run(in, hasher);
     }
+    return cutOnThisThread(in, (full, tail) -> {
+      hasher.hash(full);
+      System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
+      return full;
+    });
+  }
+
+  /** Cuts all of {@code in} on the calling thread, in the thread's reused buffer (a new one when it is in use). */
+  private static long cutOnThisThread(ReadableByteChannel in, HandOff handOff) throws IOException {
     Batch batch = SEQUENTIAL_BATCH.get();
     if (batch.inUse) {
       batch = new Batch(); // a consumer that chunks another stream on this thread
     }
     batch.inUse = true;
     try {
-      return cutAll(in, batch, (full, tail) -> {
-        hasher.hash(full);
-        System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
-        return full;
-      });
+      return cutAll(in, batch, handOff);
     } finally {
       batch.inUse = false;
     }
@@ -131,24 +136,15 @@ public final class Chunker {
    */
   public static long chunkBytes(ReadableByteChannel in, ChunkBytesConsumer consumer) throws IOException {
     // A backup chunks thousands of small files in a row: the thread's buffer, not 4 MiB per file.
-    Batch batch = SEQUENTIAL_BATCH.get();
-    if (batch.inUse) {
-      batch = new Batch(); // a consumer that chunks another stream on this thread
-    }
-    batch.inUse = true;
-    try {
-      return cutAll(in, batch, (full, tail) -> {
-        int start = 0;
-        for (int i = 0; i < full.count; i++) {
-          consumer.chunk(full.offset + start, full.buf, start, full.lengths[i]);
-          start += full.lengths[i];
-        }
-        System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
-        return full;
-      });
-    } finally {
-      batch.inUse = false;
-    }
+    return cutOnThisThread(in, (full, tail) -> {
+      int start = 0;
+      for (int i = 0; i < full.count; i++) {
+        consumer.chunk(full.offset + start, full.buf, start, full.lengths[i]);
+        start += full.lengths[i];
+      }
+      System.arraycopy(full.buf, full.end - tail, full.buf, 0, tail);
+      return full;
+    });
   }
 
   /** Passes a batch of cut chunks on and returns the buffer to fill next, holding the uncut tail. */
