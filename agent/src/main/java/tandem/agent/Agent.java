@@ -218,7 +218,7 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
-    dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster), events);
+    dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster, identity), events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
             m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
@@ -408,7 +408,7 @@ public final class Agent implements AutoCloseable {
         WalPusher.serverParameters(cfg, group, p),
         data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
         Files.readString(tls.resolve("node.key")));
-    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster),
+    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster, identity),
         new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
         .synchronous(switch (p.synchronous()) {
           case OFF -> 0;
@@ -434,7 +434,7 @@ public final class Agent implements AutoCloseable {
         serverTls.certificatePem(), Files.readString(tls.resolve("node.key")), m.dumps() ? m.dumpInterval() : Duration.ZERO);
     UpstreamClient client = new UpstreamClient(this::memberChannel);
     return new ReplicatedDatabase(self, group, index, new MariadbEngine(settings, u -> client.open(group, index, u)),
-        new ClusterDbPeers(self, cluster), client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
+        new ClusterDbPeers(self, cluster, identity), client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
         .synchronous(m.semiSync() ? 1 : 0, m.semiSyncFallback().orElse(null))
         .start();
   }

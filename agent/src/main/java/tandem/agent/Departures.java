@@ -187,34 +187,9 @@ final class Departures {
 
   /** The members that answer a hello now (in parallel), this node included. */
   private Set<String> reachable(ClusterState s) throws InterruptedException {
-    Set<String> out = ConcurrentHashMap.newKeySet();
+    List<Member> others = s.members().values().stream().filter(m -> !m.name().equals(agent.self())).toList();
+    Set<String> out = Hellos.answering(s, others, agent.identity(), agent.self(), HELLO_TIMEOUT);
     out.add(agent.self());
-    List<Thread> asks = new ArrayList<>();
-    for (Member m : s.members().values()) {
-      if (!m.name().equals(agent.self())) {
-        asks.add(Thread.ofVirtual().start(() -> {
-          if (answers(s, m)) {
-            out.add(m.name());
-          }
-        }));
-      }
-    }
-    for (Thread t : asks) {
-      t.join();
-    }
-    return new HashSet<>(out);
-  }
-
-  private boolean answers(ClusterState s, Member m) {
-    HostPort hp = HostPort.parse(m.listen());
-    var trust = new PinnedPeers(Set.of(new NodeId(m.nodeId()))).trustManager("hello");
-    try (TransportClient c = TransportClient.connect(hp.host(), hp.port(), agent.identity(), trust)) {
-      HelloReply r = c.hello(HelloRequest.newBuilder().setCluster(s.cluster()).setName(agent.self())
-          .setGeneration(s.generation()).build(), HELLO_TIMEOUT);
-      return r.getMember();
-    } catch (Exception e) {
-      LOG.debug("{} does not answer: {}", m.name(), e.getMessage());
-      return false;
-    }
+    return out;
   }
 }

@@ -1,7 +1,10 @@
 package tandem.db;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import tandem.core.NodeId;
 
 /** What a replicated database needs to know of the cluster, as this node sees it now. */
@@ -17,4 +20,12 @@ public interface DbPeers {
 
   /** The other data nodes of the group. */
   List<Peer> replicas(String group);
+
+  /**
+   * The names of the group's other data nodes whose agents answer within {@code timeout}: those
+   * that may stream from this node soon. A view that cannot ask says all of them.
+   */
+  default Set<String> answering(String group, Duration timeout) throws InterruptedException {
+    return replicas(group).stream().map(Peer::name).collect(Collectors.toSet());
+  }
 }

@@ -7,6 +7,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -127,6 +129,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
     if (primaryEpoch == epoch && engine.running()) {
       return;
     }
+    CompletableFuture<Set<String>> standbysUp = null;
     DbRole last = readRole();
     switch (engine.localRole()) {
       case EMPTY -> {
@@ -156,6 +159,7 @@ public final class ReplicatedDatabase implements AutoCloseable {
         // settings before it opens for writes, not a tick after (a commit acknowledged in between
         // existed on the new primary alone; bench/postgres.sh saw one 1 s after a promotion).
         engine.setSynchronous(standbyNames(), synchronousCount);
+        standbysUp = askStandbys();
         engine.promote();
         emit(Level.WARNING, "db-promoted", engine.describe() + " promoted to primary of " + group + " (epoch " + epoch + ")");
         if (lossless) {
@@ -178,6 +182,57 @@ public final class ReplicatedDatabase implements AutoCloseable {
     appliedCount = synchronousCount;
     appliedNames = standbyNames();
     engine.setSynchronous(appliedNames, appliedCount);
+    if (standbysUp != null) {
+      standbysUp.thenAccept(up -> fallBackWithoutStandbys(epoch, up));
+    }
+  }
+
+  /** How long a promotion asks the group's other data nodes whether they answer. */
+  static final java.time.Duration STANDBYS_ASKED_FOR = java.time.Duration.ofSeconds(1);
+
+  /**
+   * At a promotion with synchronous commits that fall back: which of the group's other data nodes answer
+   * (asked on a thread of its own while the server is promoted); null when there is nothing to decide.
+   */
+  private CompletableFuture<Set<String>> askStandbys() {
+    if (synchronousCount <= 0 || synchronousFallback == null) {
+      return null;
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return peers.answering(group, STANDBYS_ASKED_FOR);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }, r -> Thread.ofVirtual().name("db-standbys-" + group).start(r));
+  }
+
+  /**
+   * After a failover the old primary's agent is down or cut off, and with two data nodes it was the only
+   * standby: waiting the fallback time for it would only hold the new primary's first commits, which
+   * then go through unacknowledged anyway. So when fewer of the standbys answer than a commit waits for,
+   * commits stop waiting at once (and wait again once enough of them stream, as after any fallback).
+   */
+  private synchronized void fallBackWithoutStandbys(long epoch, Set<String> up) {
+    if (up == null || closed || primaryEpoch != epoch || fellBack || appliedCount <= 0) {
+      return;
+    }
+    List<String> silent = appliedNames.stream().filter(n -> !up.contains(n)).toList();
+    if (appliedNames.size() - silent.size() >= appliedCount) {
+      return; // enough of them can stream soon: the fallback time counts as usual
+    }
+    try {
+      engine.setSynchronous(appliedNames, 0);
+      fellBack = true;
+      emit(Level.WARNING, "db-synchronous-fallback", engine.describe() + " was promoted while " + String.join(", ", silent)
+          + (silent.size() == 1 ? " does" : " do") + " not answer (agent down or cut off), leaving fewer than the "
+          + appliedCount + " standbys a commit waits for: commits no longer wait (synchronous-fallback) rather than after "
+          + tandem.core.Durations.format(synchronousFallback) + ", so a failover now may lose acknowledged commits; they wait again once "
+          + appliedCount + (appliedCount == 1 ? " standby streams" : " standbys stream"));
+    } catch (DbException e) {
+      LOG.warn("{}: {}", group, e.getMessage());
+    }
   }
 
   /** Stops the server: this node no longer holds the group (demoted, or its lease lapsed). */

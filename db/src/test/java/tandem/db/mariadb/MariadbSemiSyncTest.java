@@ -118,6 +118,74 @@ class MariadbSemiSyncTest {
     }
   }
 
+  /**
+   * A failover with two data nodes: the promoted replica's only standby is the old primary, whose agent does not
+   * answer. Commits do not wait the (long) fallback time for it; the event says why; once the old primary streams
+   * again, commits wait for it again. (A view that answers for all, as the test above, keeps the fallback time.)
+   */
+  @Test
+  void promotedWhileItsOnlyStandbyDoesNotAnswer_commitsDoNotWaitTheFallbackTime_andWaitAgainOnceItStreams() throws Exception {
+    try (MyNodes nodes = new MyNodes("semisync-alone")) {
+      MariadbEngine n1 = nodes.node("n1");
+      MariadbEngine n2 = nodes.node("n2");
+      List<Event> events = new CopyOnWriteArrayList<>();
+      NodeId n1id = NodeIdentity.load(nodes.dir.resolve("n1/id")).id();
+      NodeId n2id = NodeIdentity.load(nodes.dir.resolve("n2/id")).id();
+      java.util.Set<String> answering = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+      DbPeers view = new DbPeers() {
+        @Override
+        public Optional<Primary> primary(String group) {
+          return Optional.of(new Primary("n2", n2id, 2));
+        }
+
+        @Override
+        public List<Peer> replicas(String group) {
+          return List.of(new Peer("n1", n1id));
+        }
+
+        @Override
+        public java.util.Set<String> answering(String group, Duration timeout) {
+          asked.incrementAndGet();
+          return java.util.Set.copyOf(answering);
+        }
+      };
+      n1.bootstrap();
+      n1.startPrimary();
+      exec(n1, "CREATE DATABASE app", "CREATE TABLE app.t (id int PRIMARY KEY)", "INSERT INTO app.t VALUES (1)");
+      n2.rejoin(upstream(n1, "n1", 1), "1-clone");
+      await("n2 has row 1").atMost(WAIT).ignoreExceptions().until(() -> MyNodes.count(n2, "SELECT count(*) FROM app.t") == 1);
+      MyNodes.crash(n1);
+
+      try (ReplicatedDatabase db = new ReplicatedDatabase("n2", "db", 0, n2, view, (g, r, p) -> upstream(n2, "n2", 2),
+          events::add, nodes.dir.resolve("n2/role"), "127.0.0.1")) {
+        db.synchronous(1, Duration.ofMinutes(10));
+        db.becomePrimary(2);
+        // With the old 10-minute fallback time this commit would hang; it returns as soon as the answer is in.
+        CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+          try {
+            exec(n2, "INSERT INTO app.t VALUES (2)");
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        commit.get(60, TimeUnit.SECONDS);
+        assertThat(asked).hasValue(1);
+        assertThat(events).filteredOn(e -> e.kind().equals("db-synchronous-fallback")).singleElement()
+            .satisfies(e -> assertThat(e.message()).contains("n1 does not answer").contains("rather than after 10m"));
+        assertThat(semiSyncOn(n2)).isFalse();
+
+        // The old primary returns as a replica: commits wait for it again.
+        n1.rejoin(upstream(n2, "n2", 2), "2-back");
+        db.start();
+        await("semi-sync again once n1 streams").atMost(WAIT)
+            .until(() -> events.stream().anyMatch(e -> e.kind().equals("db-synchronous-restored")) && semiSyncOn(n2));
+        await("row 2 reached n1").atMost(WAIT).ignoreExceptions()
+            .until(() -> MyNodes.count(n1, "SELECT count(*) FROM app.t WHERE id = 2") == 1);
+      }
+    }
+  }
+
   private static boolean semiSyncOn(MariadbEngine e) throws SQLException {
     try (Connection c = e.connect(); Statement st = c.createStatement();
         var rs = st.executeQuery("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")) {
