@@ -182,9 +182,7 @@ public final class MariadbEngine implements DatabaseEngine {
   public void startPrimary() throws DbException {
     if (running()) {
       if (localRole() == LocalRole.PRIMARY) {
-        if (dumps != null) {
-          writable(); // it may have been demoted (fenced, still running) and become primary again
-        }
+        writable(); // it may have been demoted (fenced, still running) and become primary again
         return;
       }
       throw new DbException(describe() + " runs as a replica; promote it instead of starting it as a primary");
@@ -205,6 +203,7 @@ public final class MariadbEngine implements DatabaseEngine {
       st.setQueryTimeout(120);
       Map<String, String> slave = slaveStatus(st);
       if (!slave.isEmpty()) {
+        receiveAllOfADemotedPrimary(st, slave);
         // Apply everything received before accepting writes: the relay log is part of the history.
         st.execute("STOP SLAVE IO_THREAD");
         st.execute("START SLAVE SQL_THREAD");
@@ -268,14 +267,16 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   /**
-   * With dumps, a demoted primary keeps running fenced (read_only, clients killed, and the global
-   * read lock held by one of tandem's sessions until it is stopped or primary again) so the next
-   * primary can take a last copy with all of its writes; without, it stops.
+   * A demoted primary keeps running fenced (read_only, clients killed, and the global read lock
+   * held by one of tandem's sessions until it is stopped or primary again): with dumps the next
+   * primary takes a last copy with all of its writes; with binlog replication the next primary
+   * receives the last of its binlog before it is promoted (a shutdown, even SHUTDOWN WAIT FOR ALL
+   * SLAVES, once ended a replica's stream one acknowledged transaction short). It stops when this
+   * node follows the new primary or the agent stops.
    */
   @Override
   public void demote() throws DbException {
-    if (dumps == null || !running()) {
-      stop();
+    if (!running()) {
       return;
     }
     releaseFence();
@@ -713,6 +714,58 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   private static final java.util.regex.Pattern GTID_INFO = java.util.regex.Pattern.compile("GTID (\\d+-\\d+-\\d+)");
+
+  /** How long a promotion waits to receive the rest of a demoted primary's binlog. */
+  static final Duration LAST_OF_THE_BINLOG = Duration.ofSeconds(10);
+
+  /**
+   * Before a promotion: while the replica is still connected to its primary (a switchover: the old
+   * primary runs on, fenced), waits until it has applied everything the old primary's binlog holds.
+   * An old primary that is down or cut off cannot be asked (then what the replica received is what
+   * there is, and the old primary's extra transactions are reported as errant when it returns).
+   */
+  private void receiveAllOfADemotedPrimary(Statement st, Map<String, String> slave) throws SQLException, DbException {
+    if (!"Yes".equals(slave.get("Slave_IO_Running"))) {
+      return;
+    }
+    String host = slave.getOrDefault("Master_Host", "");
+    String port = slave.getOrDefault("Master_Port", "");
+    String last;
+    try {
+      DbSecrets secrets = DbSecrets.read(s.secrets());
+      Properties p = new Properties();
+      p.setProperty("user", ADMIN);
+      p.setProperty("password", secrets == null ? "" : secrets.admin());
+      p.setProperty("sslMode", "verify-ca");
+      p.setProperty("serverSslCert", conf.upstreamCert().toString());
+      p.setProperty("connectTimeout", "1000");
+      p.setProperty("socketTimeout", "5000");
+      try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
+          Statement up = c.createStatement();
+          ResultSet rs = up.executeQuery("SELECT @@gtid_binlog_pos, @@read_only")) {
+        rs.next();
+        last = rs.getString(1);
+        if (!rs.getBoolean(2)) {
+          LOG.warn("{}: the primary it follows ({}:{}) is not read-only; promoting with what it received", describe(), host, port);
+          return;
+        }
+      }
+    } catch (IOException | SQLException e) {
+      LOG.info("{}: the primary it follows ({}:{}) does not answer ({}); promoting with what it received", describe(), host, port,
+          e.getMessage());
+      return;
+    }
+    if (last == null || last.isBlank()) {
+      return;
+    }
+    try (ResultSet rs = st.executeQuery("SELECT MASTER_GTID_WAIT('" + last + "', " + LAST_OF_THE_BINLOG.toSeconds() + ")")) {
+      rs.next();
+      if (rs.getInt(1) != 0) {
+        LOG.warn("{}: did not receive the demoted primary's binlog up to {} within {}; promoting with what it received"
+            + " (the rest is reported as errant when the old primary returns)", describe(), last, LAST_OF_THE_BINLOG);
+      }
+    }
+  }
 
   /** The upstream's binlog state (each server's last sequence number per domain) and slave position. */
   private List<Gtid> upstreamGtids(Upstream u) throws DbException {
