@@ -719,28 +719,21 @@ public final class MariadbEngine implements DatabaseEngine {
   static final Duration LAST_OF_THE_BINLOG = Duration.ofSeconds(10);
 
   /**
-   * Before a promotion: while the replica is still connected to its primary (a switchover: the old
-   * primary runs on, fenced), waits until it has applied everything the old primary's binlog holds.
+   * Before a promotion: while the old primary answers (a switchover: it runs on, fenced), waits until
+   * this replica has applied everything the old primary's binlog holds.
    * An old primary that is down or cut off cannot be asked (then what the replica received is what
    * there is, and the old primary's extra transactions are reported as errant when it returns).
    */
   private void receiveAllOfADemotedPrimary(Statement st, Map<String, String> slave) throws SQLException, DbException {
-    if (!"Yes".equals(slave.get("Slave_IO_Running"))) {
-      return;
+    if ("No".equals(slave.get("Slave_IO_Running"))) {
+      return; // stopped on purpose: there is nothing to receive
     }
     String host = slave.getOrDefault("Master_Host", "");
     String port = slave.getOrDefault("Master_Port", "");
     String last;
     try {
       DbSecrets secrets = DbSecrets.read(s.secrets());
-      Properties p = new Properties();
-      p.setProperty("user", ADMIN);
-      p.setProperty("password", secrets == null ? "" : secrets.admin());
-      p.setProperty("sslMode", "verify-ca");
-      p.setProperty("serverSslCert", conf.upstreamCert().toString());
-      p.setProperty("connectTimeout", "1000");
-      p.setProperty("socketTimeout", "5000");
-      try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
+      try (Connection c = upstreamConnection(host, port, ADMIN, secrets == null ? "" : secrets.admin(), 1000, 5000);
           Statement up = c.createStatement();
           ResultSet rs = up.executeQuery("SELECT @@gtid_binlog_pos, @@read_only")) {
         rs.next();
@@ -763,20 +756,28 @@ public final class MariadbEngine implements DatabaseEngine {
       if (rs.getInt(1) != 0) {
         LOG.warn("{}: did not receive the demoted primary's binlog up to {} within {}; promoting with what it received"
             + " (the rest is reported as errant when the old primary returns)", describe(), last, LAST_OF_THE_BINLOG);
+      } else {
+        LOG.info("{}: applied the demoted primary's binlog up to {} before the promotion", describe(), last);
       }
     }
   }
 
-  /** The upstream's binlog state (each server's last sequence number per domain) and slave position. */
-  private List<Gtid> upstreamGtids(Upstream u) throws DbException {
+  /** An account's connection to the upstream's server over TLS, its certificate pinned to the one kept here. */
+  private Connection upstreamConnection(String host, String port, String user, String password, int connectMillis,
+      int socketMillis) throws SQLException {
     Properties p = new Properties();
-    p.setProperty("user", u.adminUser());
-    p.setProperty("password", u.adminPassword());
+    p.setProperty("user", user);
+    p.setProperty("password", password);
     p.setProperty("sslMode", "verify-ca");
     p.setProperty("serverSslCert", conf.upstreamCert().toString());
-    p.setProperty("connectTimeout", "5000");
-    p.setProperty("socketTimeout", "30000");
-    try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + u.host() + ":" + u.port() + "/", p);
+    p.setProperty("connectTimeout", Integer.toString(connectMillis));
+    p.setProperty("socketTimeout", Integer.toString(socketMillis));
+    return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
+  }
+
+  /** The upstream's binlog state (each server's last sequence number per domain) and slave position. */
+  private List<Gtid> upstreamGtids(Upstream u) throws DbException {
+    try (Connection c = upstreamConnection(u.host(), Integer.toString(u.port()), u.adminUser(), u.adminPassword(), 5000, 30000);
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT @@gtid_binlog_state, @@gtid_slave_pos")) {
       rs.next();

@@ -89,6 +89,31 @@ class MariadbStopUnderWritesTest {
     }
   }
 
+  /**
+   * The replica's stream is behind when the primary is demoted (its IO thread was stopped while rows were acknowledged,
+   * and only restarts now): the promotion waits for the rest of the old primary's binlog instead of promoting what
+   * happens to have arrived.
+   */
+  @Test
+  void replicaBehindAtTheDemotion_promotionFirstReceivesTheRestOfTheOldPrimarysBinlog() throws Exception {
+    try (MyNodes nodes = new MyNodes("behind-at-demotion")) {
+      MariadbEngine n1 = nodes.node("n1");
+      MariadbEngine n2 = nodes.node("n2");
+      n1.bootstrap();
+      n1.startPrimary();
+      exec(n1, "CREATE DATABASE shop", "CREATE TABLE shop.t (id int PRIMARY KEY)");
+      assertThat(n2.rejoin(upstream(n1, "n1", 1), "1-n2").how()).isEqualTo(Rejoin.How.CLONED);
+      exec(n2, "STOP SLAVE IO_THREAD");
+      for (int i = 1; i <= 500; i++) {
+        exec(n1, "INSERT INTO shop.t VALUES (" + i + ")");
+      }
+      n1.demote();
+      exec(n2, "START SLAVE IO_THREAD");
+      n2.promote();
+      assertThat(MyNodes.count(n2, "SELECT count(*) FROM shop.t")).as("every row n1 acknowledged is on n2").isEqualTo(500);
+    }
+  }
+
   private static int port(MariadbEngine e) {
     return Integer.parseInt(e.describe().substring(e.describe().lastIndexOf(':') + 1));
   }
