@@ -134,7 +134,7 @@ YAML
   # The app's own account: tandem_admin may write past read_only, an app must not.
   sql n1 "CREATE DATABASE IF NOT EXISTS bench; CREATE TABLE IF NOT EXISTS bench.t (id int PRIMARY KEY);
     CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON bench.* TO 'app'@'127.0.0.1'"
-  echo n1 >"$dir/target"; : >"$dir/acked"
+  point n1; : >"$dir/acked"
   writer "$dir" & writer_pid=$!
   local primary=n1 other=n2 i t0 first lost gaps=() losts=() pid
   for i in $(seq 1 "$RUNS"); do
@@ -142,7 +142,7 @@ YAML
     pid="$(cat "$dir/$primary/mysql.tandem/mariadbd.pid")"
     t0="$(now)"
     kill -9 "${agent_pid[$primary]}" "$pid"
-    echo "$other" >"$dir/target"
+    point "$other"
     wait_until "$TIMEOUT_S" "a commit on $other" "awk -v t=$t0 'NF == 3 && \$3 == \"$other\" && \$2 > t { f = 1 } END { exit !f }' '$dir/acked'"
     first="$(awk -v t="$t0" 'NF == 3 && $3 == "'"$other"'" && $2 > t { print $2; exit }' "$dir/acked")"
     gaps+=("$(awk -v a="$first" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
@@ -183,6 +183,9 @@ wait_until() { # seconds what command
     [ "$(date +%s)" -lt "$deadline" ] || die "timed out after $1 s waiting for $2 (files in $tmp)"
     sleep 0.05
   done
+}
+point() { # node: the writer's target, replaced whole (a writer that read it half-written died on an empty array subscript)
+  echo "$1" >"$dir/target.tmp" && mv -f "$dir/target.tmp" "$dir/target"
 }
 writer() { # dir: commits ids 1, 2, ... as the app to the node named in dir/target; "id time node" per acknowledged commit
   local d=$1 i=1 n
