@@ -139,6 +139,10 @@ YAML
   local primary=n1 other=n2 i t0 first lost gaps=() losts=() pid
   for i in $(seq 1 "$RUNS"); do
     wait_until 30 "commits on $primary" "[ \$(grep -c \" $primary\$\" '$dir/acked') -ge $((i * 20)) ]"
+    # Semi-sync: the kill comes once commits wait for the replica again (after a failover the new primary falls back
+    # at once, the old one returns as its replica, and tandem turns semi-sync on again at its next check, ~1 s later).
+    [ "$mode" = off ] || wait_until "$TIMEOUT_S" "semi-sync on at $primary" \
+      "[ \"\$(sql $primary \"SHOW STATUS LIKE 'Rpl_semi_sync_master_status'\" | cut -f2)\" = ON ]"
     pid="$(cat "$dir/$primary/mysql.tandem/mariadbd.pid")"
     t0="$(now)"
     kill -9 "${agent_pid[$primary]}" "$pid"
