@@ -111,7 +111,13 @@ public final class FailoverCoordinator implements AutoCloseable {
   public void start() {
     cluster.addListener((before, cmd, result, after) -> {
       noteChange(after);
-      loop.execute(this::tick);
+      if (!loop.isShutdown()) {
+        try {
+          loop.execute(this::tick);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // the agent stops: a command applied meanwhile (its own release) needs no tick
+        }
+      }
     });
     loop.scheduleWithFixedDelay(this::tick, 0, 100, TimeUnit.MILLISECONDS);
   }
