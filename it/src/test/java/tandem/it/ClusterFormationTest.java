@@ -56,7 +56,8 @@ class ClusterFormationTest {
     int before = service.size();
     c.kill9("n1");
     c.restart("n1");
-    c.awaitStatus("n1", "n1 follows n3 again", TestCluster.STARTUP, s -> "n3".equals(s.path("leader").asText()));
+    // Any leader will do: on a loaded box the lead may move while n1 is down (n2 took it in one CI run).
+    c.awaitStatus("n1", "n1 follows a leader again", TestCluster.STARTUP, s -> !s.path("leader").asText("").isEmpty());
     assertThat(c.hasEvent("n1", "peer-refused", "")).as("n1 refused a member's certificate after its restart:\n"
         + c.tailLog("n1", 40)).isFalse();
     assertThat(c.hasEvent("n3", "refused-by-peer", "")).as("a peer refused n3 after n1's restart").isFalse();
