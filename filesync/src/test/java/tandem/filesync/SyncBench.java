@@ -62,16 +62,25 @@ class SyncBench {
     new ProcessBuilder("sync").start().waitFor();
     long total = (long) files * mib << 20;
     long t0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
     Files.move(staging, n1.root.resolve("data"), StandardCopyOption.ATOMIC_MOVE);
     await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(5)).until(() -> complete(n2.root.resolve("data"), 1, mib));
     double first = (System.nanoTime() - t0) / 1e9;
     await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).until(() -> complete(n2.root.resolve("data"), files, mib));
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("SyncBench: %d x %d MiB in %.2f s = %.0f MB/s (first file complete after %.2f s)%n", files, mib, s,
-        total / s / 1e6, first);
+    double cpu = (processCpuNanos() - cpu0) / 1e9;
+    System.out.printf("SyncBench: %d x %d MiB in %.2f s = %.0f MB/s, %.2f CPU-s for both nodes (first file complete"
+        + " after %.2f s; load %.2f)%n", files, mib, s, total / s / 1e6, cpu, first,
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
       throw new AssertionError("the replica's tree differs from the primary's");
     }
+  }
+
+  /** CPU time of this JVM (both nodes, the compiler and the collector included). */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   @Test
