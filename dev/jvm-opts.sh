@@ -15,7 +15,11 @@ tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
 # (NMT "Other": 34 MiB per idle agent); one arena of 1 MiB chunks each: 14 MiB, and 17-19 MiB less RSS
 # (bench/RESULTS.md, failover run G). Larger messages (file batches) are allocated outside the pool, as 8 MiB
 # batches already were.
-TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1PeriodicGCInterval=15000 -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
+# G1 regions of 4 MiB, not the 1 MiB G1 picks for a 1 GiB heap: a replica parses each chunk message
+# (about 1.3 MiB) into an array of its own, and at 1 MiB regions every such array is a humongous
+# object that starts a concurrent cycle; at 4 MiB (humongous from 2 MiB) they die young like any
+# other garbage. bench/RESULTS.md, files run 5.
+TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=15000 -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
   -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
   -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7
   -Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1 -Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7)

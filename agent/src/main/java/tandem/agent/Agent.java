@@ -221,7 +221,7 @@ public final class Agent implements AutoCloseable {
     dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster, identity), events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
-            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync, dbFacts));
+            m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync.withAliasingParser(), dbFacts));
     watchdog = Watchdog.start(cfg.node().dataDir().resolve("logs/watchdog.log"), (g, summary) ->
         emit(Level.CRITICAL, "fenced", g, "the watchdog stopped " + g + " because the lease deadline passed without a renewal: " + summary));
     awaitReplay(Duration.ofSeconds(3));

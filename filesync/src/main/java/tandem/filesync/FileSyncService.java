@@ -1,5 +1,9 @@
 package tandem.filesync;
 
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -42,6 +46,31 @@ public final class FileSyncService extends FileSyncGrpc.FileSyncImplBase {
 
   private static String key(String group, int resource) {
     return group + "#" + resource;
+  }
+
+  /**
+   * This service as the transport server should serve it: with {@link SyncUpParser} reading what
+   * primaries send (gRPC's own parser copies chunk data twice). Passing the service itself works
+   * too, with gRPC's parser.
+   */
+  public BindableService withAliasingParser() {
+    return () -> withParser(bindService());
+  }
+
+  private static ServerServiceDefinition withParser(ServerServiceDefinition plain) {
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(FileSyncGrpc.SERVICE_NAME);
+    for (ServerMethodDefinition<?, ?> m : plain.getMethods()) {
+      if (m.getMethodDescriptor().getFullMethodName().equals(FileSyncGrpc.getSyncMethod().getFullMethodName())) {
+        @SuppressWarnings("unchecked")
+        ServerMethodDefinition<SyncUp, SyncDown> sync = (ServerMethodDefinition<SyncUp, SyncDown>) m;
+        MethodDescriptor<SyncUp, SyncDown> d = sync.getMethodDescriptor();
+        b.addMethod(d.toBuilder(new SyncUpParser(d.getRequestMarshaller()), d.getResponseMarshaller()).build(),
+            sync.getServerCallHandler());
+      } else {
+        b.addMethod(m);
+      }
+    }
+    return b.build();
   }
 
   @Override

@@ -1,5 +1,10 @@
 package tandem.filesync;
 
+import com.google.protobuf.ByteOutput;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,6 +28,56 @@ public record Hash(long a, long b, long c, long d) {
     MessageDigest sha = DIGEST.get();
     sha.update(bytes);
     return fromBytes(sha.digest());
+  }
+
+  /**
+   * The hash of {@code bytes}, read where they lie: a received chunk is hashed from the array it was
+   * parsed into, in one call. ({@code MessageDigest.update(ByteBuffer)} on the read-only view a
+   * ByteString gives copies it 4 KiB at a time into a scratch array first; on the replica that copy
+   * loop took most of the receiving thread's samples, bench/RESULTS.md files run 5.)
+   */
+  static Hash of(ByteString bytes) {
+    MessageDigest sha = DIGEST.get();
+    try {
+      UnsafeByteOperations.unsafeWriteTo(bytes, new DigestOutput(sha));
+    } catch (IOException e) {
+      throw new UncheckedIOException("hashing bytes in memory failed", e); // DigestOutput never throws
+    }
+    return fromBytes(sha.digest());
+  }
+
+  /** Feeds whatever a ByteString hands over straight to a digest; it only reads the arrays. */
+  private static final class DigestOutput extends ByteOutput {
+    private final MessageDigest sha;
+
+    DigestOutput(MessageDigest sha) {
+      this.sha = sha;
+    }
+
+    @Override
+    public void write(byte value) {
+      sha.update(value);
+    }
+
+    @Override
+    public void write(byte[] value, int offset, int length) {
+      sha.update(value, offset, length);
+    }
+
+    @Override
+    public void writeLazy(byte[] value, int offset, int length) {
+      sha.update(value, offset, length);
+    }
+
+    @Override
+    public void write(ByteBuffer value) {
+      sha.update(value);
+    }
+
+    @Override
+    public void writeLazy(ByteBuffer value) {
+      sha.update(value);
+    }
   }
 
   private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Hash::sha256);

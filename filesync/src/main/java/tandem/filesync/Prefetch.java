@@ -228,12 +228,11 @@ final class Prefetch implements ChunkSource {
 
   private ChunkData verified(Expected x, ByteString b) throws IOException {
     // Hashed and later written straight from the parsed message: no copy of the chunk is made.
-    java.nio.ByteBuffer data = b.asReadOnlyByteBuffer();
-    if (data.remaining() != x.chunk().length() || !Hash.of(data.duplicate()).equals(x.chunk().hash())) {
+    if (b.size() != x.chunk().length() || !Hash.of(b).equals(x.chunk().hash())) {
       throw new IOException("a chunk of " + x.path() + " from " + primary + " does not match its hash "
           + x.chunk().hash() + "; the file was left as it was");
     }
-    counter.received(data.remaining());
-    return new ChunkData.Buffer(data);
+    counter.received(b.size());
+    return new ChunkData.Buffer(b.asReadOnlyByteBuffer());
   }
 }

@@ -270,11 +270,10 @@ public final class Receiver implements AutoCloseable {
         if (e.kind() == Kind.FILE && !w.getInlineData().isEmpty() && e.chunks().size() == 1) {
           Hash h = e.chunks().getFirst().hash();
           // Hashed and later written straight from the parsed message, without a copy.
-          java.nio.ByteBuffer data = w.getInlineData().asReadOnlyByteBuffer();
-          if (!Hash.of(data.duplicate()).equals(h)) {
+          if (!Hash.of(w.getInlineData()).equals(h)) {
             throw new BadMessageException(e.path() + ": inline data does not match its hash");
           }
-          inline.put(h, new ChunkData.Buffer(data));
+          inline.put(h, new ChunkData.Buffer(w.getInlineData().asReadOnlyByteBuffer()));
         } else if (e.kind() == Kind.FILE && e.size() > 0) {
           fetched++;
         }

@@ -234,6 +234,9 @@ public final class Sender implements AutoCloseable {
   private void refreshLinks() {
     List<SyncPeers.Peer> want = peers.replicas(group);
     synchronized (links) {
+      if (!running) {
+        return; // stop() took the links meanwhile; a link started now would never be stopped
+      }
       Set<String> names = new HashSet<>();
       for (SyncPeers.Peer p : want) {
         names.add(p.name());

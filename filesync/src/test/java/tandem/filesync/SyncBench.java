@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,8 +49,20 @@ class SyncBench {
     view.epoch = 1;
     n2.dir.becomeReplica();
     n1.dir.becomePrimary(1);
-    Path staging = Files.createDirectories(base.resolve("staging/data"));
-    Random rnd = new Random(1);
+    int rounds = Integer.getInteger("tandem.bench.rounds", 1);
+    for (int round = 0; round < rounds; round++) {
+      bigRound(n1, n2, files, mib, round);
+    }
+  }
+
+  /**
+   * One round: {@code files} new files of {@code mib} MiB (other bytes each round, so nothing is
+   * found locally) moved in as directory {@code data<round>}. Rounds after the first show the cost
+   * once the JIT has compiled the path: the difference is what a freshly started agent pays.
+   */
+  private void bigRound(SyncNode n1, SyncNode n2, int files, int mib, int round) throws Exception {
+    Path staging = Files.createDirectories(base.resolve("staging" + round + "/data" + round));
+    Random rnd = new Random(1 + round);
     byte[] block = new byte[1 << 20];
     for (int f = 0; f < files; f++) {
       try (OutputStream out = Files.newOutputStream(staging.resolve("f" + f))) {
@@ -61,17 +74,30 @@ class SyncBench {
     }
     new ProcessBuilder("sync").start().waitFor();
     long total = (long) files * mib << 20;
+    Path dst = n2.root.resolve("data" + round);
     long t0 = System.nanoTime();
-    Files.move(staging, n1.root.resolve("data"), StandardCopyOption.ATOMIC_MOVE);
-    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(5)).until(() -> complete(n2.root.resolve("data"), 1, mib));
+    long wall0 = System.currentTimeMillis();
+    long cpu0 = processCpuNanos();
+    long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    Files.move(staging, n1.root.resolve("data" + round), StandardCopyOption.ATOMIC_MOVE);
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(5)).until(() -> complete(dst, 1, mib));
     double first = (System.nanoTime() - t0) / 1e9;
-    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).until(() -> complete(n2.root.resolve("data"), files, mib));
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).until(() -> complete(dst, files, mib));
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("SyncBench: %d x %d MiB in %.2f s = %.0f MB/s (first file complete after %.2f s)%n", files, mib, s,
-        total / s / 1e6, first);
-    if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
+    double cpu = (processCpuNanos() - cpu0) / 1e9;
+    long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
+    System.out.printf("SyncBench: round %d: %d x %d MiB in %.2f s = %.0f MB/s, %.2f CPU-s for both nodes, JIT %d ms"
+        + " (first file complete after %.2f s; load %.2f; epoch ms %d-%d)%n", round, files, mib, s, total / s / 1e6, cpu,
+        jit, first, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), wall0, System.currentTimeMillis());
+    if (!Trees.snapshot(dst).equals(Trees.snapshot(n1.root.resolve("data" + round)))) {
       throw new AssertionError("the replica's tree differs from the primary's");
     }
+  }
+
+  /** CPU time of this JVM (both nodes, the compiler and the collector included). */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   @Test

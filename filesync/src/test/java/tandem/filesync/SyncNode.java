@@ -77,7 +77,7 @@ final class SyncNode implements AutoCloseable {
     this.pinned = pinned;
     this.root = cfg.path();
     FileSyncService service = new FileSyncService(name, view, events::add);
-    this.server = TransportServer.start("127.0.0.1", 0, identity, pinned, NO_JOINS, List.of(service));
+    this.server = TransportServer.start("127.0.0.1", 0, identity, pinned, NO_JOINS, List.of(service.withAliasingParser()));
     this.dir = ReplicatedDir.open(name, "web", 0, cfg, base.resolve(name + "-data"), view, this::channel, events::add,
         service);
     view.nodes.put(name, this);

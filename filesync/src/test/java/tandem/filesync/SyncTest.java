@@ -4,8 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +22,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -363,6 +372,60 @@ class SyncTest {
     SyncEntry e = SyncEntry.newBuilder().setPath("x").setKind(1).build();
     assertThat(sendRaw(stranger, e)).hasMessageContaining("not a member of this cluster");
     assertThat(Files.exists(n2.root.resolve("x"))).isFalse();
+  }
+
+  @Test
+  void inlineDataThatDoesNotMatchItsHash_isRefusedAndWritesNothing() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    SyncEntry e = SyncEntry.newBuilder().setPath("forged").setKind(0).setSize(4).setInlineData(ByteString.copyFromUtf8("evil"))
+        .setChunkHashes(ByteString.copyFrom(Hash.of("good".getBytes(), 0, 4).toBytes())).addChunkLengths(4).build();
+    // n1's own stream must be gone first, or its late reconnect replaces the forged stream before its batch.
+    await().atMost(CONVERGE).until(() -> !n2.dir.status().receiver().receiving());
+    assertThat(sendRaw(n1.identity, e)).hasMessageContaining("inline data does not match its hash");
+    assertThat(Files.exists(n2.root.resolve("forged"))).isFalse();
+  }
+
+  @Test
+  void bytesThatAreNoMessage_endTheStream_andTheNextStreamStillSyncs() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    n1.dir.becomeReplica();
+    MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
+      @Override
+      public InputStream stream(byte[] value) {
+        return new ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+    MethodDescriptor<byte[], byte[]> sync = FileSyncGrpc.getSyncMethod().toBuilder(raw, raw).build();
+    CompletableFuture<Status> end = new CompletableFuture<>();
+    ClientCall<byte[], byte[]> call = n1.clientTo(n2, n1.identity).channel().newCall(sync, CallOptions.DEFAULT);
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        end.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.sendMessage(SyncUp.newBuilder().setOpen(SyncOpen.newBuilder().setGroup("web").setEpoch(view.epoch)).build().toByteArray());
+    byte[] junk = new byte[4096];
+    Arrays.fill(junk, (byte) 0xff);
+    call.sendMessage(junk);
+    // gRPC reports a request its server could not parse as UNKNOWN ("Application error processing RPC").
+    assertThat(end.get(20, TimeUnit.SECONDS).getCode()).isNotEqualTo(Status.Code.OK);
+    promote(n1, 2);
+    Files.writeString(n1.root.resolve("after"), "still syncing");
+    awaitSame(n1, n2);
   }
 
   /** Opens a stream to n2 as {@code as} with n1's current epoch and sends one batch; returns the error that ended it. */
