@@ -268,7 +268,13 @@ public final class Repository {
     return s.id();
   }
 
-  /** The plain bytes of blob {@code id}. */
+  /** The sealed length of blob {@code id} by the index; 0 when no index has it ({@link #get} then says so). */
+  long sealedLength(String id) {
+    Where w = index.get(id);
+    return w == null ? 0 : w.length();
+  }
+
+  /** The plain bytes of blob {@code id}. Thread-safe. */
   byte[] get(String id) throws IOException {
     Where w = index.get(id);
     if (w == null) {
