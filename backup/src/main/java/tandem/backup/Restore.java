@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Pipeline.</b> The trees are walked first: directories and symbolic links are made at once,
  * files are only listed. Then the calling thread writes the files in tree order while a few
  * threads read, decrypt, decompress and check their chunks ahead of it (at most
- * {@link #AHEAD_BYTES} of sealed chunks in flight), so the writer does little besides the file
+ * {@link #AHEAD_BYTES} of sealed chunks or {@link #AHEAD_CHUNKS} chunks in flight, in arrays the
+ * writer gives back), so the writer does little besides the file
  * system calls. One writer, not several: two writing threads doubled the kernel's time in ext4's
  * inode allocation for no gain (bench/RESULTS.md, backups run 3). A directory's mode and time are
  * set last, children first, once nothing more is written into it.
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 public final class Restore {
   /** Sealed chunk bytes read ahead of the writer, at most. */
   static final long AHEAD_BYTES = 8L << 20;
+  /** Chunks read ahead of the writer, at most (small files: one chunk each). */
+  static final int AHEAD_CHUNKS = 64;
   private final Repository repo;
   private final int readers;
   private long files;
@@ -174,11 +177,13 @@ public final class Restore {
     long written = 0;
     try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       for (int i = 0; i < n.content().size(); i++) {
-        ByteBuffer b = ByteBuffer.wrap(chunks.next());
+        Crypto.Plain chunk = chunks.next();
+        ByteBuffer b = ByteBuffer.wrap(chunk.bytes(), 0, chunk.length());
         written += b.remaining();
         while (b.hasRemaining()) {
           out.write(b);
         }
+        chunks.recycle(chunk.bytes());
       }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
@@ -201,7 +206,10 @@ public final class Restore {
   private static final class ChunkReader implements AutoCloseable {
     private final Repository repo;
     private final java.util.Iterator<String> ids;
-    private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<java.util.concurrent.Future<Crypto.Plain>> ahead = new java.util.ArrayDeque<>();
+    /** Arrays the writer is done with, by size class (4 KiB, 8 KiB, ... 256 KiB, the largest chunk). */
+    private final java.util.List<java.util.concurrent.ConcurrentLinkedQueue<byte[]>> free = java.util.stream.IntStream
+        .rangeClosed(MIN_CLASS, MAX_CLASS).mapToObj(i -> new java.util.concurrent.ConcurrentLinkedQueue<byte[]>()).toList();
     private final java.util.ArrayDeque<Long> aheadBytes = new java.util.ArrayDeque<>();
     private final java.util.concurrent.ExecutorService pool;
     private long inFlight;
@@ -213,10 +221,31 @@ public final class Restore {
           Thread.ofPlatform().daemon().name("restore-read-", 0).factory());
     }
 
+    private static final int MIN_CLASS = 12;
+    private static final int MAX_CLASS = 18;
+
+    /** An array of at least {@code n} bytes: a recycled one of its size class, or a new one. */
+    private byte[] buffer(int n) {
+      int c = Math.max(MIN_CLASS, 32 - Integer.numberOfLeadingZeros(Math.max(1, n) - 1));
+      if (c > MAX_CLASS) {
+        return new byte[n];
+      }
+      byte[] b = free.get(c - MIN_CLASS).poll();
+      return b != null ? b : new byte[1 << c];
+    }
+
+    /** Takes back an array {@link #next} gave, once its bytes are written. */
+    void recycle(byte[] b) {
+      int c = Integer.numberOfTrailingZeros(b.length);
+      if (b.length == 1 << c && c >= MIN_CLASS && c <= MAX_CLASS) {
+        free.get(c - MIN_CLASS).offer(b);
+      }
+    }
+
     /** The plain bytes of the next chunk in file order. */
-    byte[] next() throws IOException {
+    Crypto.Plain next() throws IOException {
       fill();
-      java.util.concurrent.Future<byte[]> f = ahead.poll();
+      java.util.concurrent.Future<Crypto.Plain> f = ahead.poll();
       if (f == null) {
         throw new CorruptException("the files' chunk lists ended early");
       }
@@ -239,10 +268,10 @@ public final class Restore {
 
     /** Hands chunks to the readers until {@link #AHEAD_BYTES} are in flight (at least one). */
     private void fill() {
-      while (ids.hasNext() && (ahead.isEmpty() || inFlight < AHEAD_BYTES)) {
+      while (ids.hasNext() && (ahead.isEmpty() || inFlight < AHEAD_BYTES && ahead.size() < AHEAD_CHUNKS)) {
         String id = ids.next();
         long size = repo.sealedLength(id);
-        ahead.add(pool.submit(() -> repo.get(id)));
+        ahead.add(pool.submit(() -> repo.get(id, this::buffer)));
         aheadBytes.add(size);
         inFlight += size;
       }
