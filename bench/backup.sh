@@ -8,8 +8,9 @@
 # latest snapshot, full verify reading all data (tandem backup verify --read-data 100%, restic
 # check --read-data, borg check --verify-data), repository size after each backup, peak RSS of
 # each step and its CPU seconds, user + system (GNU time). Each step starts with `sync` and dropped page caches when DROP_CACHES=1.
-# Before tandem's first step, one untimed small backup writes the launcher's class data sharing
-# archive (once per build), which every later tandem command starts with.
+# Before tandem's first step, one untimed small backup makes the launcher write its start-up cache
+# for backup commands (once per build: the AOT cache of dev/aot-train-backup.sh on JDK 25+, else a
+# class data sharing archive), which every later tandem command starts with.
 # Every tool encrypts; compression: tandem zstd 3, restic --compression auto (repository v2),
 # borg lz4 (its default) and zstd,3 as a second variant.
 # Environment: TOOLS ("tandem restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0),
@@ -83,9 +84,9 @@ backups:
     password-file: $pw
     keep: { last: 10 }
 YAML
-      # Not timed: one small backup into a throwaway repository first, so the launcher's class data
-      # sharing archive for backups (written once per build, by the first backup command after it)
-      # exists, as it does for every backup but the first after an install.
+      # Not timed: one small backup into a throwaway repository first, so the launcher's start-up
+      # cache for backups (made once per build, by the first backup command after it) exists, as it
+      # does for every backup but the first after an install.
       mkdir -p "$tmp/warm"; python3 "$repo/bench/lib/backupdata.py" make "$tmp/warm" 4 100 9
       sed -e "s|path: $data|path: $tmp/warm|" -e "s|repository: $rdir|repository: $tmp/repo-warm|" "$tmp/tandem.yaml" >"$tmp/warm.yaml"
       "$tandem" backup run -c "$tmp/warm.yaml" >"$tmp/warm.log" 2>&1 || { log "warm-up backup failed: $(tail -3 "$tmp/warm.log")"; exit 1; }

@@ -44,3 +44,22 @@ tandem_agent_aot() {
   [ -f "$cache" ] && echo "-XX:AOTCache=$cache"
   return 0
 }
+
+# tandem_backup_aot JAR: on JDK 25+, prints the option that loads the backup commands' AOT cache,
+# training it first when it is missing or older than JAR (dev/aot-train-backup.sh: a backup, a
+# backup with nothing changed, a restore and a verify of 20 MiB, ~10 s once per build; written under
+# a temporary name and renamed, so two commands started at once do not read a half-written cache).
+# Prints nothing on older JDKs or when training fails (the caller then uses its CDS archive).
+tandem_backup_aot() {
+  local jar=$1 cache="${1%.jar}-data.aot"
+  [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null || return 0
+  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
+    echo "tandem: training the backup commands' start-up cache $cache (once per build, about 10 s)..." >&2
+    local part="$cache.$$.part"
+    if bash "$(dirname "${BASH_SOURCE[0]}")/aot-train-backup.sh" "$jar" "$part" >&2; then mv -f "$part" "$cache"
+    else rm -f "$part"; return 0
+    fi
+  fi
+  [ -f "$cache" ] && echo "-XX:AOTCache=$cache"
+  return 0
+}

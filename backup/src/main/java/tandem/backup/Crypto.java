@@ -163,6 +163,18 @@ final class Crypto {
 
   /** Opens the {@code length} sealed bytes of {@code buf} from {@code offset}; see {@link #open(byte[], String, String)}. */
   byte[] open(byte[] buf, int offset, int length, String associated, String what) throws CorruptException {
+    return openTo(buf, offset, length, associated, what, byte[]::new).bytes();
+  }
+
+  /** Plain bytes: the first {@code length} of {@code bytes}. */
+  record Plain(byte[] bytes, int length) {}
+
+  /**
+   * Like {@link #open(byte[], int, int, String, String)}, into an array {@code buffers} gives for
+   * the plain size (at least that long): a restore reuses its arrays instead of making a GiB of garbage.
+   */
+  Plain openTo(byte[] buf, int offset, int length, String associated, String what, java.util.function.IntFunction<byte[]> buffers)
+      throws CorruptException {
     if (length < NONCE_BYTES + TAG_BITS / 8) {
       throw new CorruptException(what + " is truncated (" + length + " bytes)");
     }
@@ -172,20 +184,22 @@ final class Crypto {
       throw new CorruptException(what + " is empty inside");
     }
     if (body[0] == 0) {
-      return Arrays.copyOfRange(body, 1, bodyLength);
+      byte[] plain = buffers.apply(bodyLength - 1);
+      System.arraycopy(body, 1, plain, 0, bodyLength - 1);
+      return new Plain(plain, bodyLength - 1);
     }
     long size = Zstd.getFrameContentSize(body, 1, bodyLength - 1);
     if (body[0] != 1 || size < 0 || size > Integer.MAX_VALUE) {
       throw new CorruptException(what + " has an unknown or damaged compression header");
     }
-    byte[] plain = new byte[(int) size];
+    byte[] plain = buffers.apply((int) size);
     ZstdDecompressCtx zstd = DECOMPRESSORS.poll();
     if (zstd == null) {
       zstd = new ZstdDecompressCtx();
     }
     try {
-      int n = zstd.decompressByteArray(plain, 0, plain.length, body, 1, bodyLength - 1);
-      if (n != plain.length) {
+      int n = zstd.decompressByteArray(plain, 0, (int) size, body, 1, bodyLength - 1);
+      if (n != size) {
         throw new CorruptException(what + " decompresses to " + n + " bytes, its header says " + size);
       }
     } catch (com.github.luben.zstd.ZstdException e) {
@@ -195,7 +209,7 @@ final class Crypto {
         zstd.close();
       }
     }
-    return plain;
+    return new Plain(plain, (int) size);
   }
 
   static byte[] aead(SecretKeySpec key, byte[] plain, String associated) {

@@ -84,6 +84,18 @@ public final class LocalStore implements Store {
     return b.array();
   }
 
+  @Override
+  public int readRange(String name, long offset, byte[] into, int length) throws IOException {
+    FileChannel ch = channel(name);
+    ByteBuffer b = ByteBuffer.wrap(into, 0, length);
+    while (b.hasRemaining()) {
+      if (ch.read(b, offset + b.position()) < 0) {
+        break;
+      }
+    }
+    return b.position();
+  }
+
   private synchronized FileChannel channel(String name) throws IOException {
     FileChannel ch = open.get(name);
     if (ch == null) {

@@ -268,8 +268,24 @@ public final class Repository {
     return s.id();
   }
 
-  /** The plain bytes of blob {@code id}. */
+  /** The sealed length of blob {@code id} by the index; 0 when no index has it ({@link #get} then says so). */
+  long sealedLength(String id) {
+    Where w = index.get(id);
+    return w == null ? 0 : w.length();
+  }
+
+  /** The plain bytes of blob {@code id}. Thread-safe. */
   byte[] get(String id) throws IOException {
+    return get(id, byte[]::new).bytes();
+  }
+
+  private static final ThreadLocal<byte[]> SEALED_READS = ThreadLocal.withInitial(() -> new byte[0]);
+
+  /**
+   * The plain bytes of blob {@code id}, in an array {@code buffers} gives for its size (at least that
+   * long); the sealed bytes are read into a buffer of the calling thread's. Thread-safe.
+   */
+  Crypto.Plain get(String id, java.util.function.IntFunction<byte[]> buffers) throws IOException {
     Where w = index.get(id);
     if (w == null) {
       if (pendingBlobs.containsKey(id)) {
@@ -281,18 +297,23 @@ public final class Repository {
             + " `tandem backup verify`");
       }
     }
-    byte[] sealed;
+    byte[] sealed = SEALED_READS.get();
+    if (sealed.length < w.length()) {
+      sealed = new byte[Math.max(w.length(), 2 * sealed.length)];
+      SEALED_READS.set(sealed);
+    }
+    int got;
     try {
-      sealed = store.readRange(packName(w.pack()), w.offset(), w.length());
+      got = store.readRange(packName(w.pack()), w.offset(), sealed, w.length());
     } catch (NoSuchFileException e) {
       throw new CorruptException("pack " + w.pack().substring(0, 12) + " is missing (it holds blob " + id.substring(0, 12) + ")");
     }
-    if (sealed.length < w.length()) {
+    if (got < w.length()) {
       throw new CorruptException("pack " + w.pack().substring(0, 12) + " is truncated: blob " + id.substring(0, 12)
           + " runs past its end");
     }
-    byte[] plain = crypto.open(sealed, id, "blob " + id.substring(0, 12));
-    if (!crypto.id(plain, 0, plain.length).equals(id)) {
+    Crypto.Plain plain = crypto.openTo(sealed, 0, got, id, "blob " + id.substring(0, 12), buffers);
+    if (!crypto.id(plain.bytes(), 0, plain.length()).equals(id)) {
       throw new CorruptException("blob " + id.substring(0, 12) + " decrypts to other content than its id says");
     }
     return plain;

@@ -44,6 +44,13 @@ public interface Store {
   /** {@code length} bytes from {@code offset}; fewer (maybe none) when the file ends before. */
   byte[] readRange(String name, long offset, int length) throws IOException;
 
+  /** Reads {@code length} bytes from {@code offset} into the start of {@code into}; returns how many there were (fewer when the file ends before). */
+  default int readRange(String name, long offset, byte[] into, int length) throws IOException {
+    byte[] b = readRange(name, offset, length);
+    System.arraycopy(b, 0, into, 0, b.length);
+    return b.length;
+  }
+
   /** The files under directory {@code dir} (data: its subdirectories too), temporary ones left out, sorted by name. */
   List<Entry> list(String dir) throws IOException;
 

@@ -44,6 +44,9 @@ public final class Verify {
     }
     long at = 0;
     byte[] buf = new byte[256 << 10];
+    // Each blob's plain bytes are only hashed: opened into one array per pack, not a new one per blob.
+    byte[][] plainBuf = {new byte[0]};
+    java.util.function.IntFunction<byte[]> plainArray = n -> plainBuf[0].length >= n ? plainBuf[0] : (plainBuf[0] = new byte[n]);
     try (var in = repo.store().stream(Repository.packName(pack))) {
       for (Model.IndexBlob b : blobs) {
         if (b.offset() < at) {
@@ -66,8 +69,8 @@ public final class Verify {
           break; // truncated: reported with the structure
         }
         try {
-          byte[] plain = repo.crypto().open(buf, 0, got, b.id(), "blob " + b.id().substring(0, 12));
-          if (!repo.crypto().id(plain, 0, plain.length).equals(b.id())) {
+          Crypto.Plain plain = repo.crypto().openTo(buf, 0, got, b.id(), "blob " + b.id().substring(0, 12), plainArray);
+          if (!repo.crypto().id(plain.bytes(), 0, plain.length()).equals(b.id())) {
             problems.add("blob " + b.id().substring(0, 12) + " in pack " + pack.substring(0, 12) + " holds other content than its id");
             bad.add(b.id());
           }

@@ -116,6 +116,48 @@ class BackupTest {
   }
 
   @Test
+  void aTreeRestoresIdentically_withOneReaderOrFourAheadOfTheWriter() throws IOException {
+    populate(src, 3);
+    for (int i = 0; i < 300; i++) { // many small files: chunks of many files in flight at once
+      Files.writeString(Files.createDirectories(src.resolve("many").resolve("m" + i % 7)).resolve("s" + i), "row " + i);
+    }
+    Repository.StoredSnapshot s = backup();
+
+    Restore.Result one = new Restore(Repository.open(repoDir, PASSWORD), 1).run(s, "", tmp.resolve("one"));
+    Restore.Result four = new Restore(Repository.open(repoDir, PASSWORD), 4).run(s, "", tmp.resolve("four"));
+
+    assertThat(describe(tmp.resolve("one"))).isEqualTo(describe(src));
+    assertThat(describe(tmp.resolve("four"))).isEqualTo(describe(src));
+    assertThat(four).isEqualTo(one);
+    assertThat(four.files()).isEqualTo(341);
+  }
+
+  @Test
+  void aDamagedChunkStopsTheRestore_andLeavesNoHalfWrittenFileUnderItsName() throws IOException {
+    populate(src, 4);
+    Repository.StoredSnapshot s = backup();
+    Path pack = repoDir.resolve(repo.list("data").getFirst());
+    try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, ch.size() / 2);
+      b.flip();
+      b.put(0, (byte) ~b.get(0));
+      ch.write(b, ch.size() / 2);
+    }
+
+    assertThatThrownBy(() -> new Restore(Repository.open(repoDir, PASSWORD), 3).run(s, "", tmp.resolve("r")))
+        .isInstanceOf(CorruptException.class).hasMessageContaining("does not authenticate");
+
+    try (Stream<Path> all = Files.walk(tmp.resolve("r"))) {
+      List<Path> files = all.filter(Files::isRegularFile).toList();
+      assertThat(files).as("no temporary file is left behind").noneMatch(p -> p.getFileName().toString().startsWith(".restore-tmp-"));
+      for (Path f : files) { // every file there is whole
+        assertThat(Files.readAllBytes(f)).isEqualTo(Files.readAllBytes(src.resolve(tmp.resolve("r").relativize(f).toString())));
+      }
+    }
+  }
+
+  @Test
   void onePathOfASnapshotRestoresAlone() throws IOException {
     populate(src, 2);
     Repository.StoredSnapshot s = backup();
