@@ -313,7 +313,7 @@ class SyncTest {
   void hostilePaths_areRefusedAndNothingIsWrittenOutsideTheRoot() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     Path outside = base.resolve("outside");
     Files.createDirectories(outside);
     Files.createSymbolicLink(n2.root.resolve("escape"), outside);
@@ -336,7 +336,7 @@ class SyncTest {
   void sizeThatDoesNotMatchChunks_isRefused() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     SyncEntry e = SyncEntry.newBuilder().setPath("liar").setKind(0).setSize(1000).addChunkLengths(4)
         .setChunkHashes(ByteString.copyFrom(new byte[32])).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("chunks add up to 4 bytes but the size is 1000");
@@ -347,7 +347,7 @@ class SyncTest {
   void anEntryWhoseChunkListWasToComeFirst_withoutThatList_isRefused() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     SyncEntry e = SyncEntry.newBuilder().setPath("promised").setKind(0).setSize(1000).setChunksFollow(true).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("without that list");
     assertThat(Files.exists(n2.root.resolve("promised"))).isFalse();
@@ -357,7 +357,7 @@ class SyncTest {
   void oversizedFrame_isRefused() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     byte[] huge = new byte[TransportServer.MAX_MESSAGE_BYTES + 1];
     SyncEntry e = SyncEntry.newBuilder().setPath("huge").setKind(0).setSize(huge.length)
         .setInlineData(ByteString.copyFrom(huge)).build();
@@ -378,11 +378,9 @@ class SyncTest {
   void inlineDataThatDoesNotMatchItsHash_isRefusedAndWritesNothing() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     SyncEntry e = SyncEntry.newBuilder().setPath("forged").setKind(0).setSize(4).setInlineData(ByteString.copyFromUtf8("evil"))
         .setChunkHashes(ByteString.copyFrom(Hash.of("good".getBytes(), 0, 4).toBytes())).addChunkLengths(4).build();
-    // n1's own stream must be gone first, or its late reconnect replaces the forged stream before its batch.
-    await().atMost(CONVERGE).until(() -> !n2.dir.status().receiver().receiving());
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("inline data does not match its hash");
     assertThat(Files.exists(n2.root.resolve("forged"))).isFalse();
   }
@@ -391,7 +389,7 @@ class SyncTest {
   void bytesThatAreNoMessage_endTheStream_andTheNextStreamStillSyncs() throws Exception {
     promote(n1, 1);
     awaitSame(n1, n2);
-    n1.dir.becomeReplica();
+    quietAsReplica(n1);
     MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
       @Override
       public InputStream stream(byte[] value) {
@@ -426,6 +424,15 @@ class SyncTest {
     promote(n1, 2);
     Files.writeString(n1.root.resolve("after"), "still syncing");
     awaitSame(n1, n2);
+  }
+
+  /**
+   * Makes {@code n} a replica and waits until n2 receives no stream from it: otherwise its late reconnect can replace a
+   * test's hand-made stream before its batch is read.
+   */
+  private void quietAsReplica(SyncNode n) {
+    n.dir.becomeReplica();
+    await().atMost(CONVERGE).until(() -> !n2.dir.status().receiver().receiving());
   }
 
   /** Opens a stream to n2 as {@code as} with n1's current epoch and sends one batch; returns the error that ended it. */
