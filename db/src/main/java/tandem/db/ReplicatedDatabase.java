@@ -107,6 +107,10 @@ public final class ReplicatedDatabase implements AutoCloseable {
   /** Starts following the group's primary whenever this node is not it. */
   public ReplicatedDatabase start() {
     follower.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+    // After a fallback, commits wait again as soon as enough standbys stream, not up to a tick later: until then a
+    // failover may lose acknowledged commits.
+    follower.scheduleWithFixedDelay(this::restoreSynchronous, RESTORE_EVERY.toMillis(), RESTORE_EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
     // Fresh positions decide who is promoted: after the primary dies, each replica's last one
     // must reach the leader before the lease runs out (2.3 s with the defaults).
     positions.scheduleWithFixedDelay(this::readPosition, 0, POSITION_EVERY.toMillis(), TimeUnit.MILLISECONDS);
@@ -399,6 +403,19 @@ public final class ReplicatedDatabase implements AutoCloseable {
 
   /** How soon a failed copy is tried again (at most: sooner when the interval is shorter). */
   static final java.time.Duration COPY_RETRY = java.time.Duration.ofSeconds(30);
+
+  /** How often a primary that fell back from synchronous commits looks for enough streaming standbys. */
+  static final java.time.Duration RESTORE_EVERY = java.time.Duration.ofMillis(250);
+
+  private synchronized void restoreSynchronous() {
+    try {
+      if (!closed && primaryEpoch != 0 && fellBack) {
+        keepSynchronous();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("synchronous commits of {}: the check failed; please report it as a bug", group, e);
+    }
+  }
 
   /** On the primary: falls back to asynchronous commits after the fallback time without enough standbys, and back. */
   private void keepSynchronous() {
