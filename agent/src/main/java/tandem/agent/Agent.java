@@ -97,6 +97,8 @@ public final class Agent implements AutoCloseable {
   private final long startedAtMillis = System.currentTimeMillis();
   private final PinnedPeers pinned;
   private final ClusterHandle cluster;
+  /** The replicated databases' (and their facts service's) view of the cluster. */
+  private final ClusterDbPeers dbPeers;
   private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "agent-background");
     t.setDaemon(true);
@@ -142,6 +144,7 @@ public final class Agent implements AutoCloseable {
     this.events = events;
     this.pinned = pinned;
     this.cluster = cluster;
+    this.dbPeers = new ClusterDbPeers(self, cluster, identity);
     this.historyEnd = cluster.current().logEndAtStart();
     this.historyGeneration = generation;
   }
@@ -218,7 +221,7 @@ public final class Agent implements AutoCloseable {
     cluster.addListener((before, cmd, result, after) -> onApplied(before, cmd, result, after));
     var listen = cfg.node().listen();
     fileSync = new FileSyncService(self, new ClusterPeers(self, cluster), events);
-    dbFacts = new DatabaseFactsService(self, new ClusterDbPeers(self, cluster, identity), events);
+    dbFacts = new DatabaseFactsService(self, dbPeers, events);
     transport = TransportServer.start(listen.host(), listen.port(), identity, pinned,
         new ClusterJoinHandler(cluster, () -> cluster.current().groupId().toString(),
             m -> new RefusalEvents(events, self).refused("join-refused", m)), List.of(fileSync.withAliasingParser(), dbFacts));
@@ -408,7 +411,7 @@ public final class Agent implements AutoCloseable {
         WalPusher.serverParameters(cfg, group, p),
         data.resolve("postgres").resolve(group + "-" + index + ".secrets"), serverTls.certificatePem(),
         Files.readString(tls.resolve("node.key")));
-    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), new ClusterDbPeers(self, cluster, identity),
+    return new ReplicatedDatabase(self, group, index, new PostgresEngine(settings), dbPeers,
         new UpstreamClient(this::memberChannel), events, data.resolve("postgres").resolve(group + "-" + index + ".role"), host)
         .synchronous(switch (p.synchronous()) {
           case OFF -> 0;
@@ -434,7 +437,7 @@ public final class Agent implements AutoCloseable {
         serverTls.certificatePem(), Files.readString(tls.resolve("node.key")), m.dumps() ? m.dumpInterval() : Duration.ZERO);
     UpstreamClient client = new UpstreamClient(this::memberChannel);
     return new ReplicatedDatabase(self, group, index, new MariadbEngine(settings, u -> client.open(group, index, u)),
-        new ClusterDbPeers(self, cluster, identity), client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
+        dbPeers, client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
         .synchronous(m.semiSync() ? 1 : 0, m.semiSyncFallback().orElse(null))
         .start();
   }

@@ -1,6 +1,7 @@
 package tandem.backup;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,11 +13,19 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
  * Restores a snapshot, or one path in it, into a target directory that is new or empty. Every
@@ -205,19 +214,19 @@ public final class Restore {
    */
   private static final class ChunkReader implements AutoCloseable {
     private final Repository repo;
-    private final java.util.Iterator<String> ids;
-    private final java.util.ArrayDeque<java.util.concurrent.Future<Crypto.Plain>> ahead = new java.util.ArrayDeque<>();
+    private final Iterator<String> ids;
+    private final ArrayDeque<Future<Crypto.Plain>> ahead = new ArrayDeque<>();
     /** Arrays the writer is done with, by size class (4 KiB, 8 KiB, ... 256 KiB, the largest chunk). */
-    private final java.util.List<java.util.concurrent.ConcurrentLinkedQueue<byte[]>> free = java.util.stream.IntStream
-        .rangeClosed(MIN_CLASS, MAX_CLASS).mapToObj(i -> new java.util.concurrent.ConcurrentLinkedQueue<byte[]>()).toList();
-    private final java.util.ArrayDeque<Long> aheadBytes = new java.util.ArrayDeque<>();
-    private final java.util.concurrent.ExecutorService pool;
+    private final List<ConcurrentLinkedQueue<byte[]>> free = IntStream
+        .rangeClosed(MIN_CLASS, MAX_CLASS).mapToObj(i -> new ConcurrentLinkedQueue<byte[]>()).toList();
+    private final ArrayDeque<Long> aheadBytes = new ArrayDeque<>();
+    private final ExecutorService pool;
     private long inFlight;
 
     ChunkReader(Repository repo, List<PlannedFile> files, int threads) {
       this.repo = repo;
       this.ids = files.stream().flatMap(f -> f.node().content().stream()).iterator();
-      this.pool = java.util.concurrent.Executors.newFixedThreadPool(threads,
+      this.pool = Executors.newFixedThreadPool(threads,
           Thread.ofPlatform().daemon().name("restore-read-", 0).factory());
     }
 
@@ -245,14 +254,14 @@ public final class Restore {
     /** The plain bytes of the next chunk in file order. */
     Crypto.Plain next() throws IOException {
       fill();
-      java.util.concurrent.Future<Crypto.Plain> f = ahead.poll();
+      Future<Crypto.Plain> f = ahead.poll();
       if (f == null) {
         throw new CorruptException("the files' chunk lists ended early");
       }
       inFlight -= aheadBytes.poll();
       try {
         return f.get();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         if (e.getCause() instanceof IOException io) {
           throw io;
         }
@@ -262,7 +271,7 @@ public final class Restore {
         throw new IOException("reading a chunk failed: " + e.getCause(), e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while restoring");
+        throw new InterruptedIOException("interrupted while restoring");
       }
     }
 
