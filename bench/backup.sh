@@ -13,8 +13,14 @@
 # class data sharing archive), which every later tandem command starts with.
 # Every tool encrypts; compression: tandem zstd 3, restic --compression auto (repository v2),
 # borg lz4 (its default) and zstd,3 as a second variant.
-# Environment: TOOLS ("tandem restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0),
-# SKIP_BUILD=1, BENCH_OUT=file (append the JSON line), KEEP_DIR=1.
+# Each tool's dataset, repository and restore are on an ext4 file system made for that tool
+# (bench/lib/freshfs.sh: root and loop devices; FRESH_FS=0 for the temp dir as before), so no tool
+# pays for the inodes another tool freed minutes earlier.
+# ROUNDS (1) repeats the whole comparison, the tools in the opposite order every other round, and
+# reports the median of each step (every round's figures are in the JSON line): the same step of the
+# same tool moved by a third between two runs minutes apart on this machine.
+# Environment: TOOLS ("tandem restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0), ROUNDS (1),
+# SKIP_BUILD=1, BENCH_OUT=file (append the JSON line), KEEP_DIR=1, FRESH_FS (1).
 # Output: a human table, ratios against restic, and one line starting with "BENCH_JSON ".
 set -euo pipefail
 TOOLS="${TOOLS:-tandem restic borg}"
@@ -22,11 +28,14 @@ SIZE_MIB="${SIZE_MIB:-2048}"
 FILES="${FILES:-30000}"
 CHANGE_PCT="${CHANGE_PCT:-1}"
 DROP_CACHES="${DROP_CACHES:-0}"
+ROUNDS="${ROUNDS:-1}"
+round=1
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/dev/find-jdk.sh"
 jar="$repo/cli/target/tandem.jar"
 tmp="$(mktemp -d /tmp/tandem-bench-backup.XXXXXX)"
-cleanup() { [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
+source "$repo/bench/lib/freshfs.sh"
+cleanup() { fresh_fs_cleanup; [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
 trap cleanup EXIT
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 results="$tmp/results.tsv"; : >"$results"
@@ -35,10 +44,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && JAVA_HOME="$TANDEM_JDK" mvn -q -B -o -DskipTests package >&2) || (cd "$repo" && JAVA_HOME="$TANDEM_JDK" mvn -q -B -DskipTests package >&2)
 fi
 
-data="$tmp/data"; mkdir -p "$data"
-log "making $SIZE_MIB MiB in $FILES files"
-python3 "$repo/bench/lib/backupdata.py" make "$data" "$SIZE_MIB" "$FILES" 1
-bytes=$(du -sb "$data" | cut -f1)
+log "where the tools write: $(fresh_fs_describe)"
+bytes=""
 pw="$tmp/pw"; head -c 24 /dev/urandom | base64 >"$pw"; chmod 600 "$pw"
 export RESTIC_PASSWORD_FILE="$pw" BORG_PASSPHRASE="$(cat "$pw")"
 
@@ -58,14 +65,20 @@ step() {
   read -r rss cpu < <(tail -1 "$tmp/rss" | awk '{printf "%s %.2f\n", $1, $2 + $3}')
   local size; size=$(du -sb "$rdir" | cut -f1)
   local secs; secs=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a-b}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$variant" "$name" "$secs" "$rss" "$size" "$cpu" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$variant" "$name" "$secs" "$rss" "$size" "$cpu" "$round" >>"$results"
   log "$tool ($variant) $name: $secs s ($cpu s of CPU), peak RSS $((rss / 1024)) MiB, repository $((size / 1048576)) MiB"
 }
 
 run_tool() {
   local tool=$1 variant=$2
-  local rdir="$tmp/repo-$tool-$variant" out="$tmp/restore-$tool-$variant"
-  rm -rf "$rdir" "$out"
+  # The dataset (the same seed for every tool), the repository and the restore, on a file system of their own.
+  local fs="$tmp/fs-$tool-$variant"
+  fresh_fs "$fs" $((SIZE_MIB * 3 + 1024))
+  local rdir="$fs/repo" out="$fs/restore"
+  data="$fs/data"; mkdir -p "$data"
+  log "$tool ($variant): making $SIZE_MIB MiB in $FILES files"
+  python3 "$repo/bench/lib/backupdata.py" make "$data" "$SIZE_MIB" "$FILES" 1
+  [ -n "$bytes" ] || bytes=$(du -sb "$data" | cut -f1)
   case "$tool" in
     tandem)
       cat >"$tmp/tandem.yaml" <<YAML
@@ -120,27 +133,41 @@ YAML
       ;;
   esac
   if diff -rq "$data" "$out" >/dev/null; then log "$tool ($variant): restore identical"; else log "$tool ($variant): RESTORE DIFFERS"; fi
-  # Every tool starts from the same dataset.
-  rm -rf "$data"; mkdir -p "$data"; python3 "$repo/bench/lib/backupdata.py" make "$data" "$SIZE_MIB" "$FILES" 1
-  rm -rf "$out"
+  fresh_fs_drop "$fs"
+  [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$fs"
 }
 
-for t in $TOOLS; do
+for ((round = 1; round <= ROUNDS; round++)); do
+order="$TOOLS"
+# Every other round the other way round, so no tool always runs first (or right after another's clean-up).
+[ $((round % 2)) = 0 ] && order="$(echo $TOOLS | tr ' ' '\n' | tac | tr '\n' ' ')"
+[ "$ROUNDS" -gt 1 ] && log "round $round of $ROUNDS: $order"
+for t in $order; do
   case "$t" in
     tandem) run_tool tandem zstd3 ;;
     restic) command -v restic >/dev/null && run_tool restic auto || log "restic not installed: skipped" ;;
     borg) if command -v borg >/dev/null; then run_tool borg lz4; run_tool borg zstd3; else log "borg not installed: skipped"; fi ;;
   esac
 done
+done
 
-python3 - "$results" "$bytes" "$SIZE_MIB" "$FILES" "$CHANGE_PCT" <<'PY'
-import json, sys, datetime, collections
+python3 - "$results" "$bytes" "$SIZE_MIB" "$FILES" "$CHANGE_PCT" "$(fresh_fs_describe)" "$ROUNDS" <<'PY'
+import json, sys, datetime, collections, statistics
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 data_bytes = int(sys.argv[2])
+rounds = int(sys.argv[7])
+# Every round's figures, then the median of each (peak RSS: the largest).
+runs = collections.OrderedDict()
+for tool, variant, step, secs, rss, size, cpu, rnd in rows:
+    runs.setdefault((tool, variant), collections.OrderedDict()).setdefault(step, []).append(
+        {"round": int(rnd), "s": float(secs), "cpu_s": float(cpu), "rss_mib": int(rss) / 1024, "repo_mib": int(size) / 1048576})
 res = collections.OrderedDict()
-for tool, variant, step, secs, rss, size, cpu in rows:
-    res.setdefault((tool, variant), {})[step] = {"s": float(secs), "cpu_s": float(cpu), "rss_mib": int(rss) / 1024,
-                                                 "repo_mib": int(size) / 1048576}
+for key, steps in runs.items():
+    res[key] = {step: {"s": statistics.median(x["s"] for x in xs), "cpu_s": statistics.median(x["cpu_s"] for x in xs),
+                       "rss_mib": max(x["rss_mib"] for x in xs), "repo_mib": statistics.median(x["repo_mib"] for x in xs),
+                       "rounds": xs} for step, xs in steps.items()}
+if rounds > 1:
+    print("medians of %d rounds (each step's seconds per round in brackets)" % rounds)
 print("%-16s %10s %10s %10s %10s %10s %10s %9s" % ("tool", "first MB/s", "second s", "restore s", "verify s", "repo MiB", "repo2 MiB", "peak MiB"))
 for (tool, variant), st in res.items():
     f = st.get("first", {}); s2 = st.get("second", {})
@@ -148,6 +175,10 @@ for (tool, variant), st in res.items():
           s2.get("s", float("nan")), st.get("restore", {}).get("s", float("nan")), st.get("verify", {}).get("s", float("nan")),
           f.get("repo_mib", float("nan")), s2.get("repo_mib", float("nan")), max(x["rss_mib"] for x in st.values())))
 # CPU seconds (user + system) are less at the mercy of other load on the machine than wall time.
+if rounds > 1:
+    for (tool, variant), st in res.items():
+        print("%-16s %s" % (tool + "/" + variant, "; ".join("%s %s" % (k, " ".join("%.2f" % x["s"] for x in v["rounds"]))
+              for k, v in st.items())))
 print("%-16s %10s %10s %10s %10s" % ("CPU s", "first", "second", "restore", "verify"))
 for (tool, variant), st in res.items():
     print("%-16s %10.2f %10.2f %10.2f %10.2f" % ((tool + "/" + variant,) + tuple(st.get(k, {}).get("cpu_s", float("nan"))
@@ -158,6 +189,6 @@ if r and t:
         r["first"]["s"] / t["first"]["s"], r["second"]["s"] / t["second"]["s"], r["restore"]["s"] / t["restore"]["s"],
         r["verify"]["s"] / t["verify"]["s"], t["second"]["repo_mib"] / r["second"]["repo_mib"]))
 print("BENCH_JSON " + json.dumps({"bench": "backup", "date": datetime.datetime.utcnow().isoformat() + "Z", "size_mib": int(sys.argv[3]),
-      "files": int(sys.argv[4]), "change_pct": float(sys.argv[5]), "data_bytes": data_bytes,
+      "files": int(sys.argv[4]), "change_pct": float(sys.argv[5]), "data_bytes": data_bytes, "file_systems": sys.argv[6], "rounds": rounds,
       "results": {"%s/%s" % k: v for k, v in res.items()}}))
 PY

@@ -35,7 +35,9 @@
 # Trees a part is done with are moved aside (`discard`) and removed only at exit: on ext4 without a
 # journal (this machine's root), creating files within ~30 s of freeing thousands of inodes costs several
 # times the usual kernel CPU (the inode allocator skips recently deleted inodes one by one), so removing
-# one tool's 20,000 files would slow the next tool's run.
+# one tool's 20,000 files would slow the next tool's run. And each tool's replica of an initial sync
+# (small, big) is a fresh ext4 of its own (bench/lib/freshfs.sh; FRESH_FS=0 to write into the temp dir):
+# the other sessions' and benchmarks' deletes on the shared root no longer decide who wins.
 # Output: a human report on stdout and one line starting with "BENCH_JSON " (JSON). Exit 0, or 4 when a
 # tool's part failed (reported in the notes; the other tools' results are still printed).
 set -euo pipefail
@@ -77,8 +79,13 @@ results="$tmp/results.jsonl"
 : >"$results"
 nft_table="tandem_bench_files_$$"
 RSYNC_VARIANTS="${RSYNC_VARIANTS:-daemon ssh daemon-fsync}"
-discard() { # paths: moved into $tmp/trash (a rename, no inode freed), removed at exit
-  local p; mkdir -p "$tmp/trash"
+source "$lib/freshfs.sh"
+# Initial syncs write into a fresh ext4 of their own (bench/lib/freshfs.sh; FRESH_FS=0: the temp dir).
+INITIAL_FS_MIB=$(( BIG_FILES * BIG_MIB * 2 + 1024 ))
+discard() { # paths: moved into $tmp/trash (a rename, no inode freed), removed at exit; fresh file systems under them unmounted
+  local p m; mkdir -p "$tmp/trash"
+  for p in "$@"; do for m in "${fresh_fs_mounts[@]}"; do
+    [[ "${m%%|*}" == "$p" || "${m%%|*}" == "$p"/* ]] && fresh_fs_drop "${m%%|*}"; done; done
   for p in "$@"; do [ -e "$p" ] && mv "$p" "$(mktemp -d "$tmp/trash/t.XXXXXX")/"; done; return 0
 }
 wire_ok=0
@@ -123,6 +130,7 @@ cleanup() {
   exec 3>&2 2>/dev/null
   for f in "$tmp"/pids.*; do [ -e "$f" ] && kill_owner "${f##*/pids.}"; done
   [ "$wire_ok" = 1 ] && nft delete table inet "$nft_table" 2>/dev/null
+  fresh_fs_cleanup
   exec 2>&3 3>&-
   if [ "${KEEP_DIR:-0}" = 1 ] || [ "$rc" -ne 0 ] || [ -e "$tmp/.keep" ]; then
     echo "files.sh: exit $rc; temp dir and logs kept in $tmp" >&2
@@ -341,7 +349,7 @@ rsync_copy() {
 
 rsync_initial() { # scenario(small|big) variant
   local sc=$1 v=$2 dst="$tmp/rsyncd/root/$1-$2" ok=false
-  discard "$dst"; mkdir -p "$dst"
+  discard "$dst"; fresh_fs "$dst" "$INITIAL_FS_MIB"
   rsync_copy "$v" "$data/$sc" "$dst"
   fsb verify "$tmp/$sc.manifest" "$dst" && ok=true
   local extra=()
@@ -475,7 +483,7 @@ st_latency() { # delay
 # folder to both instances (replica first); done = the replica tree is identical.
 st_initial() { # scenario
   local sc=$1 id="init$1" src="$tmp/st/init$1-src" dst="$tmp/st/init$1-dst" b0 t0 out secs ok rss extra=()
-  cp -al "$data/$sc" "$src"; mkdir -p "$dst"
+  cp -al "$data/$sc" "$src"; fresh_fs "$dst" "$INITIAL_FS_MIB"
   wire_ports "${st_sync[a]}" "${st_sync[b]}"; b0="$(wire_read)"
   rss_start "${st_pid[a]}" "${st_pid[b]}"
   t0="$(now)"
@@ -665,7 +673,7 @@ tandem_latency() {
 # outside it); =start: the data is in n1's dir before n1 starts, t0 = launch of n2's `tandem run`.
 tandem_initial() { # scenario
   local sc=$1 d="$tmp/tandem-$1-dirs" b0 t0 out secs ok rss bytes extra=() v
-  mkdir -p "$d/src" "$d/dst"
+  mkdir -p "$d/src"; fresh_fs "$d/dst" "$INITIAL_FS_MIB"
   if [ "$TANDEM_INITIAL" = start ]; then
     cp -al "$data/$sc" "$d/src/$sc"
     tandem_up "$sc" "$d/src" "$d/dst" n2-later
@@ -789,6 +797,7 @@ has_tool lsyncd && versions+=", lsyncd $(lsyncd --version 2>&1 | awk '/Version/ 
 has_tool syncthing && versions+=", syncthing $(syncthing --version | awk '{print $2}')"
 run_tandem && versions+=", $("$java" -version 2>&1 | sed -n 1p)"
 note "bytes on the wire: IP packets (headers included) of TCP on lo to/from the tool's data ports, counted by nftables"
+note "initial syncs (small, big) write into: $(fresh_fs_describe)"
 note "latency p99: nearest rank ceil(0.99 n) of the samples (with 50 samples: the largest)"
 emit scenario=meta date="$bench_start_utc" \
   machine="nproc $(nproc); $(free -h | awk '/^Mem:/ { print "mem " $2 " total, " $7 " available" }'); $(uname -r)" \
