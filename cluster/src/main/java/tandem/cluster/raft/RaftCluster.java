@@ -260,17 +260,58 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   @Override
   public CompletableFuture<CommandResult> submit(ClusterCommand command, Duration timeout) {
     Message msg = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(ClusterCodec.encode(command)));
+    CompletableFuture<RaftClientReply> reply = local(command) && isLeaderReady()
+        ? submitHere(msg).thenCompose(r -> r.isSuccess() ? CompletableFuture.completedFuture(r) : viaClient(msg))
+            .exceptionallyCompose(e -> viaClient(msg))
+        : viaClient(msg);
+    return reply.thenApply(RaftCluster::result).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Commands this node hands straight to its own Raft server while it leads, instead of sending them
+   * through a Ratis client over gRPC and TLS to itself: a primary's lease renewals (2.5 a second per
+   * group) and its health reports, which are most of an idle cluster's writes. Only these two: when the
+   * leader steps down between the append and the commit, the outcome is unknown and the command is
+   * sent again through the client, so it must be harmless twice (a renewal is; a second report
+   * repeats the first), which a join with a one-time token, for one, is not.
+   */
+  private static boolean local(ClusterCommand command) {
+    return command instanceof ClusterCommand.Renew || command instanceof ClusterCommand.Report;
+  }
+
+  private final ClientId localClient = ClientId.randomId();
+  private final java.util.concurrent.atomic.AtomicLong localCalls = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many commands went straight to this node's own server (tests). */
+  long localSubmissions() {
+    return localCalls.get();
+  }
+
+  private CompletableFuture<RaftClientReply> submitHere(Message msg) {
+    try {
+      return server.submitClientRequestAsync(org.apache.ratis.protocol.RaftClientRequest.newBuilder()
+          .setClientId(localClient)
+          .setServerId(server.getId())
+          .setGroupId(group.getGroupId())
+          .setCallId(localCalls.incrementAndGet())
+          .setMessage(msg)
+          .setType(org.apache.ratis.protocol.RaftClientRequest.writeRequestType())
+          .build());
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<RaftClientReply> viaClient(Message msg) {
     // The blocking API on a virtual thread, not the async one: Ratis' ordered async client closes
     // for good after one request runs out of retries, and a node without quorum must keep trying.
     return CompletableFuture.supplyAsync(() -> {
-          try {
-            return clientFor().io().send(msg);
-          } catch (IOException e) {
-            throw new java.util.concurrent.CompletionException(e);
-          }
-        }, SENDERS)
-        .thenApply(RaftCluster::result)
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        return clientFor().io().send(msg);
+      } catch (IOException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, SENDERS);
   }
 
   private static CommandResult result(RaftClientReply reply) {

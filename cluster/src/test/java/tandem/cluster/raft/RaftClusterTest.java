@@ -35,6 +35,45 @@ class RaftClusterTest {
   }
 
   /**
+   * The leader hands its own lease renewals straight to its Raft server (no Ratis client, gRPC and TLS to itself):
+   * they are committed and applied like any command, and everything else still goes through the client.
+   */
+  @Test
+  void leader_submitsItsRenewalsToItsOwnServer_andOtherCommandsThroughTheClient() throws Exception {
+    NodeIdentity id = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
+    int port = freePort();
+    Member me = new Member("n1", id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + port, "127.0.0.1:2", false, 0);
+    LocalMembership lm = new LocalMembership("shop", 1, List.of(me), List.of("n1"));
+    PinnedPeers pinned = new PinnedPeers(Set.of(id.id()));
+    try (RaftCluster rc = RaftCluster.start(new RaftSettings("n1", dir.resolve("raft"), lm, "127.0.0.1", port,
+        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)))) {
+      assertThat(rc.submit(new ClusterCommand.Bootstrap("shop", me), Duration.ofSeconds(20)).get().ok()).isTrue();
+      assertThat(rc.submit(new ClusterCommand.DefineGroup("web", java.util.Map.of("n1", "primary"), "manual", 0, "n1", "h"),
+          Duration.ofSeconds(20)).get().ok()).isTrue();
+      assertThat(rc.localSubmissions()).isZero();
+      long epoch = rc.state().groups().get("web").epoch();
+      long renewals = rc.state().groups().get("web").renewals();
+
+      // Not the primary: refused by the state machine, so committed and applied all the same.
+      CommandResult refused = rc.submit(new ClusterCommand.Renew("web", "n1", epoch), Duration.ofSeconds(20)).get();
+      assertThat(refused.ok()).isFalse();
+      assertThat(refused.message()).contains("not the primary of web");
+      assertThat(rc.localSubmissions()).isEqualTo(1);
+
+      assertThat(rc.submit(new ClusterCommand.Promote("web", "n1", epoch, renewals, "test", 0), Duration.ofSeconds(20))
+          .get().ok()).isTrue();
+      assertThat(rc.localSubmissions()).isEqualTo(1);
+      long promoted = rc.state().groups().get("web").epoch();
+      for (int i = 1; i <= 3; i++) {
+        CommandResult r = rc.submit(new ClusterCommand.Renew("web", "n1", promoted), Duration.ofSeconds(20)).get();
+        assertThat(r.ok()).as(r.message()).isTrue();
+      }
+      assertThat(rc.localSubmissions()).isEqualTo(4);
+      assertThat(rc.state().groups().get("web").renewals()).isEqualTo(3); // a promotion starts the count again
+    }
+  }
+
+  /**
    * Nodes that joined start with their elections paused (they must not ask for votes before the leader has added
    * them). Once they vote in the committed configuration their elections resume with the normal 300-600 ms timeouts: a
    * leader that dies a few seconds after the joins is replaced in about a second (with the 20-25 s first-election
