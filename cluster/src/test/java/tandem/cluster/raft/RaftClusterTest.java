@@ -21,17 +21,31 @@ class RaftClusterTest {
 
   @Test
   void singleNode_bootstrapsOverMutualTls_andAppliesCommands() throws Exception {
-    NodeIdentity id = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
-    int port = freePort();
-    Member me = new Member("n1", id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + port, "127.0.0.1:2", false, 0);
-    LocalMembership lm = new LocalMembership("shop", 1, List.of(me), List.of("n1"));
-    PinnedPeers pinned = new PinnedPeers(Set.of(id.id()));
-    try (RaftCluster rc = RaftCluster.start(new RaftSettings("n1", dir.resolve("raft"), lm, "127.0.0.1", port,
-        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)))) {
+    Node n1 = singleMember();
+    Member me = n1.member();
+    try (RaftCluster rc = startAlone(n1)) {
       CommandResult r = rc.submit(new ClusterCommand.Bootstrap("shop", me), Duration.ofSeconds(20)).get();
       assertThat(r.ok()).as(r.message()).isTrue();
       assertThat(rc.state().cluster()).isEqualTo("shop");
     }
+  }
+
+  /** Node n1: a fresh identity and a free Raft port. */
+  private record Node(NodeIdentity id, Member member) {}
+
+  private Node singleMember() throws Exception {
+    NodeIdentity id = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
+    return new Node(id, new Member("n1", id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
+        "127.0.0.1:2", false, 0));
+  }
+
+  /** A cluster of {@code n} alone, over mutual TLS pinned to its own certificate. */
+  private RaftCluster startAlone(Node n) throws Exception {
+    LocalMembership lm = new LocalMembership("shop", 1, List.of(n.member()), List.of("n1"));
+    PinnedPeers pinned = new PinnedPeers(Set.of(n.id().id()));
+    int port = Integer.parseInt(n.member().raft().substring(n.member().raft().lastIndexOf(':') + 1));
+    return RaftCluster.start(new RaftSettings("n1", dir.resolve("raft"), lm, "127.0.0.1", port,
+        n.id().keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)));
   }
 
   /**
@@ -40,13 +54,9 @@ class RaftClusterTest {
    */
   @Test
   void leader_submitsItsRenewalsToItsOwnServer_andOtherCommandsThroughTheClient() throws Exception {
-    NodeIdentity id = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
-    int port = freePort();
-    Member me = new Member("n1", id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + port, "127.0.0.1:2", false, 0);
-    LocalMembership lm = new LocalMembership("shop", 1, List.of(me), List.of("n1"));
-    PinnedPeers pinned = new PinnedPeers(Set.of(id.id()));
-    try (RaftCluster rc = RaftCluster.start(new RaftSettings("n1", dir.resolve("raft"), lm, "127.0.0.1", port,
-        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)))) {
+    Node n1 = singleMember();
+    Member me = n1.member();
+    try (RaftCluster rc = startAlone(n1)) {
       assertThat(rc.submit(new ClusterCommand.Bootstrap("shop", me), Duration.ofSeconds(20)).get().ok()).isTrue();
       assertThat(rc.submit(new ClusterCommand.DefineGroup("web", java.util.Map.of("n1", "primary"), "manual", 0, "n1", "h"),
           Duration.ofSeconds(20)).get().ok()).isTrue();
