@@ -3,8 +3,8 @@
 # -XX:AOTCacheOutput) by running tandem.cli.BackupTraining from JAR in a temp dir: a first backup of
 # 20 MiB in 400 files (text that compresses, random bytes that do not), a backup with nothing
 # changed, a restore and a verify reading all data, in one JVM, which writes CACHE as it exits.
-# Uses the agent's JVM options, which `./tandem backup ...` runs with (dev/jvm-opts.sh); a cache made
-# with other options is refused by the JVM at start. About 10 s once per build.
+# Uses the data commands' JVM options, which `./tandem backup ...` runs with (TANDEM_DATA_JVM in
+# dev/jvm-opts.sh), so the cache matches the JVM that loads it. About 10 s once per build.
 # Why: with the cache a backup that finds nothing changed took ~0.5 s less CPU than with the class
 # data sharing archive (bench/RESULTS.md, backups run 4).
 set -euo pipefail
@@ -41,7 +41,7 @@ backups:
     password-file: $tmp/pw
     keep: { last: 3 }
 YAML
-"$TANDEM_JDK/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "${TANDEM_AGENT_JVM[@]}" \
+"$TANDEM_JDK/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "${TANDEM_DATA_JVM[@]}" \
   "-XX:AOTCacheOutput=$cache" -Xlog:aot=off -Xlog:cds=off -cp "$jar" tandem.cli.BackupTraining "$tmp/tandem.yaml" "$tmp/restored" \
   >"$tmp/train.log" 2>&1 || { echo "aot-train-backup: training failed; log:" >&2; tail -20 "$tmp/train.log" >&2; rm -f "$cache"; exit 1; }
 [ -f "$cache" ] || { echo "aot-train-backup: the JVM wrote no $cache; log:" >&2; tail -20 "$tmp/train.log" >&2; exit 1; }

@@ -25,6 +25,13 @@ TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=
   -Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1 -Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7)
 [ "$tandem_jdk_major" -ge 22 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:TrimNativeHeapInterval=10000)
 [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:+UseCompactObjectHeaders)
+# Backups, restores, verifies, WAL pushes and point-in-time recovery: the agent's options but the
+# parallel collector: a batch job that exits in seconds wants throughput, not G1's concurrent threads
+# and write barriers. Alternating with G1, 4 rounds each of bench/backup.sh's tandem steps (1 GiB,
+# TOOLS=tandem): second backup 1.21-1.38 s against 1.33-1.39 s, verify 1.74-1.87 s against
+# 1.83-1.94 s, first backup and restore the same, peak RSS the same (bench/RESULTS.md, backups run 7).
+TANDEM_DATA_JVM=(-XX:+UseParallelGC -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
+[ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_DATA_JVM+=(-XX:+UseCompactObjectHeaders)
 # Short commands: start fast and exit; C1 is enough.
 TANDEM_CLI_JVM=(-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m)
 # glibc makes up to 8 malloc arenas per core for a JVM's many threads; two are plenty here.
@@ -32,12 +39,12 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # tandem_agent_aot JAR: on JDK 25+, prints the option that loads the agent's AOT cache (JEP 483/515:
 # classes loaded and linked, method profiles), training it first when it is missing or older than
-# JAR (dev/aot-train.sh: start-up and file replication both ways, ~30 s once per build). Prints nothing
+# JAR or than this file (the options it was made with) (dev/aot-train.sh: start-up and file replication both ways, ~30 s once per build). Prints nothing
 # on older JDKs or when training fails.
 tandem_agent_aot() {
   local jar=$1 cache="${1%.jar}-run.aot"
   [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null || return 0
-  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
+  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ] || [ "${BASH_SOURCE[0]}" -nt "$cache" ]; then
     echo "tandem: training the agent's start-up cache $cache (once per build, about 30 s)..." >&2
     bash "$(dirname "${BASH_SOURCE[0]}")/aot-train.sh" "$jar" "$cache" >&2 || { rm -f "$cache"; return 0; }
   fi
@@ -53,7 +60,7 @@ tandem_agent_aot() {
 tandem_backup_aot() {
   local jar=$1 cache="${1%.jar}-data.aot"
   [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null || return 0
-  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
+  if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ] || [ "${BASH_SOURCE[0]}" -nt "$cache" ]; then
     echo "tandem: training the backup commands' start-up cache $cache (once per build, about 10 s)..." >&2
     local part="$cache.$$.part"
     if bash "$(dirname "${BASH_SOURCE[0]}")/aot-train-backup.sh" "$jar" "$part" >&2; then mv -f "$part" "$cache"
