@@ -29,7 +29,6 @@ FILES="${FILES:-30000}"
 CHANGE_PCT="${CHANGE_PCT:-1}"
 DROP_CACHES="${DROP_CACHES:-0}"
 ROUNDS="${ROUNDS:-1}"
-round=1
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/dev/find-jdk.sh"
 jar="$repo/cli/target/tandem.jar"

@@ -19,19 +19,19 @@ tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
 # (about 1.3 MiB) into an array of its own, and at 1 MiB regions every such array is a humongous
 # object that starts a concurrent cycle; at 4 MiB (humongous from 2 MiB) they die young like any
 # other garbage. bench/RESULTS.md, files run 5.
-TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=15000 -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m
-  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+# The heap, stack and direct-memory limits the agent and the data commands share.
+tandem_jvm_memory=(-Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
+[ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && tandem_jvm_memory+=(-XX:+UseCompactObjectHeaders)
+TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=15000 "${tandem_jvm_memory[@]}"
   -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7
   -Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1 -Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7)
 [ "$tandem_jdk_major" -ge 22 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:TrimNativeHeapInterval=10000)
-[ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:+UseCompactObjectHeaders)
 # Backups, restores, verifies, WAL pushes and point-in-time recovery: the agent's options but the
 # parallel collector: a batch job that exits in seconds wants throughput, not G1's concurrent threads
 # and write barriers. Alternating with G1, 4 rounds each of bench/backup.sh's tandem steps (1 GiB,
 # TOOLS=tandem): second backup 1.21-1.38 s against 1.33-1.39 s, verify 1.74-1.87 s against
 # 1.83-1.94 s, first backup and restore the same, peak RSS the same (bench/RESULTS.md, backups run 7).
-TANDEM_DATA_JVM=(-XX:+UseParallelGC -Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
-[ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && TANDEM_DATA_JVM+=(-XX:+UseCompactObjectHeaders)
+TANDEM_DATA_JVM=(-XX:+UseParallelGC "${tandem_jvm_memory[@]}")
 # Short commands: start fast and exit; C1 is enough.
 TANDEM_CLI_JVM=(-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m)
 # glibc makes up to 8 malloc arenas per core for a JVM's many threads; two are plenty here.

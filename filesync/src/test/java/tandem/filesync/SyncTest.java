@@ -311,9 +311,7 @@ class SyncTest {
 
   @Test
   void hostilePaths_areRefusedAndNothingIsWrittenOutsideTheRoot() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     Path outside = base.resolve("outside");
     Files.createDirectories(outside);
     Files.createSymbolicLink(n2.root.resolve("escape"), outside);
@@ -334,9 +332,7 @@ class SyncTest {
 
   @Test
   void sizeThatDoesNotMatchChunks_isRefused() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     SyncEntry e = SyncEntry.newBuilder().setPath("liar").setKind(0).setSize(1000).addChunkLengths(4)
         .setChunkHashes(ByteString.copyFrom(new byte[32])).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("chunks add up to 4 bytes but the size is 1000");
@@ -345,9 +341,7 @@ class SyncTest {
 
   @Test
   void anEntryWhoseChunkListWasToComeFirst_withoutThatList_isRefused() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     SyncEntry e = SyncEntry.newBuilder().setPath("promised").setKind(0).setSize(1000).setChunksFollow(true).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("without that list");
     assertThat(Files.exists(n2.root.resolve("promised"))).isFalse();
@@ -355,9 +349,7 @@ class SyncTest {
 
   @Test
   void oversizedFrame_isRefused() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     byte[] huge = new byte[TransportServer.MAX_MESSAGE_BYTES + 1];
     SyncEntry e = SyncEntry.newBuilder().setPath("huge").setKind(0).setSize(huge.length)
         .setInlineData(ByteString.copyFrom(huge)).build();
@@ -376,9 +368,7 @@ class SyncTest {
 
   @Test
   void inlineDataThatDoesNotMatchItsHash_isRefusedAndWritesNothing() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     SyncEntry e = SyncEntry.newBuilder().setPath("forged").setKind(0).setSize(4).setInlineData(ByteString.copyFromUtf8("evil"))
         .setChunkHashes(ByteString.copyFrom(Hash.of("good".getBytes(), 0, 4).toBytes())).addChunkLengths(4).build();
     assertThat(sendRaw(n1.identity, e)).hasMessageContaining("inline data does not match its hash");
@@ -387,9 +377,7 @@ class SyncTest {
 
   @Test
   void bytesThatAreNoMessage_endTheStream_andTheNextStreamStillSyncs() throws Exception {
-    promote(n1, 1);
-    awaitSame(n1, n2);
-    quietAsReplica(n1);
+    hostilePeerReady();
     MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
       @Override
       public InputStream stream(byte[] value) {
@@ -424,6 +412,16 @@ class SyncTest {
     promote(n1, 2);
     Files.writeString(n1.root.resolve("after"), "still syncing");
     awaitSame(n1, n2);
+  }
+
+  /**
+   * The set-up of the hostile-message tests: n1 was primary under epoch 1 and n2 holds its tree, then n1 turned replica
+   * and stopped streaming, so a test's hand-made stream is the only one n2 reads.
+   */
+  private void hostilePeerReady() throws Exception {
+    promote(n1, 1);
+    awaitSame(n1, n2);
+    quietAsReplica(n1);
   }
 
   /**

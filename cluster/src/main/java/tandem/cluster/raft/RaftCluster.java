@@ -79,6 +79,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     return t;
   });
   private final AtomicBoolean reconfiguring = new AtomicBoolean();
+  /** The client id and call ids of the commands this node hands straight to its own server while it leads. */
+  private final ClientId localClient = ClientId.randomId();
+  private final java.util.concurrent.atomic.AtomicLong localCalls = new java.util.concurrent.atomic.AtomicLong();
   /** The index of the last entry in this node's own log when it started (-1: none). */
   private volatile long logEndAtStart = -1;
   /** A node that joined keeps its elections paused (see start) until it votes in a committed configuration. */
@@ -278,9 +281,6 @@ public final class RaftCluster implements Cluster, AutoCloseable {
   private static boolean local(ClusterCommand command) {
     return command instanceof ClusterCommand.Renew || command instanceof ClusterCommand.Report;
   }
-
-  private final ClientId localClient = ClientId.randomId();
-  private final java.util.concurrent.atomic.AtomicLong localCalls = new java.util.concurrent.atomic.AtomicLong();
 
   /** How many commands went straight to this node's own server (tests). */
   long localSubmissions() {
