@@ -14,6 +14,8 @@ command -v dig >/dev/null || need+=(dnsutils)        # the DNS responder is chec
 command -v arping >/dev/null || need+=(iputils-arping)  # the vip resource's gratuitous ARP
 command -v python3 >/dev/null || need+=(python3)   # the vip test's HTTP backends
 command -v restic >/dev/null || need+=(restic)   # backup's keep rules are checked against the real restic
+# Argon2 in C for the backup key files (Argon2Test checks it is used where installed, as on Debian with cryptsetup)
+ldconfig -p 2>/dev/null | grep -q 'libargon2\.so\.1 ' || need+=(libargon2-1)
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   need+=(postgresql)

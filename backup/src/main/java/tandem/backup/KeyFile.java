@@ -4,8 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /**
  * A key file ({@code keys/<name>}): the repository's data and id keys, sealed with a key derived
@@ -78,12 +76,11 @@ record KeyFile(
   }
 
   private static byte[] derive(char[] password, byte[] salt, int memoryKib, int iterations, int parallelism) {
-    Argon2Parameters p = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
-        .withSalt(salt).withMemoryAsKB(memoryKib).withIterations(iterations).withParallelism(parallelism).build();
-    Argon2BytesGenerator gen = new Argon2BytesGenerator();
-    gen.init(p);
-    byte[] out = new byte[Crypto.KEY_BYTES];
-    gen.generateBytes(new String(password).getBytes(StandardCharsets.UTF_8), out);
-    return out;
+    byte[] pwd = new String(password).getBytes(StandardCharsets.UTF_8);
+    try {
+      return Argon2.argon2id(pwd, salt, memoryKib, iterations, parallelism, Crypto.KEY_BYTES);
+    } finally {
+      java.util.Arrays.fill(pwd, (byte) 0);
+    }
   }
 }

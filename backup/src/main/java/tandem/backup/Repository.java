@@ -146,8 +146,8 @@ public final class Repository {
   /**
    * Once per process, on a second thread: loads and links what opening, backing up and restoring
    * use next (zstd's native library, the JSON (de)serializers of the format, AES-GCM) while this
-   * thread spends half a second in the memory-hard key derivation. A command that opens a
-   * repository starts that much sooner on two cores; a failure here surfaces again on real use.
+   * thread spends its time in the memory-hard key derivation. A command that opens a repository
+   * starts that much sooner on two cores; a failure here surfaces again on real use.
    */
   private static void warmUp() {
     if (!WARMED.compareAndSet(false, true)) {
