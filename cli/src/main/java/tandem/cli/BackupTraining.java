@@ -1,7 +1,6 @@
 package tandem.cli;
 
 import java.util.List;
-import picocli.CommandLine;
 
 /**
  * The training run of the backup commands' AOT cache (dev/aot-train-backup.sh, JDK 25+): a first
@@ -23,7 +22,8 @@ public final class BackupTraining {
         List.of("backup", "run", "-c", args[0]),
         List.of("backup", "restore", "latest", "--target", args[1], "-c", args[0]),
         List.of("backup", "verify", "--read-data", "100%", "-c", args[0]))) {
-      int code = new CommandLine(new Main()).execute(command.toArray(String[]::new));
+      String[] line = command.toArray(String[]::new);
+      int code = Main.commandLine(line).execute(line);
       if (code != 0) {
         System.err.println("training: `tandem " + String.join(" ", command) + "` exited with " + code);
         System.exit(1);

@@ -56,7 +56,7 @@ abstract class BackupFixture {
     try {
       List<String> all = new ArrayList<>(List.of(args));
       all.addAll(List.of("-c", config.toString()));
-      CommandLine cl = new CommandLine(new Main());
+      CommandLine cl = Main.commandLine(args);
       cl.setErr(new java.io.PrintWriter(new PrintStream(buf, true, StandardCharsets.UTF_8), true));
       cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
         cmd.getErr().println("tandem: " + e.getMessage());

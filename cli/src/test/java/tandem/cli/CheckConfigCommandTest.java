@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class CheckConfigCommandTest {
   static final String BASE = """
@@ -79,6 +78,6 @@ class CheckConfigCommandTest {
     Path file = dir.resolve("tandem.yaml");
     Files.writeString(file, yaml);
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    return new CommandLine(new Main()).execute("check-config", "-c", file.toString());
+    return Main.commandLine("check-config").execute("check-config", "-c", file.toString());
   }
 }

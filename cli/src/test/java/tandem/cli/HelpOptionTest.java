@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** `--help` and `-h` work on every command and subcommand, as an operator types them first. */
 class HelpOptionTest {
@@ -14,13 +14,48 @@ class HelpOptionTest {
   @ValueSource(strings = {"status --help", "backup --help", "backup restore -h", "sync status --help", "pitr --help",
       "switchover --help", "run -h"})
   void helpOption_printsTheCommandsUsageAndSucceeds(String line) {
+    Result r = tandem(line);
+    String command = line.replace(" --help", "").replace(" -h", "");
+    assertThat(r.err).as("stderr").doesNotContain("Unknown option");
+    assertThat(r.code).as("exit code of `tandem " + line + "`").isZero();
+    assertThat(r.out).contains("Usage: tandem " + command);
+  }
+
+  /** Only the named subcommand is built for a run; usage, `help` and mistakes still see all of them. */
+  @ParameterizedTest
+  @ValueSource(strings = {"--help", "help", "-h"})
+  void topLevelHelp_listsEverySubcommand(String line) {
+    Result r = tandem(line);
+    assertThat(r.code).isZero();
+    for (String name : Main.commandNames()) {
+      assertThat(r.out).as("`tandem %s` lists %s", line, name).containsPattern("(?m)^\\s+" + name + "\\b");
+    }
+  }
+
+  @Test
+  void helpForOneSubcommand_andAMistypedOne() {
+    Result help = tandem("help backup");
+    assertThat(help.code).isZero();
+    assertThat(help.out).contains("Usage: tandem backup").contains("restore");
+    Result wrong = tandem("bakcup run");
+    assertThat(wrong.code).isEqualTo(2);
+    assertThat(wrong.err).contains("Unmatched argument").contains("bakcup").contains("Did you mean: tandem backup");
+  }
+
+  @Test
+  void version_isAnsweredWithoutASubcommand() {
+    Result r = tandem("--version");
+    assertThat(r.code).isZero();
+    assertThat(r.out).startsWith("tandem ");
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result tandem(String line) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-        .execute(line.split(" "));
-    String command = line.replace(" --help", "").replace(" -h", "");
-    assertThat(err.toString()).as("stderr").doesNotContain("Unknown option");
-    assertThat(code).as("exit code of `tandem " + line + "`").isZero();
-    assertThat(out.toString()).contains("Usage: tandem " + command);
+    String[] args = line.split(" ");
+    int code = Main.commandLine(args).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    return new Result(code, out.toString(), err.toString());
   }
 }
