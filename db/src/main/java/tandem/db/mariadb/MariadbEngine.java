@@ -97,7 +97,7 @@ public final class MariadbEngine implements DatabaseEngine {
 
   @Override
   public boolean initialized() {
-    return Files.isDirectory(s.data().resolve("mysql"));
+    return Files.isDirectory(s.data().resolve("mysql")) && !Files.exists(conf.installMarker());
   }
 
   @Override
@@ -146,8 +146,7 @@ public final class MariadbEngine implements DatabaseEngine {
       conf.privateDir(s.data());
       conf.write(false, null);
       if (!initialized()) {
-        must(run.run("mariadb-install-db", List.of("--defaults-file=" + conf.cnf(), "--auth-root-authentication-method=socket",
-            "--skip-test-db"), null, LONG), "mariadb-install-db");
+        install();
       }
       secrets.write(s.secrets(), ACCOUNTS);
       startServer(false, null);
@@ -155,6 +154,27 @@ public final class MariadbEngine implements DatabaseEngine {
     } catch (IOException e) {
       throw new DbException("cannot prepare " + s.data() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * mariadb-install-db into the data dir. Into an empty one (or one a failed or killed install left
+   * half made, as the marker beside it says), after a marker: until the install has finished,
+   * {@link #initialized()} is false and the next bootstrap empties the dir and installs again.
+   * A data dir with other files in it is installed into as it is and never emptied.
+   */
+  private void install() throws IOException, DbException {
+    Path marker = conf.installMarker();
+    if (Files.exists(marker)) {
+      LOG.warn("{}: the last mariadb-install-db did not finish; making the data dir again from scratch", describe());
+      deleteTree(s.data());
+      conf.privateDir(s.data());
+    }
+    if (isEmptyDir(s.data())) {
+      Files.writeString(marker, "mariadb-install-db started into an empty " + s.data() + "\n");
+    }
+    must(run.run("mariadb-install-db", List.of("--defaults-file=" + conf.cnf(), "--auth-root-authentication-method=socket",
+        "--skip-test-db"), null, LONG), "mariadb-install-db");
+    Files.deleteIfExists(marker);
   }
 
   /** tandem's accounts, made or updated over the Unix socket as the server's OS user (unix_socket authentication). */
@@ -525,6 +545,7 @@ public final class MariadbEngine implements DatabaseEngine {
         deleteTree(s.data());
       }
       conf.privateDir(s.data());
+      Files.deleteIfExists(conf.installMarker()); // a half-made install, if any, is gone: the copy fills the dir
     } catch (IOException e) {
       throw new DbException("cannot prepare " + s.data() + " for a copy from " + u.node() + ": " + e.getMessage(), e);
     }

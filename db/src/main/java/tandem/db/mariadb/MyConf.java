@@ -59,6 +59,24 @@ final class MyConf {
     return dir().resolve("mariadbd.pid");
   }
 
+  /**
+   * The server's temporary files: a directory of its own, not /tmp. A MariaDB server that starts
+   * deletes every "#sql*" file in its tmpdir (left over, it assumes, from its own last run), so two
+   * servers sharing /tmp (two groups on one node, or the system's server) delete each other's
+   * temporary tables; mariadb-install-db then fails half way ("Unknown table 'mysql.tmp_user_sys'").
+   */
+  Path tmpDir() {
+    return dir().resolve("tmp");
+  }
+
+  /**
+   * Present while mariadb-install-db runs into an empty data dir: a data dir with it beside is half
+   * made (the install failed or was killed) and is made again from scratch.
+   */
+  Path installMarker() {
+    return dir().resolve("install-incomplete");
+  }
+
   Path log() {
     return dir().resolve("server.log");
   }
@@ -91,6 +109,7 @@ final class MyConf {
   /** Writes everything for a start as primary ({@code replica} false) or as a read-only replica. */
   void write(boolean replica, String upstreamCertPem) throws IOException {
     privateDir(dir());
+    privateDir(tmpDir());
     privateFile(serverCert(), s.certificatePem());
     privateFile(serverKey(), s.keyPem());
     if (upstreamCertPem != null) {
@@ -117,6 +136,7 @@ final class MyConf {
     l.add("bind-address = " + listen());
     l.add("socket = " + socket());
     l.add("pid-file = " + pidFile());
+    l.add("tmpdir = " + tmpDir());
     l.add("log-error = " + log());
     l.add("skip-name-resolve = ON");
     l.add("server-id = " + s.serverId());
