@@ -85,6 +85,14 @@ public final class FailoverCoordinator implements AutoCloseable {
   /** Primary-side: the next attempt of each group whose start failed here, and its wall-clock time for status. */
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
   private final Map<String, java.time.Instant> retryAt = new ConcurrentHashMap<>();
+  /**
+   * After a start failed here and the group moved away: until when this node reports itself unfit for the group
+   * (the same backoff as a retry: 5 s, doubling to 5 min with each failed start here in a row), and why. Without it a
+   * group that cannot start on any node would move back and forth as fast as the starts fail.
+   */
+  private final Map<String, Cooldown> cooldowns = new ConcurrentHashMap<>();
+  /** Failed starts of a group here in a row (reset when it runs here). */
+  private final Map<String, Integer> failedHere = new ConcurrentHashMap<>();
   private volatile Duration retryFirst = StartRetry.FIRST;
   private volatile Duration retryMax = StartRetry.MAX;
   private volatile boolean wasLeader;
@@ -319,6 +327,9 @@ public final class FailoverCoordinator implements AutoCloseable {
       leases.remove(lg.name());
       retries.remove(lg.name());
       retryAt.remove(lg.name());
+      if (lg.phase() == Phase.FAILED) {
+        coolDown(lg, g);
+      }
       if (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING) {
         String who = g == null || g.primary() == null ? "no node" : g.primary();
         lg.demote("no longer primary: " + who + " is primary under epoch " + (g == null ? 0 : g.epoch()), Level.WARNING, () -> { });
@@ -339,6 +350,9 @@ public final class FailoverCoordinator implements AutoCloseable {
     // serving when renewals fail, but it starts only after one renewal committed in this run:
     // a node restarted with an old view must first hear that it is still the primary.
     boolean confirmed = l != null && l.epoch == g.epoch() && l.confirmed;
+    if (lg.phase() == Phase.RUNNING) {
+      failedHere.remove(lg.name());
+    }
     if (held || (!fenceNeeded && confirmed)) {
       if (lg.phase() == Phase.STOPPED) {
         lg.promote(g.epoch());
@@ -376,6 +390,18 @@ public final class FailoverCoordinator implements AutoCloseable {
           + (r.failures() + 1) + ")");
       lg.promote(g.epoch());
     }
+  }
+
+  /** The group left this node after its start failed here: this node is no candidate for it for a while. */
+  private void coolDown(LocalGroup lg, GroupState g) {
+    int n = failedHere.merge(lg.name(), 1, Integer::sum);
+    Duration wait = StartRetry.delay(n, retryFirst, retryMax);
+    java.time.Instant until = java.time.Instant.now().plus(wait);
+    cooldowns.put(lg.name(), new Cooldown(ticker.nanos() + wait.toNanos(), until, lg.failure()));
+    String who = g == null || g.primary() == null ? "no node" : g.primary();
+    emit(Level.WARNING, "start-failed-cooldown", lg.name(), "the start of " + lg.name() + " failed on " + self + " ("
+        + n + " in a row here: " + lg.failure() + "); " + who + " has it now, and " + self + " is no candidate for it until "
+        + until + " (in " + tandem.core.Durations.format(wait) + ")");
   }
 
   /** When the next start of a group that failed here is due (wall clock), or null. */
@@ -458,10 +484,16 @@ public final class FailoverCoordinator implements AutoCloseable {
 
   private void report(ClusterState s, LocalGroup lg) {
     HealthReport h = lg.health();
-    boolean failed = lg.phase() == Phase.FAILED;
     boolean running = lg.phase() == Phase.RUNNING;
-    java.time.Instant next = failed ? retryAt.get(lg.name()) : null;
-    String summary = failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
+    Cooldown cool = cooldowns.get(lg.name());
+    if (cool != null && (cool.untilNanos - ticker.nanos() <= 0 || lg.phase() != Phase.STOPPED)) {
+      cooldowns.remove(lg.name(), cool);
+      cool = null;
+    }
+    boolean failed = lg.phase() == Phase.FAILED || cool != null;
+    java.time.Instant next = lg.phase() == Phase.FAILED ? retryAt.get(lg.name()) : null;
+    String summary = cool != null ? "start failed here: " + cool.why + "; a candidate again at " + cool.until
+        : failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),
         lg.lagUnit(), lg.maxLagMillis(), behindSince(s, lg),
@@ -520,6 +552,8 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
     return position > 0 ? last[1] : 0;
   }
+
+  private record Cooldown(long untilNanos, java.time.Instant until, String why) {}
 
   private static boolean samePosition(NodeReport a, NodeReport b) {
     return a.position() == b.position() && a.behindSinceMillis() == b.behindSinceMillis();

@@ -255,6 +255,8 @@ class FailoverCoordinatorTest {
     cluster.apply(new ClusterCommand.Report(report("n3", true)));
     cluster.setPeerSilence(Map.of("n2", Duration.ofMillis(50), "n3", Duration.ofMillis(50)));
     startCommand = "echo cannot start >&2; exit 3";
+    retryFirst = Duration.ofSeconds(2); // the cooldown below (5 s by default)
+    retryMax = Duration.ofSeconds(8);
     startPrimarySide("n2");
     await().atMost(PATIENCE).until(() -> {
       NodeReport r = cluster.state().report("n2", "web");
@@ -273,6 +275,22 @@ class FailoverCoordinatorTest {
       leader.close();
     }
     assertThat(group().epoch()).isEqualTo(2);
+
+    // n2 is no candidate for web for a while (else a group that starts nowhere would move back and forth as fast
+    // as its starts fail), then it is one again.
+    Seen cooldown = await().atMost(PATIENCE).until(() -> events("start-failed-cooldown").stream().findFirst().orElse(null),
+        java.util.Objects::nonNull);
+    assertThat(cooldown.event().message()).contains("failed on n2 (1 in a row here: ", "exit 3", "n3 has it now",
+        "n2 is no candidate for it until ", "(in 2s)");
+    NodeReport unfit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"),
+        r -> r.summary().startsWith("start failed here: "));
+    assertThat(unfit.passing()).isFalse();
+    assertThat(unfit.criticalFailing()).isTrue();
+    assertThat(unfit.summary()).contains("exit 3", "; a candidate again at ");
+    java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
+    NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
+    assertThat(fit.summary()).doesNotContain("start failed");
+    assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
   }
 
   /**
