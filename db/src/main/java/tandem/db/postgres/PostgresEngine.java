@@ -39,6 +39,7 @@ public final class PostgresEngine implements DatabaseEngine {
   static final String REPLICATION = "tandem_replication";
   private static final Duration QUICK = Duration.ofSeconds(30);
   private static final Duration LONG = Duration.ofHours(6);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresEngine.class);
   private static final Pattern DIVERGED = Pattern.compile("servers diverged at WAL location ([0-9A-F]+/[0-9A-F]+) on timeline (\\d+)");
 
   private final PostgresSettings s;
@@ -60,7 +61,15 @@ public final class PostgresEngine implements DatabaseEngine {
 
   @Override
   public boolean initialized() {
-    return Files.exists(s.data().resolve("PG_VERSION"));
+    return Files.exists(s.data().resolve("PG_VERSION")) && !Files.exists(initdbMarker());
+  }
+
+  /**
+   * Present while initdb runs into an empty data dir. initdb writes PG_VERSION early: a data dir an
+   * initdb killed half way left behind has one, and without the marker would count as made.
+   */
+  private Path initdbMarker() {
+    return s.support().resolve("initdb-incomplete");
   }
 
   @Override
@@ -103,9 +112,18 @@ public final class PostgresEngine implements DatabaseEngine {
         secrets = DbSecrets.generate();
       }
       if (!initialized()) {
+        if (Files.exists(initdbMarker())) {
+          LOG.warn("{}: the last initdb did not finish; making the data dir again from scratch", describe());
+          deleteTree(s.data());
+        }
         files.privateDir(s.data());
+        if (isEmptyDir(s.data())) {
+          files.privateDir(s.support());
+          Files.writeString(initdbMarker(), "initdb started into an empty " + s.data() + "\n");
+        }
         must("initdb", List.of("-D", s.data().toString(), "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8",
             "--auth-local=peer", "--auth-host=scram-sha-256"), Map.of(), null, LONG);
+        Files.deleteIfExists(initdbMarker());
       } else {
         stop();
       }
@@ -248,6 +266,10 @@ public final class PostgresEngine implements DatabaseEngine {
   void cloneFrom(Upstream u, Path keep) throws DbException {
     stop();
     try {
+      if (Files.exists(initdbMarker())) { // an initdb killed half way: nothing in the data dir to keep
+        deleteTree(s.data());
+        Files.delete(initdbMarker());
+      }
       if (Files.exists(s.data()) && keep != null && !isEmptyDir(s.data())) {
         Files.move(s.data(), keep);
       } else if (Files.exists(s.data()) && isEmptyDir(s.data())) {

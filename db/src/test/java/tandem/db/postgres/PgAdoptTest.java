@@ -10,7 +10,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import tandem.db.DbException;
 
-/** Taking over a data directory that tandem never ran: refused while a server started elsewhere runs on it, adopted once it is stopped. */
+/**
+ * Taking over a data directory that tandem never ran: refused while a server started elsewhere runs on it, adopted once
+ * it is stopped; one that an initdb killed half way left behind is made again, not adopted.
+ */
 class PgAdoptTest {
   @Test
   void aServerStartedOutsideTandem_isNamedAndLeftRunning_thenTheStoppedDirIsAdopted() throws Exception {
@@ -42,6 +45,31 @@ class PgAdoptTest {
       adopter.startPrimary();
       assertThat(adopter.running()).isTrue();
       assertThat(Files.exists(nodes.dir.resolve("b").resolve("secrets"))).isTrue();
+    }
+  }
+
+  @Test
+  void aDataDirThatAKilledInitdbLeft_isMadeAgainFromScratch() throws Exception {
+    try (PgNodes nodes = new PgNodes("adopt-half")) {
+      PostgresEngine n = nodes.node("c");
+      Path data = nodes.dir.resolve("c").resolve("pg");
+      Path support = nodes.dir.resolve("c").resolve("pg.tandem");
+      // What initdb leaves when killed early: PG_VERSION and little else, and tandem's marker beside.
+      Files.createDirectories(data.resolve("base"));
+      Files.writeString(data.resolve("PG_VERSION"), "16\n");
+      Files.writeString(data.resolve("base").resolve("half-written"), "not a relation");
+      Files.createDirectories(support);
+      Files.writeString(support.resolve("initdb-incomplete"), "initdb started into an empty " + data + "\n");
+      assertThat(n.initialized()).as("half made is not made").isFalse();
+
+      n.bootstrap();
+      n.startPrimary();
+
+      assertThat(n.initialized()).isTrue();
+      assertThat(support.resolve("initdb-incomplete")).doesNotExist();
+      assertThat(data.resolve("base").resolve("half-written")).as("made from scratch").doesNotExist();
+      PgReplicationTest.exec(n, "CREATE TABLE t (id int PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+      assertThat(PgReplicationTest.count(n, "SELECT count(*) FROM t")).isOne();
     }
   }
 }
