@@ -58,10 +58,6 @@ abstract class BackupFixture {
       all.addAll(List.of("-c", config.toString()));
       CommandLine cl = Main.commandLine(args);
       cl.setErr(new java.io.PrintWriter(new PrintStream(buf, true, StandardCharsets.UTF_8), true));
-      cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-        cmd.getErr().println("tandem: " + e.getMessage());
-        return e instanceof CliException ce ? ce.code : 1;
-      });
       return new Run(cl.execute(all.toArray(String[]::new)), buf.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(old);
