@@ -11,7 +11,7 @@
 # 0.8 GiB with G1, same speed); idle RSS is the same (about 200 MiB for one node either way), and a
 # periodic collection every 15 s while idle gives freed heap back. bench/RESULTS.md, files run 3.
 tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
-# The two Netty copies (gRPC's, inside the transport, and Ratis' own) each kept 4 direct arenas of 4 MiB chunks
+# Netty (Ratis' shaded copy, which the transport uses too: cli/pom.xml) kept 4 direct arenas of 4 MiB chunks
 # (NMT "Other": 34 MiB per idle agent); one arena of 1 MiB chunks each: 14 MiB, and 17-19 MiB less RSS
 # (bench/RESULTS.md, failover run G). Larger messages (file batches) are allocated outside the pool, as 8 MiB
 # batches already were.
@@ -23,7 +23,6 @@ tandem_jdk_major="${TANDEM_JDK_VERSION%%.*}"
 tandem_jvm_memory=(-Xms16m -Xmx1g -Xss512k -XX:MaxDirectMemorySize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
 [ "$tandem_jdk_major" -ge 25 ] 2>/dev/null && tandem_jvm_memory+=(-XX:+UseCompactObjectHeaders)
 TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=15000 "${tandem_jvm_memory[@]}"
-  -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7
   -Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1 -Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7)
 [ "$tandem_jdk_major" -ge 22 ] 2>/dev/null && TANDEM_AGENT_JVM+=(-XX:TrimNativeHeapInterval=10000)
 # Backups, restores, verifies, WAL pushes and point-in-time recovery: the agent's options but the
