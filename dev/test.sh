@@ -45,5 +45,5 @@ fi
 source "$here/dev/find-jdk.sh"
 echo "using JDK $TANDEM_JDK" >&2
 # -T 2: the modules' unit tests run two at a time (each in its own JVM); the integration tests (module it)
-# depend on every module, so they run last and alone, with the machine to themselves.
+# depend on every module, so they run last, two test classes at a time (it/pom.xml; -Dit.forks=1 for one by one).
 JAVA_HOME="$TANDEM_JDK" mvn -B -ntp -T 2 install "$@"

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,13 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tandem.it.harness.OwnedCluster;
+import tandem.it.harness.Ports;
 import tandem.it.harness.TestCluster;
 
 /**
@@ -62,7 +60,7 @@ class PostgresFailoverTest {
       taken.addAll(List.of(c.node(n).listenPort(), c.node(n).listenPort() + 1, c.node(n).apiPort()));
     }
     for (String n : NODES) {
-      ports.put(n, freePort(taken));
+      ports.put(n, Ports.free(taken));
       Files.writeString(c.node(n).config(), "\ngroups:\n  db:\n    nodes: { n1: primary, n2: active, n3: active }\n"
           + "    resources:\n      - postgres:\n          data: \"" + pgData(n) + "\"\n          port: " + ports.get(n) + "\n"
           + "          synchronous: " + synchronous + "\n"
@@ -248,7 +246,7 @@ class PostgresFailoverTest {
 
   /** The ids of t in a recovered data directory, started for the question on a port of its own and stopped again. */
   private Set<Integer> idsOfCopy(Path data, String passwordsOf) throws Exception {
-    int port = freePort(new HashSet<>(ports.values()));
+    int port = Ports.free(new HashSet<>(ports.values()));
     String pgCtl = tandem.db.postgres.PgBin.find(java.util.Optional.empty()).resolve("pg_ctl").toString();
     Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pgCtl, "-D", data.toString(), "-l",
         data.resolve("check.log").toString(), "-w", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
@@ -352,21 +350,5 @@ class PostgresFailoverTest {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private static int freePort(Set<Integer> taken) {
-    for (int i = 0; i < 1000; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      if (taken.contains(p)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-        taken.add(p);
-        return p;
-      } catch (IOException busy) {
-        // next
-      }
-    }
-    throw new IllegalStateException("no free port below 32000");
   }
 }

@@ -20,12 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tandem.it.harness.OwnedCluster;
+import tandem.it.harness.Ports;
 import tandem.it.harness.TestCluster;
 
 /**
@@ -186,21 +186,12 @@ class ProxyFailoverTest {
   /** A port below the ephemeral range that is free on every node's address. */
   private static int freePort() {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      if (HOST.values().stream().allMatch(h -> bindable(h, p))) {
+      int p = Ports.random();
+      if (HOST.values().stream().allMatch(h -> Ports.bindable(h, p))) {
         return p;
       }
     }
     throw new IllegalStateException("no free port found on " + HOST.values());
-  }
-
-  private static boolean bindable(String host, int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(host, port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /** Every node on 127.0.0.0/8 with an address of its own; processes run as they are. */

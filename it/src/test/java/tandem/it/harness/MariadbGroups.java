@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -67,7 +64,7 @@ public final class MariadbGroups implements AutoCloseable {
     for (String group : groups.keySet()) {
       Map<String, Integer> byNode = new LinkedHashMap<>();
       for (String n : nodes) {
-        byNode.put(n, freePort(taken));
+        byNode.put(n, Ports.free(taken));
       }
       g.ports.put(group, byNode);
     }
@@ -222,21 +219,5 @@ public final class MariadbGroups implements AutoCloseable {
         }
       }
     }
-  }
-
-  private static int freePort(Set<Integer> taken) {
-    for (int i = 0; i < 1000; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      if (taken.contains(p)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-        taken.add(p);
-        return p;
-      } catch (IOException busy) {
-        // next
-      }
-    }
-    throw new IllegalStateException("no free port below 32000");
   }
 }

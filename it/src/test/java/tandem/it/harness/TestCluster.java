@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -837,12 +834,9 @@ public final class TestCluster implements AutoCloseable {
 
   /** A listen port P whose P+1 (Raft) is free too, and an API port, none in {@code taken}. */
   private static int[] freePorts(Set<Integer> taken) {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 1000; attempt++) {
-      // Below Linux's ephemeral range (32768+): an outgoing connection (agents open many) can
-      // take a port there between this check and the agent's bind.
-      int p = 20_000 + r.nextInt(12_000);
-      int q = 20_000 + r.nextInt(12_000);
+      int p = Ports.random();
+      int q = Ports.random();
       if (q == p || q == p + 1) {
         continue; // Set.of would throw on the duplicate (CI once drew q == p + 1)
       }
@@ -850,21 +844,12 @@ public final class TestCluster implements AutoCloseable {
       if (want.stream().anyMatch(taken::contains)) {
         continue;
       }
-      if (want.stream().allMatch(TestCluster::bindable)) {
+      if (want.stream().allMatch(port -> Ports.bindable("127.0.0.1", port))) {
         taken.addAll(want);
         return new int[] {p, q};
       }
     }
     throw new IllegalStateException("no free ports found on 127.0.0.1");
-  }
-
-  private static boolean bindable(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private static void wipe(Path dir) throws IOException {
