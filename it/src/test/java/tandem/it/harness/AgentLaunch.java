@@ -1,8 +1,12 @@
 package tandem.it.harness;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +38,11 @@ final class AgentLaunch {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path jar = root.resolve("cli/target/tandem.jar");
     Path cache = Path.of("target", "tandem-agent.aot").toAbsolutePath();
-    try {
+    // Surefire runs two forks (it/pom.xml), which get here at the same moment on a fresh build: one
+    // trains while the other waits on this lock, then finds the cache fresh. Without it both would
+    // train at once into one file, which agents of the first may already have mapped.
+    try (FileChannel ch = FileChannel.open(cache.resolveSibling("tandem-agent.aot.lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock held = ch.lock()) {
       String why = unusable(jar, root);
       if (why == null && (!Files.exists(cache) || Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) < 0)) {
         why = train(root, jar, cache, java);
@@ -75,10 +83,11 @@ final class AgentLaunch {
     return null;
   }
 
-  /** Trains the cache as the launcher does; null when it is written, else why not. */
+  /** Trains the cache as the launcher does, into a new file moved over the old one; null when it is written, else why not. */
   private static String train(Path root, Path jar, Path cache, String java) throws IOException {
     Path log = Path.of("target", "aot-train.log").toAbsolutePath();
-    ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("dev/aot-train.sh").toString(), jar.toString(), cache.toString())
+    Path part = cache.resolveSibling(cache.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+    ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("dev/aot-train.sh").toString(), jar.toString(), part.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("TANDEM_JDK", Path.of(java).getParent().getParent().toString());
     pb.environment().put("TANDEM_JDK_VERSION", Integer.toString(Runtime.version().feature()));
@@ -93,6 +102,11 @@ final class AgentLaunch {
       Thread.currentThread().interrupt();
       return "interrupted while training the AOT cache";
     }
-    return p.exitValue() == 0 && Files.exists(cache) ? null : "training the AOT cache failed: " + Files.readString(log).strip();
+    if (p.exitValue() != 0 || !Files.exists(part)) {
+      Files.deleteIfExists(part);
+      return "training the AOT cache failed: " + Files.readString(log).strip();
+    }
+    Files.move(part, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return null;
   }
 }
