@@ -4,29 +4,53 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports for the servers the tests start (agents, databases, backends). They come from below
  * Linux's ephemeral range (32768+), where an outgoing connection (agents open many) could take a
- * port between this check and the server's bind, and each surefire fork draws from a slice of its
- * own ({@code tandem.it.fork} of {@code tandem.it.forks}, set in it/pom.xml): a port checked free in
- * one fork stays unbound for seconds (a replica's database binds only after its clone), and the
- * other fork must not pick it meanwhile.
+ * port between this check and the server's bind, and each surefire fork (it/pom.xml runs
+ * {@code tandem.it.forks} of them) draws from a slice of its own: a port checked free in one fork
+ * stays unbound for seconds (a replica's database binds only after its clone), and the other fork
+ * must not pick it meanwhile. A fork's slice is the first of target/ports-slice-N.lock it can lock;
+ * it holds that lock as long as it runs.
  */
 public final class Ports {
   private static final int LOW = 20_000;
   private static final int HIGH = 32_000;
+  private static final int FORKS = Math.max(1, Integer.getInteger("tandem.it.forks", 1));
+  /** The lock that makes a slice this JVM's; open for the JVM's life (an unreachable channel is closed). */
+  private static FileChannel held;
+  private static final int SLICE = slice();
 
   private Ports() {}
 
+  private static int slice() {
+    for (int k = 0; k < FORKS && FORKS > 1; k++) {
+      try {
+        FileChannel ch = FileChannel.open(Path.of("target", "ports-slice-" + k + ".lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        if (ch.tryLock() != null) {
+          held = ch;
+          return k;
+        }
+        ch.close();
+      } catch (IOException | OverlappingFileLockException e) {
+        // the next slice
+      }
+    }
+    return 0;
+  }
+
   /** A random port of this fork's slice, not checked. */
   public static int random() {
-    int forks = Math.max(1, Integer.getInteger("tandem.it.forks", 1));
-    int fork = Math.min(forks, Math.max(1, Integer.getInteger("tandem.it.fork", 1)));
-    int width = (HIGH - LOW) / forks;
-    return LOW + (fork - 1) * width + ThreadLocalRandom.current().nextInt(width);
+    int width = (HIGH - LOW) / FORKS;
+    return LOW + SLICE * width + ThreadLocalRandom.current().nextInt(width);
   }
 
   /** A port of this fork's slice that is free on 127.0.0.1 and not in {@code taken}; added to it. */
