@@ -25,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
     }));
     demo.start();
     demo.printGuide();
-    demo.awaitExit();
+    demo.supervise();
     return 0;
   }
 

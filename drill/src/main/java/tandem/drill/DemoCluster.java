@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
 /**
  * `tandem demo`: a local cluster of two data nodes and a witness on 127.0.0.1, with a small
  * service group that writes "served by nX" lines, so a user can kill the primary and watch the
- * group move. Every step is a real `tandem` command, as a user would type it.
+ * group move. Every step is a real `tandem` command, as a user would type it. An agent that exits
+ * while the demo runs is started again after {@link #RESTART_DELAY}, as the systemd unit's
+ * {@code Restart=on-failure} would, so a killed primary comes back and rejoins as a replica.
  */
 public final class DemoCluster implements AutoCloseable {
   private static final Pattern TOKEN = Pattern.compile("token:\\s+(\\S+)");
@@ -30,7 +32,12 @@ public final class DemoCluster implements AutoCloseable {
   private final List<String> tandem;
   private final List<String> agent;
   private final PrintStream out;
+  /** The running agent of each node, in {@link #NODES} order; guarded by {@code this}. */
   private final List<Process> agents = new ArrayList<>();
+  /** Set by {@link #close}: no agent is started any more. Guarded by {@code this}. */
+  private boolean closing;
+  /** How long the demo waits before it starts an agent that exited (dist/tandem.service: RestartSec=2). */
+  static final Duration RESTART_DELAY = Duration.ofSeconds(2);
 
   /**
    * @param dir where the nodes live (wiped first)
@@ -54,8 +61,12 @@ public final class DemoCluster implements AutoCloseable {
   public void start() throws IOException, InterruptedException {
     wipe();
     for (Node n : NODES) {
-      tandem(n, "init", "--cluster", "demo", "--node", n.name(), "--listen", "127.0.0.1:" + n.listen(),
-          "--api", "127.0.0.1:" + n.api());
+      List<String> init = new ArrayList<>(List.of("init", "--cluster", "demo", "--node", n.name(),
+          "--listen", "127.0.0.1:" + n.listen(), "--api", "127.0.0.1:" + n.api()));
+      if (n.witness()) {
+        init.add("--witness");
+      }
+      tandem(n, init.toArray(String[]::new));
       if (!n.witness()) {
         Files.writeString(config(n), groups(n), StandardOpenOption.APPEND);
       }
@@ -93,7 +104,7 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   /** Prints what to try. */
-  public void printGuide() {
+  public synchronized void printGuide() {
     String cli = "./tandem";
     out.println();
     out.println("tandem demo: 3 nodes on 127.0.0.1 in " + dir);
@@ -108,16 +119,67 @@ public final class DemoCluster implements AutoCloseable {
     out.println("  tail -f " + dir.resolve("web.log") + "                  # the demo service says where it runs");
     out.println("  echo hello > " + files(NODES.get(0)) + "/index.html   # appears in " + files(NODES.get(1)));
     out.println("  " + cli + " sync status -c " + config(NODES.get(0)) + "   # each replica: in sync, behind, rate");
-    out.println("  kill -9 <pid of the primary>                           # watch web move to the other node");
+    out.println("  kill -9 <pid of the primary>                           # watch web move to the other node;");
+    out.println("                                                         # the demo starts the killed agent again "
+        + RESTART_DELAY.toSeconds() + " s later (as systemd would) and it rejoins as a replica");
     out.println("  " + cli + " switchover web --to n1 -c " + config(NODES.get(1)) + "   # planned move back");
     out.println("  " + cli + " events -c " + config(NODES.get(1)) + " --follow   # what happened, and why");
     out.println();
     out.println("Ctrl-C stops the demo.");
   }
 
-  /** Waits until the first agent exits or the thread is interrupted. */
-  public void awaitExit() throws InterruptedException {
-    agents.get(0).waitFor();
+  /**
+   * Runs until the thread is interrupted or {@link #close} is called: an agent that exits (killed by
+   * the user, or crashed) is reported and started again after {@link #RESTART_DELAY}.
+   */
+  public void supervise() throws InterruptedException {
+    while (true) {
+      List<java.util.concurrent.CompletableFuture<Process>> exits;
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        exits = agents.stream().map(Process::onExit).toList();
+      }
+      try {
+        java.util.concurrent.CompletableFuture.anyOf(exits.toArray(java.util.concurrent.CompletableFuture[]::new)).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("waiting for the demo's agents failed", e);
+      }
+      for (int i = 0; i < NODES.size(); i++) {
+        Process p;
+        synchronized (this) {
+          if (closing) {
+            return;
+          }
+          p = agents.get(i);
+        }
+        if (!p.isAlive()) {
+          restart(NODES.get(i), p);
+        }
+      }
+    }
+  }
+
+  /** Starts node {@code n}'s agent again after {@code exited} ended; reports what happened. */
+  private void restart(Node n, Process exited) throws InterruptedException {
+    out.printf("%s (pid %d) exited with code %d; starting it again in %d s, as systemd would%n", n.name(), exited.pid(),
+        exited.exitValue(), RESTART_DELAY.toSeconds());
+    Thread.sleep(RESTART_DELAY.toMillis()); // the restart delay itself, not a wait for a condition
+    try {
+      Process p;
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        p = launch(n);
+        agents.set(NODES.indexOf(n), p);
+      }
+      waitHealthy(n, p);
+      out.printf("%s is running again: pid %d%n", n.name(), p.pid());
+    } catch (IOException e) {
+      out.printf("%s did not start again: %s%n", n.name(), e.getMessage());
+    }
   }
 
   private Path config(Node n) {
@@ -125,12 +187,20 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   private void startAgent(Node n) throws IOException, InterruptedException {
+    Process p;
+    synchronized (this) {
+      p = launch(n);
+      agents.add(p);
+    }
+    waitHealthy(n, p);
+  }
+
+  /** Starts node {@code n}'s agent, appending to its agent.log. */
+  private Process launch(Node n) throws IOException {
     List<String> cmd = new ArrayList<>(agent);
     cmd.addAll(List.of("run", "--config", config(n).toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(n.name()).resolve("agent.log").toFile()).start();
-    agents.add(p);
-    waitHealthy(n, p);
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(n.name()).resolve("agent.log").toFile())).start();
   }
 
   private void waitHealthy(Node n, Process p) throws IOException, InterruptedException {
@@ -181,6 +251,11 @@ public final class DemoCluster implements AutoCloseable {
   /** Stops the agents (SIGTERM: each hands over and stops its service), newest first. */
   @Override
   public void close() throws InterruptedException {
+    List<Process> agents;
+    synchronized (this) {
+      closing = true;
+      agents = List.copyOf(this.agents);
+    }
     for (Process p : agents.reversed()) {
       p.destroy();
     }
