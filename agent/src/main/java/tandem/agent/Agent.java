@@ -380,7 +380,8 @@ public final class Agent implements AutoCloseable {
     Optional<Hook> demote = g.onDemote().map(c -> new Hook("on-demote", c, g.hookTimeout()));
     ReplicatedDatabase queried = tracked;
     java.util.function.Function<CheckConfig, tandem.health.HealthCheck> checkFor = c -> c.target() instanceof CheckTarget.Sql q
-        ? new tandem.db.SqlCheck(queried.engine(), q) : tandem.health.HealthChecks.of(c.target());
+        ? new tandem.db.SqlCheck(queried.engine(), q)
+        : tandem.health.HealthChecks.of(c.target(), Map.of("TANDEM_NODE", self, "TANDEM_GROUP", g.name()));
     HealthMonitor svc = new HealthMonitor(self, g.name(), serviceChecks, checkFor, Ticker.system(), java.time.InstantSource.system(),
         events, r -> { });
     HealthMonitor node = new HealthMonitor(self, g.name(), nodeChecks, checkFor, Ticker.system(), java.time.InstantSource.system(),

@@ -86,13 +86,17 @@ public final class FailoverCoordinator implements AutoCloseable {
   private final Map<String, StartRetry> retries = new ConcurrentHashMap<>();
   private final Map<String, java.time.Instant> retryAt = new ConcurrentHashMap<>();
   /**
-   * After a start failed here and the group moved away: until when this node reports itself unfit for the group
-   * (the same backoff as a retry: 5 s, doubling to 5 min with each failed start here in a row), and why. Without it a
-   * group that cannot start on any node would move back and forth as fast as the starts fail.
+   * After a start failed here, or a critical check failed here, and the group moved away: until when this node reports
+   * itself unfit for the group (the same backoff as a retry: 5 s, doubling to 5 min with each failure here in a row),
+   * and why. Without it a group that cannot start, or whose critical check fails, on every node would move back and
+   * forth as fast as the starts or the checks fail (a service check is not run where the service is stopped, so the
+   * node it left looks fit again at once).
    */
   private final Map<String, Cooldown> cooldowns = new ConcurrentHashMap<>();
-  /** Failed starts of a group here in a row (reset when it runs here). */
+  /** Failures of a group here in a row, failed starts and critical checks (reset once it runs here with them passing). */
   private final Map<String, Integer> failedHere = new ConcurrentHashMap<>();
+  /** Per group being handed over from here while a critical check fails here: the checks' summary at that moment. */
+  private final Map<String, String> leftFailing = new ConcurrentHashMap<>();
   private volatile Duration retryFirst = StartRetry.FIRST;
   private volatile Duration retryMax = StartRetry.MAX;
   private volatile boolean wasLeader;
@@ -327,8 +331,13 @@ public final class FailoverCoordinator implements AutoCloseable {
       leases.remove(lg.name());
       retries.remove(lg.name());
       retryAt.remove(lg.name());
+      String failing = leftFailing.remove(lg.name());
       if (lg.phase() == Phase.FAILED) {
-        coolDown(lg, g);
+        coolDown(lg, g, "start-failed-cooldown", "start failed here: " + lg.failure(),
+            "the start of " + lg.name() + " failed on " + self, lg.failure());
+      } else if (failing != null && lg.phase() == Phase.STOPPED) {
+        coolDown(lg, g, "check-failed-cooldown", "a critical check failed here: " + failing,
+            "a critical check of " + lg.name() + " failed on " + self, failing);
       }
       if (lg.phase() == Phase.STARTING || lg.phase() == Phase.RUNNING) {
         String who = g == null || g.primary() == null ? "no node" : g.primary();
@@ -351,7 +360,10 @@ public final class FailoverCoordinator implements AutoCloseable {
     // a node restarted with an old view must first hear that it is still the primary.
     boolean confirmed = l != null && l.epoch == g.epoch() && l.confirmed;
     if (lg.phase() == Phase.RUNNING) {
-      failedHere.remove(lg.name());
+      leftFailing.remove(lg.name());
+      if (lg.health().criticalPassing()) {
+        failedHere.remove(lg.name());
+      }
     }
     if (held || (!fenceNeeded && confirmed)) {
       if (lg.phase() == Phase.STOPPED) {
@@ -392,16 +404,19 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
   }
 
-  /** The group left this node after its start failed here: this node is no candidate for it for a while. */
-  private void coolDown(LocalGroup lg, GroupState g) {
+  /**
+   * The group left this node after its start or a critical check failed here: this node is no candidate for it for a
+   * while. {@code status} is what this node's report says meanwhile; the event says {@code what} happened, how many
+   * times in a row here, and {@code detail}.
+   */
+  private void coolDown(LocalGroup lg, GroupState g, String kind, String status, String what, String detail) {
     int n = failedHere.merge(lg.name(), 1, Integer::sum);
     Duration wait = StartRetry.delay(n, retryFirst, retryMax);
     java.time.Instant until = java.time.Instant.now().plus(wait);
-    cooldowns.put(lg.name(), new Cooldown(ticker.nanos() + wait.toNanos(), until, lg.failure()));
+    cooldowns.put(lg.name(), new Cooldown(ticker.nanos() + wait.toNanos(), until, status));
     String who = g == null || g.primary() == null ? "no node" : g.primary();
-    emit(Level.WARNING, "start-failed-cooldown", lg.name(), "the start of " + lg.name() + " failed on " + self + " ("
-        + n + " in a row here: " + lg.failure() + "); " + who + " has it now, and " + self + " is no candidate for it until "
-        + until + " (in " + tandem.core.Durations.format(wait) + ")");
+    emit(Level.WARNING, kind, lg.name(), what + " (" + n + " in a row here: " + detail + "); " + who + " has it now, and " + self
+        + " is no candidate for it until " + until + " (in " + tandem.core.Durations.format(wait) + ")");
   }
 
   /** When the next start of a group that failed here is due (wall clock), or null. */
@@ -452,6 +467,10 @@ public final class FailoverCoordinator implements AutoCloseable {
     if (!inflight.add("release/" + g.name())) {
       return;
     }
+    HealthReport health = lg.health();
+    if (health.criticalFailing()) {
+      leftFailing.put(g.name(), health.summary());
+    }
     lg.demote("switchover to " + g.switchoverTo(), Level.WARNING, () ->
         cluster.submit(new ClusterCommand.Release(g.name(), self, g.epoch(), System.currentTimeMillis()), COMMAND_TIMEOUT)
             .whenComplete((r, e) -> {
@@ -492,7 +511,7 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
     boolean failed = lg.phase() == Phase.FAILED || cool != null;
     java.time.Instant next = lg.phase() == Phase.FAILED ? retryAt.get(lg.name()) : null;
-    String summary = cool != null ? "start failed here: " + cool.why + "; a candidate again at " + cool.until
+    String summary = cool != null ? cool.why + "; a candidate again at " + cool.until
         : failed ? "start failed: " + lg.failure() + (next == null ? "" : "; next attempt at " + next) : h.summary();
     NodeReport r = new NodeReport(self, lg.name(), !failed && !h.criticalFailing(), failed || h.criticalFailing(),
         h.weightAdjustment(), summary, running, running ? lg.epoch() : 0, System.currentTimeMillis(), lg.position(), lg.maxLag(),

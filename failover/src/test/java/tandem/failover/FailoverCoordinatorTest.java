@@ -69,6 +69,8 @@ class FailoverCoordinatorTest {
   final List<String> fenced = new CopyOnWriteArrayList<>();
   final AtomicInteger probes = new AtomicInteger();
   String startCommand;
+  /** The service checks of the primary side's group (none unless a test sets them). */
+  List<tandem.config.CheckConfig> serviceChecks = List.of();
   Duration retryFirst;
   Duration retryMax;
 
@@ -290,6 +292,57 @@ class FailoverCoordinatorTest {
     java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
     NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
     assertThat(fit.summary()).doesNotContain("start failed");
+    assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
+  }
+
+  /**
+   * A critical check that fails on the primary moves the group away; the node it left must then be no candidate for a
+   * while, as after a failed start. A service check does not run where the service is stopped, so without that the
+   * node looks fit again at once and a group whose check fails everywhere moves back and forth every few seconds
+   * (seen with `tandem run` on two nodes, the epoch counting up by one every 2 s).
+   */
+  @Test
+  void primaryWhoseCriticalCheckFails_isMovedAway_andIsNoCandidateForAWhile() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    cluster.apply(new ClusterCommand.Report(report("n3", true)));
+    cluster.setPeerSilence(Map.of("n2", Duration.ofMillis(50), "n3", Duration.ofMillis(50)));
+    // Fails on n2 (no such file); TANDEM_NODE is set for checks as for the service's commands.
+    serviceChecks = List.of(new tandem.config.CheckConfig("app", new tandem.config.CheckTarget.Command(
+        "test -f '" + dir + "/healthy-'\"$TANDEM_NODE\" || { echo \"$TANDEM_NODE/$TANDEM_GROUP\" is down; exit 1; }"),
+        tandem.config.CheckScope.SERVICE, Duration.ofMillis(100), Duration.ofSeconds(5), 2, 1, 0, true, Optional.empty(), 0));
+    retryFirst = Duration.ofSeconds(2);
+    retryMax = Duration.ofSeconds(8);
+    startPrimarySide("n2");
+    await().atMost(PATIENCE).until(() -> {
+      NodeReport r = cluster.state().report("n2", "web");
+      return r != null && r.running() && r.criticalFailing();
+    });
+
+    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
+        e -> events.add(new Seen(e, System.nanoTime())), null);
+    try {
+      leader.start();
+      await().atMost(Duration.ofSeconds(10 * MULTIPLE)).untilAsserted(() -> assertThat(group().primary())
+          .as("primary of web, whose critical check failed on n2; the leader decided: %s", leader.decisions().get("web"))
+          .isEqualTo("n3"));
+    } finally {
+      leader.close();
+    }
+    assertThat(cluster.submitted(Release.class)).as("a handover, not a lease wait").hasSize(1);
+
+    Seen cooldown = await().atMost(PATIENCE).until(() -> events("check-failed-cooldown").stream().findFirst().orElse(null),
+        java.util.Objects::nonNull);
+    assertThat(cooldown.event().message()).contains("a critical check of web failed on n2 (1 in a row here: ",
+        "n2/web is down", "n3 has it now", "n2 is no candidate for it until ", "(in 2s)");
+    NodeReport unfit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"),
+        r -> r.summary().startsWith("a critical check failed here: "));
+    assertThat(unfit.passing()).isFalse();
+    assertThat(unfit.running()).isFalse();
+    assertThat(unfit.summary()).contains("; a candidate again at ");
+    java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
+    NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
+    assertThat(fit.summary()).doesNotContain("failed here");
     assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
   }
 
@@ -616,7 +669,8 @@ class FailoverCoordinatorTest {
     EventSink sink = e -> events.add(new Seen(e, System.nanoTime()));
     String start = startCommand != null ? startCommand : line("start");
     var chain = new ResourceChain(List.of(new ServiceResource(start, line("stop"), Duration.ofSeconds(10))));
-    web = new LocalGroup(self, "web", chain, Optional.empty(), Optional.empty(), monitor(self, sink), monitor(self, sink),
+    var checks = new HealthMonitor(self, "web", serviceChecks, Ticker.system(), sink, r -> { });
+    web = new LocalGroup(self, "web", chain, Optional.empty(), Optional.empty(), checks, monitor(self, sink),
         watchdog, sink);
     coordinator = new FailoverCoordinator(self, cluster, TIMING, Map.of("web", web), Ticker.system(), sink, watchdog);
     if (retryFirst != null) {

@@ -72,7 +72,7 @@ public final class HealthMonitor implements AutoCloseable {
   /** A monitor of {@code checks} with the generic checks of {@link HealthChecks} and the system clock. */
   public HealthMonitor(String node, String group, List<CheckConfig> checks, Ticker ticker, EventSink events,
       Consumer<HealthReport> onChange) {
-    this(node, group, checks, c -> HealthChecks.of(c.target()), ticker, InstantSource.system(), events, onChange);
+    this(node, group, checks, c -> HealthChecks.of(c.target(), Map.of("TANDEM_NODE", node, "TANDEM_GROUP", group)), ticker, InstantSource.system(), events, onChange);
   }
 
   /**

@@ -35,6 +35,11 @@ public record HealthReport(String group, List<CheckStatus> checks) {
     return checks.stream().mapToInt(HealthReport::weightOf).sum();
   }
 
+  /** True when every critical check is {@link CheckState#PASSING} (none unknown or failing), or there is none. */
+  public boolean criticalPassing() {
+    return checks.stream().noneMatch(c -> c.critical() && c.state() != CheckState.PASSING);
+  }
+
   /** True when no critical check is failing, so the node may serve the group. */
   public boolean passing() {
     return !criticalFailing();

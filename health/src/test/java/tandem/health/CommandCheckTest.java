@@ -36,6 +36,15 @@ class CommandCheckTest {
   }
 
   @Test
+  void theCommandSeesTheNodeAndGroup_likeTheServiceCommands() throws Exception {
+    HealthCheck check = HealthChecks.of(new CheckTarget.Command("test \"$TANDEM_NODE/$TANDEM_GROUP\" = n2/web"),
+        java.util.Map.of("TANDEM_NODE", "n2", "TANDEM_GROUP", "web"));
+
+    assertThat(check.run(TIMEOUT)).isEqualTo(CheckOutcome.pass("exit 0"));
+    assertThat(command("test -n \"$TANDEM_NODE\"").run(TIMEOUT).passed()).as("without the agent's variables").isFalse();
+  }
+
+  @Test
   void describe_quotesTheCommand() {
     assertThat(command("pg_isready -q").describe()).isEqualTo("command 'pg_isready -q'");
   }
