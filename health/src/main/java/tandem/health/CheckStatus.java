@@ -33,6 +33,14 @@ public record CheckStatus(
 
   /** The name used in messages, e.g. "http:web". */
   public String label() {
-    return kind + ":" + name;
+    return label(kind, name);
+  }
+
+  /**
+   * "kind:name", or the name alone when it already starts with its kind: a check without a name of its own is
+   * called "kind:target" (e.g. "tcp:127.0.0.1:5432"), which must not read "tcp:tcp:127.0.0.1:5432".
+   */
+  public static String label(String kind, String name) {
+    return name.startsWith(kind + ":") ? name : kind + ":" + name;
   }
 }

@@ -49,11 +49,12 @@ class HealthReportTest {
         new CheckStatus("app", "command", CheckState.FAILING, 0, false, "exit 1", 2),
         new CheckStatus("data", "disk", CheckState.PASSING, 0, false, "3.0 GiB free (40%) on /", 0),
         new CheckStatus("db", "tcp", CheckState.UNKNOWN, 0, false, "connect to 127.0.0.1:5432 refused", 0),
-        new CheckStatus("new", "tcp", CheckState.UNKNOWN, 0, false, "", 0));
+        new CheckStatus("new", "tcp", CheckState.UNKNOWN, 0, false, "", 0),
+        new CheckStatus("tcp:127.0.0.1:6432", "tcp", CheckState.PASSING, 0, false, "connected", 0));
 
     assertThat(report.summary()).isEqualTo("http:web failing (HTTP 503 from http://127.0.0.1/); "
         + "command:app failing after 2 fixes (exit 1); disk:data ok; "
-        + "tcp:db unknown (last: connect to 127.0.0.1:5432 refused); tcp:new unknown");
+        + "tcp:db unknown (last: connect to 127.0.0.1:5432 refused); tcp:new unknown; tcp:127.0.0.1:6432 ok");
   }
 
   @Test

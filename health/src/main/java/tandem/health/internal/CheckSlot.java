@@ -40,7 +40,7 @@ public final class CheckSlot {
 
   /** The name used in messages, e.g. "http:web". */
   public String label() {
-    return config.target().kind() + ":" + config.name();
+    return tandem.health.CheckStatus.label(config.target().kind(), config.name());
   }
 
   /** Claims the next run; false when the previous run is still in flight. */
