@@ -18,6 +18,8 @@ import tandem.cluster.LocalMembership;
  * @param trustManager the pinned peers' trust manager
  * @param electionTimeoutMin lower bound of the randomised election timeout
  * @param electionTimeoutMax upper bound
+ * @param snapshotEvery how many applied commands between two snapshots of the state (the log is purged up to the
+ *     snapshot, so a node that joins later, or falls that far behind, is sent the snapshot)
  */
 public record RaftSettings(
     String self,
@@ -28,4 +30,16 @@ public record RaftSettings(
     X509KeyManager keyManager,
     X509ExtendedTrustManager trustManager,
     Duration electionTimeoutMin,
-    Duration electionTimeoutMax) {}
+    Duration electionTimeoutMax,
+    long snapshotEvery) {
+  /** Commands between two snapshots: lease renewals are in the log, so a busy cluster makes one every few hours. */
+  public static final long SNAPSHOT_EVERY = 5000;
+
+  /** Settings with the default {@link #SNAPSHOT_EVERY}. */
+  public RaftSettings(String self, Path storageDir, LocalMembership membership, String bindHost, int bindPort,
+      X509KeyManager keyManager, X509ExtendedTrustManager trustManager, Duration electionTimeoutMin,
+      Duration electionTimeoutMax) {
+    this(self, storageDir, membership, bindHost, bindPort, keyManager, trustManager, electionTimeoutMin, electionTimeoutMax,
+        SNAPSHOT_EVERY);
+  }
+}

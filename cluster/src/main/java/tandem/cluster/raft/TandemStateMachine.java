@@ -20,6 +20,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,17 +65,45 @@ final class TandemStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    reinitialize();
+    load();
+    getLifeCycle().startAndTransition(() -> { });
   }
 
+  /**
+   * Called by Ratis before it installs a snapshot the leader sent (a follower too far behind, or a node that joins
+   * after the leader's log was purged up to its snapshot): Ratis then requires the machine to be PAUSED, and it
+   * stopped the node's Raft server when it was not.
+   */
+  @Override
+  public void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** After a snapshot was installed: the state becomes the snapshot's, and the machine runs again. */
   @Override
   public void reinitialize() throws IOException {
+    load();
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  /** Loads the latest snapshot, if there is one, as the state. */
+  private void load() throws IOException {
     SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
     if (snap == null) {
       return;
     }
     File f = snap.getFile().getPath().toFile();
-    MD5FileUtil.verifySavedMD5(f, snap.getFile().getFileDigest());
+    // The stored MD5 against the file's bytes (MD5FileUtil.verifySavedMD5 compares the stored one with itself).
+    if (snap.getFile().getFileDigest() != null && !MD5FileUtil.computeMd5ForFile(f).equals(snap.getFile().getFileDigest())) {
+      throw new IOException("the cluster state snapshot " + f + " does not match its MD5 file: it is damaged; move it"
+          + " and its .md5 aside and start again (the node then replays its log, or gets a snapshot from the leader)");
+    }
     state = ClusterCodec.decode(Files.readAllBytes(f.toPath()), ClusterState.class);
     setLastAppliedTermIndex(snap.getTermIndex());
     LOG.info("loaded cluster state snapshot at index {} ({} members, {} groups)",
@@ -91,9 +120,19 @@ final class TandemStateMachine extends BaseStateMachine {
     ClusterState s = state;
     TermIndex last = getLastAppliedTermIndex();
     File f = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    java.nio.file.Path part = f.toPath().resolveSibling(f.getName() + ".part"); // a name Ratis never takes for a snapshot
     try {
-      Files.write(f.toPath(), ClusterCodec.encode(s));
-      MD5FileUtil.computeAndSaveMd5ForFile(f);
+      try (var ch = java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(ClusterCodec.encode(s)));
+        ch.force(true);
+      }
+      Files.move(part, f.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      var md5 = MD5FileUtil.computeAndSaveMd5ForFile(f);
+      // What the leader sends a node that needs a snapshot, and what a reload reads: this one from now on (Ratis
+      // caches the latest it found at start otherwise, which the retention policy deletes later).
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new org.apache.ratis.server.storage.FileInfo(f.toPath(), md5),
+          last));
     } catch (IOException e) {
       throw new IOException("Failed to save snapshot (index " + last.getIndex() + ") to file " + f, e);
     }

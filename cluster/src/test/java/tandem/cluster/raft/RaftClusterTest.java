@@ -158,9 +158,83 @@ class RaftClusterTest {
   }
 
   private RaftCluster start(NodeIdentity id, Member me, LocalMembership lm, PinnedPeers pinned) throws Exception {
+    return start(id, me, lm, pinned, RaftSettings.SNAPSHOT_EVERY);
+  }
+
+  private RaftCluster start(NodeIdentity id, Member me, LocalMembership lm, PinnedPeers pinned, long snapshotEvery)
+      throws Exception {
     int port = Integer.parseInt(me.raft().substring(me.raft().lastIndexOf(':') + 1));
     return RaftCluster.start(new RaftSettings(me.name(), dir.resolve(me.name()).resolve("raft"), lm, "127.0.0.1", port,
-        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600)));
+        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600), snapshotEvery));
+  }
+
+  /**
+   * A node that joins after the leader took a snapshot and purged its log up to it gets the snapshot (Ratis'
+   * InstallSnapshot), then the log after it. Ratis needs the state machine paused for that; before the fix it was
+   * not, Ratis' StateMachineUpdater failed an assertion and closed the joining node's Raft server (seen when a witness
+   * joined a two-node cluster that had run for a while).
+   */
+  @Test
+  void nodeJoiningAfterTheLogWasPurged_installsTheLeadersSnapshot_andFollowsTheLog() throws Exception {
+    NodeIdentity id1 = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
+    NodeIdentity id2 = NodeIdentity.create(dir.resolve("n2"), new NodeName("n2"), List.of("127.0.0.1"));
+    Member m1 = new Member("n1", id1.id().value(), id1.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
+        "127.0.0.1:2", false, 0);
+    Member m2 = new Member("n2", id2.id().value(), id2.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
+        "127.0.0.1:2", false, 0);
+    PinnedPeers pinned = new PinnedPeers(Set.of(id1.id(), id2.id()));
+    LocalMembership alone = new LocalMembership("shop", 1, List.of(m1), List.of("n1"));
+    long every = 20;
+    try (RaftCluster n1 = start(id1, m1, alone, pinned, every)) {
+      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", m1), Duration.ofSeconds(20)).get().ok()).isTrue();
+      invites(n1, "a", 30);
+    }
+    // A restart closes the log segment, so that the next snapshot can purge it.
+    RaftCluster n1 = start(id1, m1, alone, pinned, every);
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(n1::isLeaderReady);
+      invites(n1, "b", 3 * (int) every);
+      Path raft = dir.resolve("n1").resolve("raft");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        List<String> files = files(raft);
+        assertThat(files).as("n1 took a snapshot").anyMatch(f -> f.matches("snapshot\\.\\d+_\\d+"));
+        assertThat(files).as("and purged the log it covers").noneMatch(f -> f.startsWith("log_0-"));
+      });
+
+      long now = System.currentTimeMillis();
+      n1.submit(new ClusterCommand.CreateInvite("join", "n1", now + 60_000), Duration.ofSeconds(10)).get();
+      CommandResult joined = n1.submit(new ClusterCommand.Join("join", m2, now), Duration.ofSeconds(10)).get();
+      assertThat(joined.ok()).as(joined.message()).isTrue();
+      try (RaftCluster n2 = start(id2, m2, new LocalMembership("shop", 1, List.of(m1, m2), List.of("n1", "n2")), pinned,
+          every)) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> n1.votesInRaft("n2")
+            && n2.state().members().containsKey("n2"));
+        CommandResult after = n1.submit(new ClusterCommand.CreateInvite("after", "n1", now + 60_000), Duration.ofSeconds(10))
+            .get();
+        assertThat(after.ok()).as(after.message()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(n2.state()).as("n2's state, from n1's snapshot and the log after it").isEqualTo(n1.state()));
+        assertThat(n2.running()).as("n2's Raft server still runs").isTrue();
+        assertThat(files(dir.resolve("n2").resolve("raft"))).as("n2 was sent the snapshot")
+            .anyMatch(f -> f.matches("snapshot\\.\\d+_\\d+"));
+      }
+    } finally {
+      n1.close();
+    }
+  }
+
+  private static void invites(RaftCluster rc, String prefix, int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      CommandResult r = rc.submit(new ClusterCommand.CreateInvite(prefix + i, "n1", System.currentTimeMillis() + 60_000),
+          Duration.ofSeconds(10)).get();
+      assertThat(r.ok()).as(r.message()).isTrue();
+    }
+  }
+
+  private static List<String> files(Path root) throws java.io.IOException {
+    try (var s = java.nio.file.Files.walk(root)) {
+      return s.filter(java.nio.file.Files::isRegularFile).map(p -> p.getFileName().toString()).toList();
+    }
   }
 
   static int freePort() throws Exception {
