@@ -133,6 +133,8 @@ public final class Agent implements AutoCloseable {
   private final long historyGeneration;
   /** Set once the pinned peers and cluster.json were matched to the state after the replay. */
   private volatile boolean membershipSynced;
+  /** What {@link #syncMembershipAfterReplay} last found in, or wrote to, cluster.json. */
+  private volatile LocalMembership membershipWritten;
   private volatile boolean left;
   private volatile Runnable whenLeft = () -> { };
 
@@ -206,8 +208,10 @@ public final class Agent implements AutoCloseable {
 
   static RaftSettings raftSettings(TandemConfig cfg, NodeIdentity id, PinnedPeers pinned, LocalMembership lm) {
     Path raftDir = cfg.node().dataDir().resolve("raft");
+    // -Dtandem.raft.snapshot-every: for tests that need a purged log in seconds rather than hours.
     return new RaftSettings(cfg.node().name().value(), raftDir, lm, cfg.node().raft().host(), cfg.node().raft().port(),
-        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600));
+        id.keyManager(), pinned.trustManager("raft"), Duration.ofMillis(300), Duration.ofMillis(600),
+        Long.getLong("tandem.raft.snapshot-every", RaftSettings.SNAPSHOT_EVERY));
   }
 
   private static Set<NodeId> ids(List<Member> members) {
@@ -480,16 +484,32 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Once, after the start's replay: pins exactly the state's members and records them in cluster.json. */
+  /**
+   * Once the start's replay is over, and from then on: pins exactly the state's members (and this node) and records
+   * them in cluster.json. Applied commands keep both in step as members change, but a snapshot installed from the
+   * leader replaces the state without any command: a witness that joined a cluster whose log was purged kept the
+   * members of an older snapshot pinned, without itself, and once it led Raft its own client was refused by its own
+   * server, so no failover could commit.
+   */
   private void syncMembershipAfterReplay(ClusterState s) {
-    if (membershipSynced || !cluster.current().caughtUp()) {
+    if (!cluster.current().caughtUp()) {
       return;
     }
-    pinned.replace(ids(List.copyOf(s.members().values())));
+    Set<NodeId> ids = new java.util.HashSet<>(ids(List.copyOf(s.members().values())));
+    ids.add(identity.id());
+    if (!ids.equals(pinned.snapshot())) {
+      if (membershipSynced) {
+        LOG.info("pinned peers follow the cluster state: {}", s.members().keySet());
+      }
+      pinned.replace(ids);
+    }
     try {
       LocalMembership now = LocalMembership.of(s);
-      if (!now.equals(LocalMembership.read(cfg.node().dataDir()))) {
-        now.write(cfg.node().dataDir());
+      if (!now.equals(membershipWritten)) {
+        if (!now.equals(LocalMembership.read(cfg.node().dataDir()))) {
+          now.write(cfg.node().dataDir());
+        }
+        membershipWritten = now;
       }
       membershipSynced = true;
     } catch (IOException e) {

@@ -222,7 +222,9 @@ public final class RaftCluster implements Cluster, AutoCloseable {
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, s.snapshotEvery()));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("4MB"));
+    // Only closed segments are purged: with a small snapshot interval (tests) the segments are small too, so that the
+    // log is purged soon after a snapshot, as it is after hours of renewals with the defaults.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.snapshotEvery() < RaftSettings.SNAPSHOT_EVERY ? "8KB" : "4MB"));
     return p;
   }
 

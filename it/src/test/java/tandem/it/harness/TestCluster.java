@@ -354,6 +354,13 @@ public final class TestCluster implements AutoCloseable {
 
   // ---- processes -----------------------------------------------------------------------------
 
+  /** Variables added to the environment of every agent started from now on (e.g. JAVA_TOOL_OPTIONS). */
+  public void agentEnvironment(String name, String value) {
+    agentEnvironment.put(name, value);
+  }
+
+  private final java.util.Map<String, String> agentEnvironment = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Starts `tandem run` for the node and waits until its API answers. */
   public void startAgent(String name) throws IOException {
     Node n = node(name);
@@ -366,8 +373,11 @@ public final class TestCluster implements AutoCloseable {
     Path log = agentLog(name);
     Files.writeString(log, "==== start " + n.starts + " at " + Instant.now() + "\n", StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
-    n.agent = new ProcessBuilder(placement.command(name, cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    ProcessBuilder pb = new ProcessBuilder(placement.command(name, cmd)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().putAll(agentEnvironment);
+    n.agent = pb.start();
     n.stopped = false;
     Process p = n.agent;
     await("API of " + name + " answers").atMost(STARTUP).ignoreExceptions().until(() -> {
