@@ -266,16 +266,7 @@ class FailoverCoordinatorTest {
     });
     assertThat(event("start-failed").event().message()).contains("exit 3");
 
-    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
-        e -> events.add(new Seen(e, System.nanoTime())), null);
-    try {
-      leader.start();
-      await().atMost(Duration.ofSeconds(10 * MULTIPLE)).untilAsserted(() -> assertThat(group().primary())
-          .as("primary of web, whose start failed on n2; the leader decided: %s", leader.decisions().get("web"))
-          .isEqualTo("n3"));
-    } finally {
-      leader.close();
-    }
+    leaderMovesWebTo("n3", "whose start failed on n2");
     assertThat(group().epoch()).isEqualTo(2);
 
     // n2 is no candidate for web for a while (else a group that starts nowhere would move back and forth as fast
@@ -289,10 +280,7 @@ class FailoverCoordinatorTest {
     assertThat(unfit.passing()).isFalse();
     assertThat(unfit.criticalFailing()).isTrue();
     assertThat(unfit.summary()).contains("exit 3", "; a candidate again at ");
-    java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
-    NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
-    assertThat(fit.summary()).doesNotContain("start failed");
-    assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
+    awaitFitAfterCooldown(unfit, "start failed");
   }
 
   /**
@@ -319,16 +307,7 @@ class FailoverCoordinatorTest {
       return r != null && r.running() && r.criticalFailing();
     });
 
-    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
-        e -> events.add(new Seen(e, System.nanoTime())), null);
-    try {
-      leader.start();
-      await().atMost(Duration.ofSeconds(10 * MULTIPLE)).untilAsserted(() -> assertThat(group().primary())
-          .as("primary of web, whose critical check failed on n2; the leader decided: %s", leader.decisions().get("web"))
-          .isEqualTo("n3"));
-    } finally {
-      leader.close();
-    }
+    leaderMovesWebTo("n3", "whose critical check failed on n2");
     assertThat(cluster.submitted(Release.class)).as("a handover, not a lease wait").hasSize(1);
 
     Seen cooldown = await().atMost(PATIENCE).until(() -> events("check-failed-cooldown").stream().findFirst().orElse(null),
@@ -340,10 +319,7 @@ class FailoverCoordinatorTest {
     assertThat(unfit.passing()).isFalse();
     assertThat(unfit.running()).isFalse();
     assertThat(unfit.summary()).contains("; a candidate again at ");
-    java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
-    NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
-    assertThat(fit.summary()).doesNotContain("failed here");
-    assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
+    awaitFitAfterCooldown(unfit, "failed here");
   }
 
   /**
@@ -619,6 +595,28 @@ class FailoverCoordinatorTest {
   }
 
   // ---- scenario parts ----------------------------------------------------------------------
+
+  /** Runs a leader (n1) until it has moved web to {@code to}; {@code why} says what happened to the old primary. */
+  void leaderMovesWebTo(String to, String why) throws InterruptedException {
+    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
+        e -> events.add(new Seen(e, System.nanoTime())), null);
+    try {
+      leader.start();
+      await().atMost(Duration.ofSeconds(10 * MULTIPLE)).untilAsserted(() -> assertThat(group().primary())
+          .as("primary of web, %s; the leader decided: %s", why, leader.decisions().get("web"))
+          .isEqualTo(to));
+    } finally {
+      leader.close();
+    }
+  }
+
+  /** n2, unfit for web until the time at the end of {@code unfit}'s summary, then reports itself fit. */
+  void awaitFitAfterCooldown(NodeReport unfit, String unfitWords) {
+    java.time.Instant until = java.time.Instant.parse(unfit.summary().substring(unfit.summary().lastIndexOf(' ') + 1));
+    NodeReport fit = await().atMost(PATIENCE).until(() -> cluster.state().report("n2", "web"), NodeReport::passing);
+    assertThat(fit.summary()).doesNotContain(unfitWords);
+    assertThat(fit.atMillis()).as("reported fit only once the cooldown was over").isGreaterThanOrEqualTo(until.toEpochMilli() - 50);
+  }
 
   void threeVoters() {
     cluster = FakeCluster.withDataNodes("n1", "n2", "n3");

@@ -30,12 +30,17 @@ class RaftClusterTest {
     }
   }
 
-  /** Node n1: a fresh identity and a free Raft port. */
+  /** A node's identity and membership entry. */
   private record Node(NodeIdentity id, Member member) {}
 
   private Node singleMember() throws Exception {
-    NodeIdentity id = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
-    return new Node(id, new Member("n1", id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
+    return node("n1");
+  }
+
+  /** A node named {@code name}: a fresh identity and a free Raft port. */
+  private Node node(String name) throws Exception {
+    NodeIdentity id = NodeIdentity.create(dir.resolve(name), new NodeName(name), List.of("127.0.0.1"));
+    return new Node(id, new Member(name, id.id().value(), id.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
         "127.0.0.1:2", false, 0));
   }
 
@@ -141,17 +146,15 @@ class RaftClusterTest {
    */
   @Test
   void joinedNodeNotYetAdded_doesNotCampaign_andKeepsRunning() throws Exception {
-    NodeIdentity id1 = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
-    NodeIdentity id2 = NodeIdentity.create(dir.resolve("n2"), new NodeName("n2"), List.of("127.0.0.1"));
-    Member m1 = new Member("n1", id1.id().value(), id1.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
-        "127.0.0.1:2", false, 0);
-    Member m2 = new Member("n2", id2.id().value(), id2.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
-        "127.0.0.1:2", false, 0);
-    PinnedPeers pinned = new PinnedPeers(Set.of(id1.id(), id2.id()));
-    try (RaftCluster n1 = start(id1, m1, new LocalMembership("shop", 1, List.of(m1), List.of("n1")), pinned)) {
-      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", m1), Duration.ofSeconds(20)).get().ok()).isTrue();
+    Node p1 = node("n1");
+    Node p2 = node("n2");
+    PinnedPeers pinned = new PinnedPeers(Set.of(p1.id().id(), p2.id().id()));
+    LocalMembership alone = new LocalMembership("shop", 1, List.of(p1.member()), List.of("n1"));
+    LocalMembership both = new LocalMembership("shop", 1, List.of(p1.member(), p2.member()), List.of("n1", "n2"));
+    try (RaftCluster n1 = start(p1.id(), p1.member(), alone, pinned)) {
+      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", p1.member()), Duration.ofSeconds(20)).get().ok()).isTrue();
       // n2 believes it joined, but n1's state never got its Join: n1 never adds it.
-      try (RaftCluster n2 = start(id2, m2, new LocalMembership("shop", 1, List.of(m1, m2), List.of("n1", "n2")), pinned)) {
+      try (RaftCluster n2 = start(p2.id(), p2.member(), both, pinned)) {
         org.awaitility.Awaitility.await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> n2.running() && n2.electionsPausedUntilAdded() && "n1".equals(n1.leader()) && n1.isLeaderReady());
       }
     }
@@ -176,21 +179,17 @@ class RaftClusterTest {
    */
   @Test
   void nodeJoiningAfterTheLogWasPurged_installsTheLeadersSnapshot_andFollowsTheLog() throws Exception {
-    NodeIdentity id1 = NodeIdentity.create(dir.resolve("n1"), new NodeName("n1"), List.of("127.0.0.1"));
-    NodeIdentity id2 = NodeIdentity.create(dir.resolve("n2"), new NodeName("n2"), List.of("127.0.0.1"));
-    Member m1 = new Member("n1", id1.id().value(), id1.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
-        "127.0.0.1:2", false, 0);
-    Member m2 = new Member("n2", id2.id().value(), id2.certificatePem(), "127.0.0.1:1", "127.0.0.1:" + freePort(),
-        "127.0.0.1:2", false, 0);
-    PinnedPeers pinned = new PinnedPeers(Set.of(id1.id(), id2.id()));
-    LocalMembership alone = new LocalMembership("shop", 1, List.of(m1), List.of("n1"));
+    Node p1 = node("n1");
+    Node p2 = node("n2");
+    PinnedPeers pinned = new PinnedPeers(Set.of(p1.id().id(), p2.id().id()));
+    LocalMembership alone = new LocalMembership("shop", 1, List.of(p1.member()), List.of("n1"));
     long every = 20;
-    try (RaftCluster n1 = start(id1, m1, alone, pinned, every)) {
-      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", m1), Duration.ofSeconds(20)).get().ok()).isTrue();
+    try (RaftCluster n1 = start(p1.id(), p1.member(), alone, pinned, every)) {
+      assertThat(n1.submit(new ClusterCommand.Bootstrap("shop", p1.member()), Duration.ofSeconds(20)).get().ok()).isTrue();
       invites(n1, "a", 30);
     }
     // A restart closes the log segment, so that the next snapshot can purge it.
-    RaftCluster n1 = start(id1, m1, alone, pinned, every);
+    RaftCluster n1 = start(p1.id(), p1.member(), alone, pinned, every);
     try {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(n1::isLeaderReady);
       invites(n1, "b", 3 * (int) every);
@@ -203,10 +202,10 @@ class RaftClusterTest {
 
       long now = System.currentTimeMillis();
       n1.submit(new ClusterCommand.CreateInvite("join", "n1", now + 60_000), Duration.ofSeconds(10)).get();
-      CommandResult joined = n1.submit(new ClusterCommand.Join("join", m2, now), Duration.ofSeconds(10)).get();
+      CommandResult joined = n1.submit(new ClusterCommand.Join("join", p2.member(), now), Duration.ofSeconds(10)).get();
       assertThat(joined.ok()).as(joined.message()).isTrue();
-      try (RaftCluster n2 = start(id2, m2, new LocalMembership("shop", 1, List.of(m1, m2), List.of("n1", "n2")), pinned,
-          every)) {
+      LocalMembership both = new LocalMembership("shop", 1, List.of(p1.member(), p2.member()), List.of("n1", "n2"));
+      try (RaftCluster n2 = start(p2.id(), p2.member(), both, pinned, every)) {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> n1.votesInRaft("n2")
             && n2.state().members().containsKey("n2"));
         CommandResult after = n1.submit(new ClusterCommand.CreateInvite("after", "n1", now + 60_000), Duration.ofSeconds(10))
