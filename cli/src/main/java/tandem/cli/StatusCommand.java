@@ -54,10 +54,12 @@ final class StatusCommand implements Callable<Integer> {
     }
     for (JsonNode g : s.path("groups")) {
       out.append(g.path("group").asText()).append(": ");
-      if (g.path("paused").asBoolean()) {
+      String why = g.path("why").asText();
+      if (g.path("paused").asBoolean() && why.startsWith("paused: ")) {
+        why = "PAUSED: " + why.substring("paused: ".length()); // the leader's sentence already says how to resume
+      } else if (g.path("paused").asBoolean()) {
         out.append("PAUSED (tandem resume ").append(g.path("group").asText()).append("); ");
       }
-      String why = g.path("why").asText();
       out.append(why.isEmpty() ? g.path("lastChange").asText() : why).append("\n");
       g.path("fileDiffers").fields().forEachRemaining(d -> out.append(g.path("group").asText()).append(": * ")
           .append(d.getKey()).append("'s tandem.yaml defines it differently from the cluster's definition (from ")

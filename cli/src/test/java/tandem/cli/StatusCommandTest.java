@@ -65,7 +65,8 @@ class StatusCommandTest {
   void render_pausedGroup_saysHowToResume() {
     String out = StatusCommand.render(json(status("n1", true, "paused: automatic failover is off (tandem resume web)")));
 
-    assertThat(out).contains("web: PAUSED (tandem resume web); paused: automatic failover is off");
+    assertThat(out).contains("web: PAUSED: automatic failover is off (tandem resume web)\n")
+        .containsOnlyOnce("tandem resume web");
   }
 
   @Test
