@@ -168,6 +168,7 @@ public final class Agent implements AutoCloseable {
       lm.write(data);
     }
     checkSameCluster(cfg, lm);
+    lm = withSelf(lm, selfMember(cfg, identity));
     PinnedPeers pinned = new PinnedPeers(ids(lm.members()));
     RefusalEvents refusals = new RefusalEvents(events, cfg.node().name().value());
     pinned.onRefusal(m -> refusals.refused("peer-refused", m));
@@ -191,6 +192,30 @@ public final class Agent implements AutoCloseable {
       LOG.info("starting the groups before the raft log is re-applied (up to index {}); waiting for a leader",
           cluster.current().logEndAtStart());
     }
+  }
+
+  /**
+   * {@code lm} with this node among its members and voters. Ratis refuses to start a member whose initial group lacks
+   * it ("RaftPeerId w is not in RaftGroup"), and a cluster.json written from a state older than this node's join
+   * (an earlier version did that after a snapshot install) lacked it. The Raft log, not this list, decides the
+   * configuration of a node that has one.
+   */
+  static LocalMembership withSelf(LocalMembership lm, Member me) {
+    boolean member = lm.members().stream().anyMatch(m -> m.name().equals(me.name()));
+    if (member && lm.voters().contains(me.name())) {
+      return lm;
+    }
+    LOG.warn("{} does not list this node ({}) among its {}; adding it: the Raft log decides the configuration",
+        LocalMembership.FILE, me.name(), member ? "voters" : "members");
+    List<Member> members = new ArrayList<>(lm.members());
+    if (!member) {
+      members.add(me);
+    }
+    List<String> voters = new ArrayList<>(lm.voters());
+    if (!voters.contains(me.name())) {
+      voters.add(me.name());
+    }
+    return new LocalMembership(lm.cluster(), lm.generation(), members, voters);
   }
 
   private static void checkSameCluster(TandemConfig cfg, LocalMembership lm) {
@@ -502,6 +527,9 @@ public final class Agent implements AutoCloseable {
         LOG.info("pinned peers follow the cluster state: {}", s.members().keySet());
       }
       pinned.replace(ids);
+    }
+    if (!s.members().containsKey(self)) {
+      return; // a state from before this node joined (a snapshot being caught up from); removal is handled apart
     }
     try {
       LocalMembership now = LocalMembership.of(s);

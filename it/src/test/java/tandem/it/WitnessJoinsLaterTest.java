@@ -51,6 +51,19 @@ class WitnessJoinsLaterTest {
             .containsExactlyInAnyOrder("n1", "n2", "w"));
     assertThat(c.isAlive("w")).isTrue();
 
+    // What an earlier version could leave behind: a cluster.json written from the snapshot's older state, without w.
+    // Ratis refused to start a member whose group lacked it; the agent adds itself, and the file is right again.
+    c.terminate("w");
+    LocalMembership written = LocalMembership.read(c.node("w").dataDir());
+    new LocalMembership(written.cluster(), written.generation(),
+        written.members().stream().filter(m -> !m.name().equals("w")).toList(),
+        written.voters().stream().filter(v -> !v.equals("w")).toList()).write(c.node("w").dataDir());
+    c.startAgent("w");
+    c.awaitSettled();
+    await("w records itself among the members again").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(LocalMembership.read(c.node("w").dataDir()).members()).extracting(Member::name)
+            .containsExactlyInAnyOrder("n1", "n2", "w"));
+
     c.kill9("n1");
     c.awaitPrimary("web", "n2", Duration.ofSeconds(30), "n2"::equals);
     c.awaitRunning("web", "n2");
