@@ -13,7 +13,10 @@ final class PgStatus {
 
   static DbStatus replica(Statement st, long tli) throws SQLException {
     ResultSet rs = st.executeQuery("SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),"
-        + " COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), -1),"
+        // The age of the last replayed commit is a delay only while there is more to replay: on a replica that has
+        // replayed all it received it is the time since the primary's last commit, 25 s of "lag" on an idle primary.
+        + " CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+        + " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), -1) END,"
         + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1), (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)");
     rs.next();
     long received = Lsn.parse(rs.getString(1));

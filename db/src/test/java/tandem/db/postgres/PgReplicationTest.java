@@ -49,6 +49,8 @@ class PgReplicationTest {
       assertThat(replica.role()).isEqualTo("replica");
       assertThat(replica.state()).isEqualTo("streaming");
       assertThat(replica.replayed()).isEqualTo(n1.status().position());
+      // Caught up: no replay delay, however long ago the primary's last commit was (it was the age of that commit).
+      await("n2 reports no replay delay").atMost(WAIT).until(() -> n2.status().lagSeconds() == 0.0);
       assertThat(Files.readString(nodes.dir.resolve("n2/pg/tandem.conf"))).contains("sslmode=verify-ca")
           .contains("application_name=n2");
       assertThat(Files.getPosixFilePermissions(nodes.dir.resolve("n1/secrets")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
