@@ -484,13 +484,13 @@ public final class Agent implements AutoCloseable {
     }
     tandem.config.HostPort at = tandem.config.HostPort.parse(m.listen());
     return peerClients.computeIfAbsent(name + "@" + at.host() + ":" + at.port(),
-        k -> TransportClient.connect(at.host(), at.port(), identity, pinned.trustManager("database facts"))).channel();
+        k -> TransportClient.connect(at.host(), at.port(), identity, pinned.trustManager("database facts"))).channelRetryingNow();
   }
 
   /** A mutual-TLS channel to a peer's transport server, made once per address and kept. */
   private io.grpc.Channel peerChannel(SyncPeers.Peer p) {
     return peerClients.computeIfAbsent(p.name() + "@" + p.host() + ":" + p.port(),
-        k -> TransportClient.connect(p.host(), p.port(), identity, pinned.trustManager("file sync"))).channel();
+        k -> TransportClient.connect(p.host(), p.port(), identity, pinned.trustManager("file sync"))).channelRetryingNow();
   }
 
   /** Once a second: keep group definitions, pinned peers and cluster.json in step with the state. */

@@ -75,6 +75,28 @@ public final class TransportClient implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * The channel, trying to connect at once if its last attempt failed. gRPC waits between attempts up to 2 minutes
+   * (1 s, growing 1.6 times each), and calls meanwhile fail at once: a replica whose primary's agent came back
+   * followed its database again only 74 s later. tandem's callers retry on their own schedule (every second), so
+   * each of their calls may as well try.
+   */
+  public ManagedChannel channelRetryingNow() {
+    if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+      // A call made while the state still reads TRANSIENT_FAILURE would fail at once with the old error: wait (briefly)
+      // until the new attempt has begun; a call then waits for its outcome.
+      java.util.concurrent.CountDownLatch moved = new java.util.concurrent.CountDownLatch(1);
+      channel.notifyWhenStateChanged(io.grpc.ConnectivityState.TRANSIENT_FAILURE, moved::countDown);
+      channel.resetConnectBackoff();
+      try {
+        moved.await(1, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return channel;
+  }
+
   /** Where this client connects, host:port. */
   public String target() {
     return target;

@@ -62,6 +62,31 @@ class TransportTest {
     assertThat(handler.secret.get()).isEqualTo(token.secret());
   }
 
+  /**
+   * A peer that was down and is back is reached by the next call that asks for it, not after gRPC's reconnect
+   * backoff (a call meanwhile fails at once without trying).
+   */
+  @Test
+  void peerThatComesBack_isReachedByTheNextCall_notAfterTheReconnectBackoff() throws Exception {
+    int port;
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(LOOPBACK))) {
+      port = s.getLocalPort();
+    }
+    HelloRequest hello = HelloRequest.newBuilder().setCluster("c1").setName("n2").build();
+    try (TransportClient client = TransportClient.connect(LOOPBACK, port, joiner, trusting(inviter))) {
+      assertThatThrownBy(() -> client.hello(hello, DEADLINE)).as("nothing listens yet").isInstanceOf(IOException.class);
+      org.awaitility.Awaitility.await().atMost(DEADLINE).until(() ->
+          client.channel().getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE);
+      TransportServer back = TransportServer.start(LOOPBACK, port, inviter, new PinnedPeers(Set.of(inviter.id())), handler);
+      try {
+        client.channelRetryingNow();
+        assertThat(client.hello(hello, Duration.ofSeconds(5)).getMessage()).contains(joiner.id().shortForm());
+      } finally {
+        back.close();
+      }
+    }
+  }
+
   @Test
   void hello_fromAnUnpinnedCaller_reachesTheHandler() throws IOException {
     try (TransportClient client = TransportClient.connect(LOOPBACK, server.port(), joiner, trusting(inviter))) {
