@@ -265,6 +265,12 @@ public final class ReplicatedDatabase implements AutoCloseable {
   /** The database's state for status and metrics; a replica whose last copy failed is "dump-failing". */
   public DbStatus status() {
     DbStatus st = engine.status().of(group, resource);
+    if (!st.role().equals("primary") && primaryEpoch == 0 && !lastProblem.isEmpty()) {
+      // Said once as a db-follow-failed event; while it lasts, status says it too.
+      List<String> warnings = new java.util.ArrayList<>(st.warnings());
+      warnings.add("not following the primary: " + lastProblem + " (trying again every second)");
+      st = st.withWarnings(warnings);
+    }
     return st.dumps() && st.role().equals("replica") && !copyProblem.isEmpty() ? st.inState("dump-failing") : st;
   }
 

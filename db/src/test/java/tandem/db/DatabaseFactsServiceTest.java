@@ -143,7 +143,10 @@ class DatabaseFactsServiceTest {
     @Override public void startPrimary() { running = true; }
     @Override public void promote() { running = true; }
     @Override public void startReplica(Upstream upstream) { running = true; }
-    @Override public Rejoin rejoin(Upstream upstream, String tag) { running = true; return null; }
+    @Override public Rejoin rejoin(Upstream upstream, String tag) {
+      running = true;
+      return new Rejoin(Rejoin.How.FOLLOWED, java.util.Optional.empty(), java.util.Optional.empty(), "stub");
+    }
     @Override public void stop() { running = false; }
     @Override public void keepCredentials(Upstream upstream) { }
     @Override public void ensureSlots(List<String> replicas) { }
