@@ -214,7 +214,9 @@ public final class FailoverCoordinator implements AutoCloseable {
       boolean kindChanged = d.getClass() != previousKind;
       if (kindChanged || d instanceof Decision.Stay && !d.why().equals(previous)) {
         LOG.info("group {}: {}", g.name(), d.why());
-        noteDecision(g, d);
+        noteDecision(g, d, true);
+      } else if (d instanceof Decision.Stay && !d.why().equals(g.decision())) {
+        noteDecision(g, d, false); // the note of this sentence was lost (e.g. timed out while a new leader settled)
       }
       act(g, d, kindChanged);
     }
@@ -294,13 +296,21 @@ public final class FailoverCoordinator implements AutoCloseable {
     }
   }
 
-  /** Replicates the sentence so that `status` on every node can show it (it is rare: only when it changes). */
-  private void noteDecision(GroupState g, Decision d) {
+  /**
+   * Replicates the sentence so that `status` on every node can show it (it is rare: only when it changes). Unless
+   * {@code now}, not while an earlier note of the group is still on its way.
+   */
+  private void noteDecision(GroupState g, Decision d, boolean now) {
     if (d.why().equals(g.decision())) {
       return; // a new leader reaching the same conclusion
     }
+    String key = "note/" + g.name();
+    if (!inflight.add(key) && !now) {
+      return;
+    }
     cluster.submit(new ClusterCommand.NoteDecision(g.name(), d.why(), self, System.currentTimeMillis()), COMMAND_TIMEOUT)
         .whenComplete((r, e) -> {
+          inflight.remove(key);
           if (e != null) {
             LOG.debug("group {}: decision not replicated: {}", g.name(), e.toString());
           }

@@ -284,6 +284,30 @@ class FailoverCoordinatorTest {
   }
 
   /**
+   * The leader's sentence about a group reaches `status` on every node through the log. A note lost on its way (it
+   * timed out while a new leader settled) is sent again; status showed the old sentence ("group has no primary; n1 is
+   * the best candidate") while n1 held its lease.
+   */
+  @Test
+  void leadersSentence_lostOnItsWay_isNotedAgain() throws Exception {
+    threeVoters();
+    makePrimary("n2");
+    assertThat(cluster.apply(new ClusterCommand.SetPaused("web", true, "test")).ok()).isTrue();
+    cluster.dropNext(c -> c instanceof ClusterCommand.NoteDecision);
+    FailoverCoordinator leader = new FailoverCoordinator("n1", leaderView(), TIMING, Map.of(), Ticker.system(),
+        e -> events.add(new Seen(e, System.nanoTime())), null);
+    try {
+      leader.start();
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(group().decision())
+          .isEqualTo("paused: automatic failover is off (tandem resume web)"));
+    } finally {
+      leader.close();
+    }
+    assertThat(cluster.submitted(ClusterCommand.NoteDecision.class)).as("the lost note, then the one that arrived")
+        .hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  /**
    * A critical check that fails on the primary moves the group away; the node it left must then be no candidate for a
    * while, as after a failed start. A service check does not run where the service is stopped, so without that the
    * node looks fit again at once and a group whose check fails everywhere moves back and forth every few seconds

@@ -45,6 +45,7 @@ public final class FakeCluster implements Cluster, AutoCloseable {
   private final List<Map.Entry<Predicate<ClusterCommand>, Function<ClusterState, ClusterCommand>>> slipIns = new CopyOnWriteArrayList<>();
   private final List<Held> held = new ArrayList<>(); // guarded by this
   private boolean quorum = true; // guarded by this
+  private final List<Predicate<ClusterCommand>> drops = new CopyOnWriteArrayList<>();
   private volatile ClusterState state;
   private volatile boolean leaderReady;
   private volatile String leader;
@@ -96,6 +97,12 @@ public final class FakeCluster implements Cluster, AutoCloseable {
   public synchronized CompletableFuture<CommandResult> submit(ClusterCommand command, Duration timeout) {
     submitted.add(command);
     CompletableFuture<CommandResult> f = new CompletableFuture<>();
+    for (Predicate<ClusterCommand> d : drops) {
+      if (d.test(command) && drops.remove(d)) {
+        f.completeExceptionally(new java.util.concurrent.TimeoutException("dropped by the test: " + command));
+        return f;
+      }
+    }
     if (quorum) {
       applier.execute(() -> applyNow(command, f));
     } else {
@@ -164,6 +171,11 @@ public final class FakeCluster implements Cluster, AutoCloseable {
    */
   public void slipIn(Predicate<ClusterCommand> when, Function<ClusterState, ClusterCommand> first) {
     slipIns.add(Map.entry(when, first));
+  }
+
+  /** The next submitted command that matches {@code when} is never applied: its submit times out, as a lost one does. */
+  public void dropNext(Predicate<ClusterCommand> when) {
+    drops.add(when);
   }
 
   /** Submits with quorum assumed and waits for the result (for setting up a scenario). */
