@@ -133,7 +133,7 @@ public final class Agent implements AutoCloseable {
   private final long historyGeneration;
   /** Set once the pinned peers and cluster.json were matched to the state after the replay. */
   private volatile boolean membershipSynced;
-  /** What {@link #syncMembershipAfterReplay} last found in, or wrote to, cluster.json. */
+  /** What {@link #syncMembership} last found in, or wrote to, cluster.json. */
   private volatile LocalMembership membershipWritten;
   private volatile boolean left;
   private volatile Runnable whenLeft = () -> { };
@@ -501,7 +501,7 @@ public final class Agent implements AutoCloseable {
         generations.probe();
         return;
       }
-      syncMembershipAfterReplay(s);
+      syncMembership(s);
       defineGroups(s);
       generations.noteLeader(cluster.leader() != null);
     } catch (RuntimeException e) {
@@ -516,7 +516,7 @@ public final class Agent implements AutoCloseable {
    * members of an older snapshot pinned, without itself, and once it led Raft its own client was refused by its own
    * server, so no failover could commit.
    */
-  private void syncMembershipAfterReplay(ClusterState s) {
+  private void syncMembership(ClusterState s) {
     if (!cluster.current().caughtUp()) {
       return;
     }
