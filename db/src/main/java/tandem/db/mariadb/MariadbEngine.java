@@ -3,8 +3,6 @@ package tandem.db.mariadb;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -67,7 +65,7 @@ public final class MariadbEngine implements DatabaseEngine {
   private final MyConf conf;
   private final Copies copies;
   private final MyDumpCopy dumps;
-  private volatile Process started;
+  private final MyProcess proc;
   private static final Duration WARNINGS_EVERY = Duration.ofSeconds(30);
   private volatile List<String> warnings = List.of();
   private volatile long warningsAt;
@@ -79,6 +77,7 @@ public final class MariadbEngine implements DatabaseEngine {
     this.run = new MyRunner(settings.bin(), settings.osUser());
     this.conf = new MyConf(settings);
     this.copies = copies;
+    this.proc = new MyProcess(settings, conf, run, describe());
     // The dump tools run as this process's user: they only talk to the servers over TCP.
     this.dumps = settings.dumps()
         ? new MyDumpCopy(new MyRunner(settings.bin(), System.getProperty("user.name")), settings.port(), settings.databases())
@@ -107,19 +106,7 @@ public final class MariadbEngine implements DatabaseEngine {
 
   /** The server's process id, when it lives: the one this engine started, else the pid file's. */
   public Optional<Long> serverPid() {
-    Process p = started;
-    if (p != null && p.isAlive()) {
-      return Optional.of(p.pid());
-    }
-    try {
-      if (!Files.exists(conf.pidFile())) {
-        return Optional.empty();
-      }
-      long pid = Long.parseLong(Files.readString(conf.pidFile()).trim());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return proc.pid();
   }
 
   @Override
@@ -349,7 +336,7 @@ public final class MariadbEngine implements DatabaseEngine {
     closeQuietly(c);
   }
 
-  private static void closeQuietly(Connection c) {
+  static void closeQuietly(Connection c) {
     if (c == null) {
       return;
     }
@@ -434,78 +421,12 @@ public final class MariadbEngine implements DatabaseEngine {
   }
 
   private void awaitExit(long pid, Duration grace) throws DbException {
-    Optional<ProcessHandle> h = ProcessHandle.of(pid);
-    if (h.isEmpty()) {
-      return;
-    }
-    try {
-      h.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      h.get().destroyForcibly();
-      try {
-        h.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception still) {
-        throw new DbException("cannot stop " + describe() + " (pid " + pid + "): it outlived SIGKILL");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DbException("interrupted while stopping " + describe(), e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new DbException("cannot wait for " + describe() + " to stop: " + e.getMessage(), e);
-    }
+    proc.awaitExit(pid, grace);
   }
 
   /** Starts mariadbd detached from this JVM (it outlives the agent, as a service would) and waits until it takes connections. */
   private void startServer(boolean replica, String upstreamCertPem) throws DbException {
-    try {
-      conf.privateDir(s.data());
-      conf.write(replica, upstreamCertPem);
-      Files.deleteIfExists(conf.pidFile());
-      Files.deleteIfExists(conf.socket());
-      ProcessBuilder pb = new ProcessBuilder("setsid", run.program("mariadbd").toString(), "--defaults-file=" + conf.cnf())
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      pb.directory(Path.of("/").toFile());
-      started = pb.start();
-    } catch (IOException e) {
-      throw new DbException("cannot start " + describe() + ": " + e.getMessage(), e);
-    }
-    long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (System.nanoTime() < until) {
-      if (!started.isAlive()) {
-        throw new DbException(describe() + " stopped while starting (exit " + started.exitValue() + "): " + logTail()
-            + "; see " + conf.log());
-      }
-      if (Files.exists(conf.pidFile()) && accepts()) {
-        return;
-      }
-      pause();
-    }
-    throw new DbException(describe() + " did not take connections within 120 s; see " + conf.log());
-  }
-
-  private boolean accepts() {
-    try (Socket so = new Socket()) {
-      so.connect(new InetSocketAddress("127.0.0.1", s.port()), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(conf.log()).stream().filter(l -> l.contains("ERROR")).toList();
-      return lines.isEmpty() ? "no error logged" : String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-    } catch (IOException e) {
-      // mariadbd could not even open its log: usually its user cannot reach the directory.
-      return "no log at " + conf.log() + " (can the user " + s.osUser() + " reach it? every directory above " + s.data()
-          + " must be searchable (x) by it)";
-    }
-  }
-
-  private static void pause() {
-    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    proc.start("mariadbd", replica, upstreamCertPem);
   }
 
   /** Points the running (replica) server at {@code u} by GTID over TLS and starts replicating; {@code from}: the slave position to set first. */
@@ -998,12 +919,9 @@ public final class MariadbEngine implements DatabaseEngine {
     return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + s.port() + "/" + database.orElse(""), p);
   }
 
-  /** The watchdog's step: SIGTERM to the server (it closes its listeners and kills its clients at once), SIGKILL after 30 s. */
   @Override
   public List<String> fenceCommands() {
-    String pidFile = MyRunner.quote(conf.pidFile().toString());
-    return List.of("pid=$(cat " + pidFile + " 2>/dev/null) || exit 0; kill -TERM \"$pid\" 2>/dev/null || exit 0; i=0;"
-        + " while kill -0 \"$pid\" 2>/dev/null; do i=$((i+1)); if [ $i -gt 300 ]; then kill -KILL \"$pid\"; fi; sleep 0.1; done");
+    return proc.fenceCommands();
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -1015,13 +933,13 @@ public final class MariadbEngine implements DatabaseEngine {
     return r;
   }
 
-  private static boolean isEmptyDir(Path dir) throws IOException {
+  static boolean isEmptyDir(Path dir) throws IOException {
     try (var list = Files.list(dir)) {
       return list.findAny().isEmpty();
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

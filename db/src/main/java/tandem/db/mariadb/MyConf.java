@@ -22,11 +22,18 @@ import java.util.TreeMap;
  */
 final class MyConf {
   private final MariadbSettings s;
+  /** MySQL's mysqld (8.4 or newer), not MariaDB's mariadbd: other option names, plugins to load. */
+  private final boolean mysql;
   /** Whether commits wait for a replica's acknowledgement (semi-sync) on a primary. */
   private volatile boolean semiSync;
 
   MyConf(MariadbSettings s) {
+    this(s, false);
+  }
+
+  MyConf(MariadbSettings s, boolean mysql) {
     this.s = s;
+    this.mysql = mysql;
   }
 
   void semiSync(boolean on) {
@@ -77,6 +84,11 @@ final class MyConf {
     return dir().resolve("install-incomplete");
   }
 
+  /** MySQL's secure_file_priv: where LOAD DATA and SELECT ... INTO OUTFILE may read and write. */
+  Path files() {
+    return dir().resolve("files");
+  }
+
   Path log() {
     return dir().resolve("server.log");
   }
@@ -110,6 +122,9 @@ final class MyConf {
   void write(boolean replica, String upstreamCertPem) throws IOException {
     privateDir(dir());
     privateDir(tmpDir());
+    if (mysql) {
+      privateDir(files());
+    }
     privateFile(serverCert(), s.certificatePem());
     privateFile(serverKey(), s.keyPem());
     if (upstreamCertPem != null) {
@@ -124,6 +139,9 @@ final class MyConf {
   }
 
   String text(boolean replica) {
+    if (mysql) {
+      return mysqlText(replica);
+    }
     List<String> l = new ArrayList<>();
     l.add("# Written by tandem before every start of this server; change tandem.yaml instead.");
     l.add("[mariadbd]");
@@ -183,6 +201,61 @@ final class MyConf {
     for (String db : s.databases()) {
       l.add("replicate-do-db = " + db);
     }
+  }
+
+  /**
+   * mysqld's options: the same server as {@link #text} describes in MySQL's words. Plugin options
+   * are {@code loose-}: mysqld --initialize loads no plugin and would refuse them.
+   */
+  private String mysqlText(boolean replica) {
+    List<String> l = new ArrayList<>();
+    l.add("# Written by tandem before every start of this server; change tandem.yaml instead.");
+    l.add("[mysqld]");
+    for (Map.Entry<String, String> e : new TreeMap<>(s.parameters()).entrySet()) {
+      l.add(e.getKey() + " = " + e.getValue());
+    }
+    l.add("user = " + s.osUser());
+    l.add("datadir = " + s.data());
+    l.add("port = " + s.port());
+    l.add("bind-address = " + listen());
+    l.add("socket = " + socket());
+    l.add("pid-file = " + pidFile());
+    l.add("tmpdir = " + tmpDir());
+    l.add("secure-file-priv = " + files());
+    l.add("log-error = " + log());
+    l.add("skip-name-resolve = ON");
+    // The X protocol would listen on 33060 for every server on the machine: one port per server is enough.
+    l.add("mysqlx = OFF");
+    l.add("server-id = " + s.serverId());
+    l.add("report-host = " + s.node());
+    l.add("report-port = " + s.port());
+    l.add("log-bin = binlog");
+    l.add("log-bin-index = binlog.index");
+    l.add("relay-log = relay");
+    l.add("log-replica-updates = ON"); // row-based binlogs are MySQL's default (binlog_format is deprecated)
+    l.add("gtid-mode = ON");
+    l.add("enforce-gtid-consistency = ON");
+    l.add("sync-binlog = 1");
+    l.add("innodb-flush-log-at-trx-commit = 1");
+    l.add("ssl-cert = " + serverCert());
+    l.add("ssl-key = " + serverKey());
+    l.add("skip-replica-start = ON");
+    l.add("replica-net-timeout = 4");
+    // super_read_only also stops accounts with SUPER or CONNECTION_ADMIN, which read_only lets write.
+    l.add("read-only = " + (replica ? "ON" : "OFF"));
+    l.add("super-read-only = " + (replica ? "ON" : "OFF"));
+    l.add("plugin-load-add = semisync_source.so;semisync_replica.so;mysql_clone.so");
+    l.add("loose-rpl-semi-sync-replica-enabled = ON");
+    l.add("loose-rpl-semi-sync-source-enabled = " + (!replica && semiSync ? "ON" : "OFF"));
+    l.add("loose-rpl-semi-sync-source-wait-point = AFTER_SYNC");
+    l.add("loose-rpl-semi-sync-source-wait-for-replica-count = 1");
+    l.add("loose-rpl-semi-sync-source-wait-no-replica = ON");
+    // MySQL would fall back to asynchronous commits by itself after this long: tandem does, and says so.
+    l.add("loose-rpl-semi-sync-source-timeout = 4294967295");
+    for (String db : s.databases()) {
+      l.add("replicate-do-db = " + db);
+    }
+    return String.join("\n", l) + "\n";
   }
 
   private String listen() {

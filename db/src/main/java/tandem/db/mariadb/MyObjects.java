@@ -50,12 +50,12 @@ final class MyObjects {
 
   /**
    * On promotion: every event a replica holds disabled because the primary ran it ({@code
-   * SLAVESIDE_DISABLED}) is enabled, so scheduled work goes on on the new primary; returns their names.
+   * SLAVESIDE_DISABLED}, MySQL: {@code REPLICA_SIDE_DISABLED}) is enabled, so scheduled work goes on on the new primary; returns their names.
    */
   static List<String> enableEvents(Statement st) throws SQLException {
     List<String> names = new ArrayList<>();
     try (ResultSet rs = st.executeQuery("SELECT EVENT_SCHEMA, EVENT_NAME FROM information_schema.EVENTS"
-        + " WHERE STATUS = 'SLAVESIDE_DISABLED' ORDER BY 1, 2")) {
+        + " WHERE STATUS IN ('SLAVESIDE_DISABLED', 'REPLICA_SIDE_DISABLED') ORDER BY 1, 2")) {
       while (rs.next()) {
         names.add(MyDumpCopy.name(rs.getString(1)) + "." + MyDumpCopy.name(rs.getString(2)));
       }

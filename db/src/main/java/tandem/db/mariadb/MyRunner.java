@@ -25,11 +25,23 @@ final class MyRunner {
   private final String user;
   private final boolean switchUser;
   private final List<String> secrets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final String install;
+  private final String binKey;
 
   MyRunner(Path bin, String user) {
+    this(bin, user, "MariaDB (apt-get install mariadb-server mariadb-backup)", "mariadb.bin");
+  }
+
+  /**
+   * @param install what to install when a program is missing, for the message
+   * @param binKey the tandem.yaml key that names the programs' directory, for the message
+   */
+  MyRunner(Path bin, String user, String install, String binKey) {
     this.bin = bin;
     this.user = user;
     this.switchUser = !user.equals(System.getProperty("user.name"));
+    this.install = install;
+    this.binKey = binKey;
   }
 
   /** The result of one program run: exit code and output (stderr, and stdout unless it went elsewhere; secrets masked). */
@@ -58,8 +70,8 @@ final class MyRunner {
         return dir.resolve(name);
       }
     }
-    throw new DbException("no " + name + " in " + bin + " or " + PLACES + "; install MariaDB (apt-get install mariadb-server"
-        + " mariadb-backup) or set mariadb.bin to the directory of its programs");
+    throw new DbException("no " + name + " in " + bin + " or " + PLACES + "; install " + install + " or set " + binKey
+        + " to the directory of its programs");
   }
 
   private static List<Path> prepend(Path first) {
