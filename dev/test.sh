@@ -42,6 +42,8 @@ if [ "$fresh_mariadb" = yes ]; then
     as_root kill "$(cat /run/mysqld/mysqld.pid)" || true
   fi
 fi
+# MySQL: Debian 12 has no MySQL server; dev/mysql.sh puts Debian unstable's beside the system (/opt/tandem-mysql).
+bash "$here/dev/mysql.sh"
 source "$here/dev/find-jdk.sh"
 echo "using JDK $TANDEM_JDK" >&2
 # -T 2: the modules' unit tests run two at a time (each in its own JVM); the integration tests (module it)

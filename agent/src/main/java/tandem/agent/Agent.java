@@ -452,8 +452,9 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * The {@code index}-th database of a group: MariaDB, following the group's primary until it is
-   * promoted here; a replica clones from the primary's backup stream over the agents' transport.
+   * The {@code index}-th database of a group: MariaDB or MySQL, following the group's primary until
+   * it is promoted here. A MariaDB replica clones from the primary's backup stream over the agents'
+   * transport; a MySQL replica with the clone plugin, straight from the primary's server.
    */
   private ReplicatedDatabase mariadb(String group, int index, MariadbConfig m) throws IOException {
     Path data = cfg.node().dataDir();
@@ -466,7 +467,9 @@ public final class Agent implements AutoCloseable {
         m.databases(), m.parameters(), data.resolve("mariadb").resolve(group + "-" + index + ".secrets"),
         serverTls.certificatePem(), Files.readString(tls.resolve("node.key")), m.dumps() ? m.dumpInterval() : Duration.ZERO);
     UpstreamClient client = new UpstreamClient(this::memberChannel);
-    return new ReplicatedDatabase(self, group, index, new MariadbEngine(settings, u -> client.open(group, index, u)),
+    tandem.db.DatabaseEngine engine = m.mysql() ? new tandem.db.mariadb.MysqlEngine(settings)
+        : new MariadbEngine(settings, u -> client.open(group, index, u));
+    return new ReplicatedDatabase(self, group, index, engine,
         dbPeers, client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
         .synchronous(m.semiSync() ? 1 : 0, m.semiSyncFallback().orElse(null))
         .start();

@@ -47,7 +47,7 @@ final class StatusBuilder {
         return d.role().equals("replica") ? seconds(d.lagSeconds()) + " (" + d.state() + ")" : d.role().equals("primary") ? "-" : "";
       }
       for (DbStatus.ReplicaLag r : d.replicas()) {
-        if (r.node().equals(node) && d.kind().equals("mariadb")) {
+        if (r.node().equals(node) && isMy(d.kind())) {
           return r.state() + " (" + r.syncState() + ")";
         }
         if (r.node().equals(node)) {
@@ -64,7 +64,7 @@ final class StatusBuilder {
    * primary cannot see its replicas' positions itself, so without it its rows say only "streaming".
    */
   static String gtidDistance(String lag, ClusterState s, GroupState g, String node, boolean primary, List<DbStatus> databases) {
-    if (primary || databases.stream().noneMatch(d -> d.group().equals(g.name()) && d.kind().equals("mariadb"))) {
+    if (primary || databases.stream().noneMatch(d -> d.group().equals(g.name()) && isMy(d.kind()))) {
       return lag;
     }
     if (databases.stream().anyMatch(d -> d.group().equals(g.name()) && d.dumps())) {
@@ -141,5 +141,10 @@ final class StatusBuilder {
     String last = g.lastChangeMillis() == 0 ? g.lastChange() : g.lastChange() + " at " + Instant.ofEpochMilli(g.lastChangeMillis());
     return new Status.GroupRow(g.name(), g.primary(), g.epoch(), g.paused(), g.switchoverTo(), g.failback(), why, last,
         g.definedBy(), rows, new java.util.TreeMap<>(g.differing()));
+  }
+
+  /** MariaDB and MySQL: GTID positions in transactions, and a primary that cannot see its replicas' lag. */
+  private static boolean isMy(String kind) {
+    return kind.equals("mariadb") || kind.equals("mysql");
   }
 }

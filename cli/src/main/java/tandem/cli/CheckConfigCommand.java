@@ -29,7 +29,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     for (GroupConfig g : cfg.groups().values()) {
       for (ResourceConfig r : g.resources()) {
         if (r instanceof MariadbConfig m) {
-          System.out.println("  group " + g.name() + ": mariadb " + m.data() + " " + replication(m));
+          System.out.println("  group " + g.name() + ": " + m.kind() + " " + m.data() + " " + replication(m));
         }
       }
     }

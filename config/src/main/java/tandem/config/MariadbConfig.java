@@ -29,10 +29,11 @@ import java.util.Optional;
  * @param replication how replicas get the primary's data
  * @param dumpInterval with {@link Replication#DUMP}: how often a replica takes a dump; else ignored
  *     (the default)
+ * @param flavor MariaDB ({@code mariadb:}) or MySQL 8.4+ ({@code mysql:}, GTID replication only)
  */
 public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
     MaxLag maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user, Replication replication,
-    Duration dumpInterval)
+    Duration dumpInterval, Flavor flavor)
     implements ResourceConfig {
   /** The port used when {@code port:} is not set. */
   public static final int DEFAULT_PORT = 3306;
@@ -61,6 +62,25 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
     }
   }
 
+  /** Which server: the resource's key in tandem.yaml. */
+  public enum Flavor {
+    MARIADB,
+    MYSQL;
+
+    /** The word in tandem.yaml: mariadb or mysql. */
+    public String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** A MariaDB server, as before {@code mysql:} existed. */
+  public MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
+      MaxLag maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user, Replication replication,
+      Duration dumpInterval) {
+    this(bin, data, port, semiSync, semiSyncFallback, maxLagOnFailover, databases, parameters, user, replication, dumpInterval,
+        Flavor.MARIADB);
+  }
+
   /** A GTID-replicated server, as before {@code replication:} existed. */
   public MariadbConfig(Optional<Path> bin, Path data, int port, boolean semiSync, Optional<Duration> semiSyncFallback,
       long maxLagOnFailover, List<String> databases, Map<String, String> parameters, String user) {
@@ -85,6 +105,10 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
     if (replication == Replication.DUMP && semiSync) {
       throw new IllegalArgumentException("semi-sync needs binlog replication; replication: dump has none");
     }
+    Objects.requireNonNull(flavor, "flavor");
+    if (flavor == Flavor.MYSQL && replication == Replication.DUMP) {
+      throw new IllegalArgumentException("replication: dump is for MariaDB only");
+    }
     if (dumpInterval.compareTo(MIN_DUMP_INTERVAL) < 0) {
       throw new IllegalArgumentException("dumpInterval must be at least " + MIN_DUMP_INTERVAL + ", not " + dumpInterval);
     }
@@ -97,6 +121,11 @@ public record MariadbConfig(Optional<Path> bin, Path data, int port, boolean sem
 
   @Override
   public String kind() {
-    return "mariadb";
+    return flavor.word();
+  }
+
+  /** True for MySQL's mysqld, false for MariaDB's mariadbd. */
+  public boolean mysql() {
+    return flavor == Flavor.MYSQL;
   }
 }

@@ -22,12 +22,20 @@ final class MariadbReader {
   static final List<String> PROTECTED = List.of("port", "bind-address", "datadir", "socket", "pid-file", "log-error", "user",
       "server-id", "report-host", "report-port", "log-bin", "log-bin-index", "relay-log", "binlog-format", "log-slave-updates",
       "gtid-domain-id", "gtid-strict-mode", "skip-slave-start", "read-only", "sync-binlog", "innodb-flush-log-at-trx-commit",
-      "slave-net-timeout", "skip-name-resolve");
+      "slave-net-timeout", "skip-name-resolve",
+      // MySQL's own names for the same, and what its replication and clone need
+      "log-replica-updates", "skip-replica-start", "replica-net-timeout", "super-read-only", "enforce-gtid-consistency",
+      "secure-file-priv", "mysqlx", "plugin-load-add", "plugin-load", "tmpdir");
   private static final List<String> SYSTEM = List.of("mysql", "information_schema", "performance_schema", "sys");
 
   private MariadbReader() {}
 
   static MariadbConfig read(Section s) {
+    return read(s, MariadbConfig.Flavor.MARIADB);
+  }
+
+  /** A {@code mariadb:} or {@code mysql:} resource: the same keys, but MySQL replicates by GTID only. */
+  static MariadbConfig read(Section s, MariadbConfig.Flavor flavor) {
     int mark = s.problems().mark();
     Optional<Path> bin = Optional.ofNullable(absolute(s, "bin", "/usr/sbin"));
     Path data = null;
@@ -48,6 +56,11 @@ final class MariadbReader {
       s.problem("user", "'" + user + "' is not a user name; write the OS user MariaDB runs as, e.g. user: mysql");
     }
     MariadbConfig.Replication replication = replication(s);
+    if (flavor == MariadbConfig.Flavor.MYSQL && replication == MariadbConfig.Replication.DUMP) {
+      s.problem("replication", "dump is for MariaDB only; a mysql resource replicates its binlog by GTID: remove replication"
+          + " (and dump-interval) or write replication: gtid");
+      replication = null;
+    }
     Duration interval = dumpInterval(s, replication);
     if (replication == MariadbConfig.Replication.DUMP) {
       dumpConflicts(s, semi);
@@ -57,7 +70,7 @@ final class MariadbReader {
       return null;
     }
     return new MariadbConfig(bin, data, port, !semi.equals("off"), fallback, maxLag, databases, parameters,
-        user == null ? MariadbConfig.DEFAULT_USER : user, replication, interval);
+        user == null ? MariadbConfig.DEFAULT_USER : user, replication, interval, flavor);
   }
 
   private static MariadbConfig.Replication replication(Section s) {

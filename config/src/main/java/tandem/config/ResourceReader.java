@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /** Reads a group's {@code resources:} list; each item is a map with exactly one kind key. */
 final class ResourceReader {
-  static final List<String> KINDS = List.of("service", "files", "postgres", "mariadb", "vip", "proxy");
+  static final List<String> KINDS = List.of("service", "files", "postgres", "mariadb", "mysql", "vip", "proxy");
   static final List<String> FILES_KEYS = List.of("path", "exclude", "owner", "versions", "rescan");
   static final List<String> SERVICE_KEYS = List.of("start", "stop", "check", "timeout");
   static final List<String> VIP_KEYS = List.of("address", "interface");
@@ -43,6 +43,7 @@ final class ResourceReader {
       case "files" -> files(item.section("files", FILES_KEYS));
       case "postgres" -> PostgresReader.read(item.section("postgres", PostgresReader.KEYS));
       case "mariadb" -> MariadbReader.read(item.section("mariadb", MariadbReader.KEYS));
+      case "mysql" -> MariadbReader.read(item.section("mysql", MariadbReader.KEYS), MariadbConfig.Flavor.MYSQL);
       case "vip" -> vip(item.section("vip", VIP_KEYS));
       case "proxy" -> ProxyReader.read(item.section("proxy", ProxyReader.KEYS));
       default -> service(item.section("service", SERVICE_KEYS));

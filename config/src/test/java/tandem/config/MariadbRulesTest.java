@@ -158,4 +158,24 @@ class MariadbRulesTest {
     assertThat(problems).extracting(ConfigProblem::path).containsExactlyInAnyOrder(AT + "semi-sync", AT + "max-lag-on-failover");
     assertThat(problems.getFirst().message()).contains("replication: dump has no binlog");
   }
+
+  @Test
+  void mysqlResource_readsTheSameKeys_asMysql_andRefusesDumpReplication() throws Exception {
+    MariadbConfig m = (MariadbConfig) load(withGroup(NODES + "  - mysql: { data: /srv/mysql, bin: /opt/mysql/bin,"
+        + " semi-sync: 10s, max-lag-on-failover: 250 }")).groups().get("web").resources().getFirst();
+    assertThat(m.mysql()).isTrue();
+    assertThat(m.kind()).isEqualTo("mysql");
+    assertThat(m.bin()).contains(Path.of("/opt/mysql/bin"));
+    assertThat(m.semiSyncFallback()).contains(Duration.ofSeconds(10));
+    assertThat(m.replication()).isEqualTo(MariadbConfig.Replication.GTID);
+    MariadbConfig maria = (MariadbConfig) load(withGroup(NODES + "  - mariadb: { data: /srv/mysql }"))
+        .groups().get("web").resources().getFirst();
+    assertThat(maria.mysql()).isFalse();
+    assertThat(maria.kind()).isEqualTo("mariadb");
+    assertThat(problemOf(withGroup(NODES + "  - mysql: { data: /srv/mysql, replication: dump }")))
+        .isEqualTo(new ConfigProblem("groups.web.resources[0].mysql.replication", "dump is for MariaDB only; a mysql resource"
+            + " replicates its binlog by GTID: remove replication (and dump-interval) or write replication: gtid"));
+    assertThat(problemOf(withGroup(NODES + "  - mysql: { data: /srv/mysql, parameters: { super_read_only: 0 } }")).path())
+        .as("MySQL's own replication settings are tandem's too").isEqualTo("groups.web.resources[0].mysql.parameters.super_read_only");
+  }
 }

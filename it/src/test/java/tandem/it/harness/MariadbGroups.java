@@ -39,6 +39,11 @@ public final class MariadbGroups implements AutoCloseable {
   /** Small servers: four of them share a busy 2-core machine. */
   private static final String PARAMETERS =
       "          parameters: { innodb-buffer-pool-size: 16M, innodb-log-file-size: 16M, performance-schema: 'OFF' }\n";
+  /** MySQL's: its redo log is sized in one setting; performance_schema stays on (MySQL's replication status reads it). */
+  private static final String MYSQL_PARAMETERS =
+      "          parameters: { innodb-buffer-pool-size: 32M, innodb-redo-log-capacity: 64M }\n";
+  /** Where dev/mysql.sh puts MySQL's programs (Debian 12 has no MySQL server). */
+  public static final String MYSQL_BIN = System.getProperty("tandem.mysql.bin", "/opt/tandem-mysql/bin");
   private final TestCluster c;
   private final List<String> nodes;
   /** group -> its resource index among the node's databases (always 0: one database per group) -> node -> port. */
@@ -56,6 +61,15 @@ public final class MariadbGroups implements AutoCloseable {
    * {@code <node>/mysql-<group>}.
    */
   public static MariadbGroups declare(TestCluster c, List<String> nodes, Map<String, String> groups) throws IOException {
+    return declare(c, nodes, groups, false);
+  }
+
+  /** As {@link #declare(TestCluster, List, Map)}, with {@code mysql: true} as {@code mysql:} resources on MySQL's servers. */
+  public static MariadbGroups declare(TestCluster c, List<String> nodes, Map<String, String> groups, boolean mysql)
+      throws IOException {
+    if (mysql && !Files.isExecutable(Path.of(MYSQL_BIN, "mysqld"))) {
+      throw new IllegalStateException("no MySQL server at " + MYSQL_BIN + ": run dev/mysql.sh (the test command does)");
+    }
     MariadbGroups g = new MariadbGroups(c, nodes);
     Set<Integer> taken = new HashSet<>();
     for (String n : c.names()) {
@@ -73,8 +87,11 @@ public final class MariadbGroups implements AutoCloseable {
       for (Map.Entry<String, String> e : groups.entrySet()) {
         String extra = e.getValue().lines().map(l -> "          " + l + "\n").reduce("", String::concat);
         yaml.append("  ").append(e.getKey()).append(":\n    nodes: { ").append(modes(nodes)).append(" }\n")
-            .append("    resources:\n      - mariadb:\n          data: \"").append(g.data(e.getKey(), n)).append("\"\n")
-            .append("          port: ").append(g.port(e.getKey(), n)).append("\n").append(extra).append(PARAMETERS);
+            .append("    resources:\n      - ").append(mysql ? "mysql" : "mariadb").append(":\n          data: \"")
+            .append(g.data(e.getKey(), n)).append("\"\n")
+            .append(mysql ? "          bin: " + MYSQL_BIN + "\n" : "")
+            .append("          port: ").append(g.port(e.getKey(), n)).append("\n").append(extra)
+            .append(mysql ? MYSQL_PARAMETERS : PARAMETERS);
       }
       Files.writeString(c.node(n).config(), yaml.toString(), StandardOpenOption.APPEND);
     }
@@ -111,6 +128,7 @@ public final class MariadbGroups implements AutoCloseable {
     Properties p = new Properties();
     p.setProperty("user", "tandem_admin");
     p.setProperty("password", secrets.getProperty("admin"));
+    p.setProperty("allowPublicKeyRetrieval", "true"); // MySQL's first login of an account over plain TCP
     p.setProperty("connectTimeout", "3000");
     p.setProperty("socketTimeout", "10000");
     return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port(group, node) + "/", p);
@@ -136,7 +154,7 @@ public final class MariadbGroups implements AutoCloseable {
   /** A connection as the application's ordinary user to database shop. */
   public Connection app(String group, String node) throws SQLException {
     return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port(group, node)
-        + "/shop?user=app&password=app-pw&connectTimeout=2000&socketTimeout=5000");
+        + "/shop?user=app&password=app-pw&connectTimeout=2000&socketTimeout=5000&allowPublicKeyRetrieval=true");
   }
 
   public void asApp(String group, String node, String sql) throws SQLException {
