@@ -15,9 +15,20 @@ command -v debootstrap >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive 
 tmp="$dest.part"
 as_root rm -rf "$tmp"
 echo "installing MySQL (Debian unstable's mysql-server-core) into $dest" >&2
-as_root debootstrap --variant=minbase --include=mysql-server-core,mysql-client-core sid "$tmp/root" \
-  http://deb.debian.org/debian >"/tmp/tandem-mysql-debootstrap.log" 2>&1 \
-  || { tail -20 /tmp/tandem-mysql-debootstrap.log >&2; echo "debootstrap of MySQL failed; see /tmp/tandem-mysql-debootstrap.log" >&2; exit 1; }
+# Twice: a mirror caught between two updates of unstable fails a download now and then.
+for attempt in 1 2; do
+  if as_root debootstrap --variant=minbase --include=mysql-server-core,mysql-client-core sid "$tmp/root" \
+      http://deb.debian.org/debian >"/tmp/tandem-mysql-debootstrap.log" 2>&1; then
+    break
+  fi
+  tail -20 /tmp/tandem-mysql-debootstrap.log >&2
+  as_root rm -rf "$tmp"
+  if [ $attempt = 2 ]; then
+    echo "debootstrap of MySQL failed twice; see /tmp/tandem-mysql-debootstrap.log" >&2
+    exit 1
+  fi
+  sleep 10
+done
 as_root mkdir -p "$tmp/bin"
 root="$dest/root"
 libs="$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu"

@@ -460,17 +460,17 @@ public final class Agent implements AutoCloseable {
     Path data = cfg.node().dataDir();
     String host = cfg.node().listen().host();
     // A key pair of its own, as for PostgreSQL: the node's identity key stays unreadable to the server's user.
-    Path tls = data.resolve("mariadb").resolve("tls");
+    Path tls = data.resolve(m.kind()).resolve("tls");
     NodeIdentity serverTls = Files.exists(tls.resolve("node.crt")) ? NodeIdentity.load(tls)
         : NodeIdentity.create(tls, new tandem.core.NodeName(self), List.of(host));
     MariadbSettings settings = new MariadbSettings(m.bin().orElse(Path.of("/usr/sbin")), m.data(), m.port(), host, m.user(), self,
-        m.databases(), m.parameters(), data.resolve("mariadb").resolve(group + "-" + index + ".secrets"),
+        m.databases(), m.parameters(), data.resolve(m.kind()).resolve(group + "-" + index + ".secrets"),
         serverTls.certificatePem(), Files.readString(tls.resolve("node.key")), m.dumps() ? m.dumpInterval() : Duration.ZERO);
     UpstreamClient client = new UpstreamClient(this::memberChannel);
     tandem.db.DatabaseEngine engine = m.mysql() ? new tandem.db.mariadb.MysqlEngine(settings)
         : new MariadbEngine(settings, u -> client.open(group, index, u));
     return new ReplicatedDatabase(self, group, index, engine,
-        dbPeers, client, events, data.resolve("mariadb").resolve(group + "-" + index + ".role"), host)
+        dbPeers, client, events, data.resolve(m.kind()).resolve(group + "-" + index + ".role"), host)
         .synchronous(m.semiSync() ? 1 : 0, m.semiSyncFallback().orElse(null))
         .start();
   }

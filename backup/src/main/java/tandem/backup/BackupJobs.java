@@ -107,11 +107,12 @@ public final class BackupJobs {
       for (ResourceConfig r : config.groups().get(g).resources()) {
         if (r instanceof tandem.config.MariadbConfig m) {
           int i = index++;
-          Path secrets = secrets(g, "mariadb-" + i);
-          out.add(new Backup.DumpSource(g, "mariadb", "mariadb-" + i, () -> {
+          String label = m.kind() + "-" + i;
+          Path secrets = secrets(g, label);
+          out.add(new Backup.DumpSource(g, m.kind(), label, () -> {
             MyDump dump;
             try {
-              dump = new MyDump(m.bin(), m.port(), secrets, m.databases());
+              dump = new MyDump(m.bin(), m.port(), secrets, m.databases(), m.mysql());
             } catch (tandem.db.DbException e) {
               throw new IOException(e.getMessage(), e);
             }
@@ -281,7 +282,7 @@ public final class BackupJobs {
       List<String> want = Restore.segments(path);
       List<Model.Source> sources = s.snapshot().sources();
       for (Model.Source src : sources) {
-        if (!src.kind().equals("postgres") && !src.kind().equals("mariadb")) {
+        if (!src.kind().equals("postgres") && !src.kind().equals("mariadb") && !src.kind().equals("mysql")) {
           continue;
         }
         List<String> label = sources.size() == 1 ? List.of() : List.of(src.group(), src.path());
@@ -329,8 +330,8 @@ public final class BackupJobs {
       if (r instanceof PostgresConfig p && label.startsWith("postgres-")) {
         return new PgDump(p.bin(), p.port(), secrets(group, label));
       }
-      if (r instanceof tandem.config.MariadbConfig m && label.startsWith("mariadb-")) {
-        return new MyDump(m.bin(), m.port(), secrets(group, label), m.databases());
+      if (r instanceof tandem.config.MariadbConfig m && label.startsWith(m.kind() + "-")) {
+        return new MyDump(m.bin(), m.port(), secrets(group, label), m.databases(), m.mysql());
       }
     } catch (tandem.db.DbException e) {
       throw new IOException(e.getMessage(), e);
@@ -366,8 +367,8 @@ public final class BackupJobs {
 
         @Override
         public tandem.db.mariadb.ScratchMariadb startMariadb(String group, String label) throws IOException, tandem.db.DbException {
-          return databaseResource(group, label) instanceof tandem.config.MariadbConfig m && label.startsWith("mariadb-")
-              ? tandem.db.mariadb.ScratchMariadb.start(m.bin(), m.user())
+          return databaseResource(group, label) instanceof tandem.config.MariadbConfig m && label.startsWith(m.kind() + "-")
+              ? tandem.db.mariadb.ScratchMariadb.start(m.bin(), m.user(), m.mysql())
               : null;
         }
       });

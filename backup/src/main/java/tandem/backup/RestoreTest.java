@@ -80,7 +80,7 @@ public final class RestoreTest {
         base(src, scratches, proofs, problems);
         continue;
       }
-      if ("mariadb".equals(src.kind())) {
+      if ("mariadb".equals(src.kind()) || "mysql".equals(src.kind())) {
         mariadbDatabases(src, scratches, proofs, problems);
         continue;
       }
@@ -141,7 +141,7 @@ public final class RestoreTest {
     String where = src.group() + "/" + src.path();
     try (tandem.db.mariadb.ScratchMariadb scratch = scratches.startMariadb(src.group(), src.path())) {
       if (scratch == null) {
-        problems.add(where + ": no mariadb resource of that name in this node's tandem.yaml, so no scratch server was made");
+        problems.add(where + ": no " + src.kind() + " resource of that name in this node's tandem.yaml, so no scratch server was made");
         return;
       }
       for (Model.Node n : repo.tree(src.tree()).nodes()) {
@@ -151,7 +151,7 @@ public final class RestoreTest {
         String db = n.name().substring(0, n.name().length() - ".sql".length());
         String err = DumpFeed.feed(repo, n, scratch.restore(db));
         if (err != null) {
-          problems.add(where + "/" + n.name() + ": the mariadb client failed: " + err);
+          problems.add(where + "/" + n.name() + ": the " + src.kind() + " client failed: " + err);
           continue;
         }
         tandem.db.Scratch.Contents c = scratch.contents(db);

@@ -22,6 +22,10 @@ import tandem.db.DbSecrets;
  * tandem_admin over 127.0.0.1, written to the process's standard output so a backup streams them
  * into its repository without staging them on disk. A database's dump names no database, so it
  * restores into any one: {@code mariadb NEW_NAME < shop.sql}.
+ *
+ * <p>MySQL's: {@code mysqldump --single-transaction --set-gtid-purged=OFF} (a dump that set
+ * GTID_PURGED and turned the binlog off would neither load into a running server nor reach its
+ * replicas), and the accounts as {@code SHOW CREATE USER} and {@code SHOW GRANTS} of each.
  */
 public final class MyDump implements tandem.db.DumpLoader {
   /** The server's own schemas: never dumped as databases (accounts come from users.sql). */
@@ -30,6 +34,10 @@ public final class MyDump implements tandem.db.DumpLoader {
   private final int port;
   private final Path secretsFile;
   private final List<String> only;
+  /** MySQL's mysqldump and mysql client, not MariaDB's. */
+  private final boolean mysql;
+  /** The server's name in messages. */
+  private final String server;
 
   /**
    * @param configuredBin the resource's {@code bin:}, empty for the usual places
@@ -37,8 +45,17 @@ public final class MyDump implements tandem.db.DumpLoader {
    * @param only the resource's {@code databases:} filter; empty: every user database
    */
   public MyDump(Optional<Path> configuredBin, int port, Path secretsFile, List<String> only) throws DbException {
+    this(configuredBin, port, secretsFile, only, false);
+  }
+
+  /** @param mysql a MySQL server (mysqldump, mysql), else MariaDB (mariadb-dump, mariadb) */
+  public MyDump(Optional<Path> configuredBin, int port, Path secretsFile, List<String> only, boolean mysql) throws DbException {
+    this.mysql = mysql;
+    this.server = mysql ? "MySQL" : "MariaDB";
     // The dump tools run as this process's user: they only talk to the server over TCP.
-    this.run = new MyRunner(configuredBin.orElse(Path.of("/usr/bin")), System.getProperty("user.name"));
+    this.run = mysql ? new MyRunner(configuredBin.orElse(Path.of("/usr/bin")), System.getProperty("user.name"),
+        "MySQL's client programs (mysqldump, mysql)", "mysql.bin")
+        : new MyRunner(configuredBin.orElse(Path.of("/usr/bin")), System.getProperty("user.name"));
     run.program(dumpTool());
     this.port = port;
     this.secretsFile = secretsFile;
@@ -46,7 +63,7 @@ public final class MyDump implements tandem.db.DumpLoader {
   }
 
   private String dumpTool() {
-    return either("mariadb-dump", "mysqldump");
+    return mysql ? "mysqldump" : either("mariadb-dump", "mysqldump");
   }
 
   /** MariaDB's name of a program where it has one, else MySQL's. */
@@ -62,7 +79,7 @@ public final class MyDump implements tandem.db.DumpLoader {
   private String adminPassword() throws IOException {
     DbSecrets s = DbSecrets.read(secretsFile);
     if (s == null) {
-      throw new IOException("no MariaDB passwords at " + secretsFile + ": this node has not run the database yet");
+      throw new IOException("no " + server + " passwords at " + secretsFile + ": this node has not run the database yet");
     }
     return s.admin();
   }
@@ -72,6 +89,7 @@ public final class MyDump implements tandem.db.DumpLoader {
     p.setProperty("user", MariadbEngine.ADMIN);
     p.setProperty("password", adminPassword());
     p.setProperty("connectTimeout", "5000");
+    p.setProperty("allowPublicKeyRetrieval", "true");
     return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", p);
   }
 
@@ -88,7 +106,7 @@ public final class MyDump implements tandem.db.DumpLoader {
         }
       }
     } catch (SQLException e) {
-      throw new IOException("cannot list the databases of MariaDB on port " + port + ": " + e.getMessage(), e);
+      throw new IOException("cannot list the databases of " + server + " on port " + port + ": " + e.getMessage(), e);
     }
     return out;
   }
@@ -102,17 +120,17 @@ public final class MyDump implements tandem.db.DumpLoader {
         rs.next();
         // tandem_admin could write past read_only: a replica must not get a database its primary does not have.
         if (rs.getBoolean(1)) {
-          throw new IOException("MariaDB on port " + port + " is a read-only replica on this node; run the restore on the"
+          throw new IOException(server + " on port " + port + " is a read-only replica on this node; run the restore on the"
               + " group's primary");
         }
         if (rs.getBoolean(2)) {
-          throw new IOException("database " + name + " already exists on MariaDB on port " + port + "; restore into a new"
+          throw new IOException("database " + name + " already exists on " + server + " on port " + port + "; restore into a new"
               + " name (nothing is overwritten)");
         }
       }
       st.execute("CREATE DATABASE `" + name + "`");
     } catch (SQLException e) {
-      throw new IOException("cannot create database " + name + " on MariaDB on port " + port + ": " + e.getMessage(), e);
+      throw new IOException("cannot create database " + name + " on " + server + " on port " + port + ": " + e.getMessage(), e);
     }
   }
 
@@ -122,7 +140,7 @@ public final class MyDump implements tandem.db.DumpLoader {
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS `" + name + "`");
     } catch (SQLException e) {
-      throw new IOException("cannot drop database " + name + " on MariaDB on port " + port + ": " + e.getMessage(), e);
+      throw new IOException("cannot drop database " + name + " on " + server + " on port " + port + ": " + e.getMessage(), e);
     }
   }
 
@@ -133,18 +151,59 @@ public final class MyDump implements tandem.db.DumpLoader {
   }
 
   private String client() {
-    return either("mariadb", "mysql");
+    return mysql ? "mysql" : either("mariadb", "mysql");
   }
 
   /** Starts the dump of {@code database} (SQL, no CREATE DATABASE or USE) to its standard output. */
   public Process dump(String database) throws IOException {
-    return start(dumpTool(), List.of("--single-transaction", "--quick", "--routines", "--triggers", "--events", "--hex-blob",
-        "--no-tablespaces", "--", database));
+    List<String> args = new ArrayList<>(List.of("--single-transaction", "--quick", "--routines", "--triggers", "--events",
+        "--hex-blob", "--no-tablespaces"));
+    if (mysql) {
+      args.add("--set-gtid-purged=OFF");
+    }
+    args.addAll(List.of("--", database));
+    return start(dumpTool(), args);
   }
 
   /** Starts the dump of the server's accounts and their grants (CREATE USER, GRANT) to its standard output. */
   public Process users() throws IOException {
+    if (mysql) {
+      return mysqlUsers();
+    }
     return start(dumpTool(), List.of("--system=users", "--insert-ignore", "--no-data", "--no-create-info", "--no-tablespaces"));
+  }
+
+  /**
+   * MySQL's mysqldump has no --system=users: the mysql client lists the accounts (but the
+   * server's own, root and tandem's), then prints each one's SHOW CREATE USER (IF NOT EXISTS, its
+   * password hash in hex) and SHOW GRANTS, one statement per line.
+   */
+  private Process mysqlUsers() throws IOException {
+    String client;
+    try {
+      client = run.program("mysql").toString();
+    } catch (DbException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    String mysqlCmd = MyRunner.quote(client) + " " + String.join(" ", connection().stream().map(MyRunner::quote).toList())
+        + " --batch --skip-column-names --raw";
+    String list = "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user NOT IN ('root', 'mysql.sys',"
+        + " 'mysql.session', 'mysql.infoschema', '" + MariadbEngine.ADMIN + "', '" + MariadbEngine.REPLICATION + "') ORDER BY 1";
+    String script = "set -eo pipefail; " + mysqlCmd + " -e \"" + list + "\" | while IFS= read -r u; do " + mysqlCmd
+        + " -e \"SET SESSION print_identified_with_as_hex = ON; SHOW CREATE USER $u; SHOW GRANTS FOR $u\""
+        + " | sed -e 's/^CREATE USER /CREATE USER IF NOT EXISTS /' -e 's/$/;/'; done";
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).redirectError(ProcessBuilder.Redirect.PIPE);
+    pb.environment().put("MYSQL_PWD", adminPassword());
+    return pb.start();
+  }
+
+  /** How the programs reach the server: tandem_admin over TCP to 127.0.0.1, without TLS (the loopback). */
+  private List<String> connection() {
+    List<String> out = new ArrayList<>(List.of("--protocol=TCP", "-h", "127.0.0.1", "-P", Integer.toString(port), "-u",
+        MariadbEngine.ADMIN));
+    // MySQL: caching_sha2_password without TLS needs the server's RSA key, which nobody can swap on the loopback.
+    out.addAll(mysql ? List.of("--ssl-mode=DISABLED", "--get-server-public-key") : List.of("--ssl=0"));
+    return out;
   }
 
   private Process start(String program, List<String> args) throws IOException {
@@ -154,8 +213,7 @@ public final class MyDump implements tandem.db.DumpLoader {
     } catch (DbException e) {
       throw new IOException(e.getMessage(), e);
     }
-    cmd.addAll(List.of("--protocol=TCP", "-h", "127.0.0.1", "-P", Integer.toString(port), "-u", MariadbEngine.ADMIN,
-        "--ssl=0"));
+    cmd.addAll(connection());
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE);
     // MYSQL_PWD keeps the password off the command line (and out of ps).

@@ -25,12 +25,12 @@ import tandem.transport.NodeIdentity;
  */
 public final class ScratchMariadb implements AutoCloseable {
   private final Path dir;
-  private final MariadbEngine engine;
+  private final tandem.db.DatabaseEngine engine;
   private final MyDump loader;
   /** Stops the server should this JVM be killed before {@link #close()}. */
   private final tandem.db.OrphanGuard guard;
 
-  private ScratchMariadb(Path dir, MariadbEngine engine, MyDump loader, tandem.db.OrphanGuard guard) {
+  private ScratchMariadb(Path dir, tandem.db.DatabaseEngine engine, MyDump loader, tandem.db.OrphanGuard guard) {
     this.guard = guard;
     this.dir = dir;
     this.engine = engine;
@@ -39,23 +39,30 @@ public final class ScratchMariadb implements AutoCloseable {
 
   /** Makes and starts a scratch server with the programs of {@code bin} (the usual places when empty), run as {@code osUser}. */
   public static ScratchMariadb start(Optional<Path> bin, String osUser) throws DbException, IOException {
+    return start(bin, osUser, false);
+  }
+
+  /** As {@link #start(Optional, String)}; with {@code mysql} a MySQL server (mysqld) instead of MariaDB's. */
+  public static ScratchMariadb start(Optional<Path> bin, String osUser, boolean mysql) throws DbException, IOException {
     Path dir = Scratch.directory("tandem-scratch-my-");
     try {
       NodeIdentity id = NodeIdentity.create(dir.resolve("id"), new NodeName("scratch"), List.of("127.0.0.1"));
       int port = Scratch.freePort();
+      Map<String, String> small = mysql ? Map.of("innodb-buffer-pool-size", "32M", "innodb-redo-log-capacity", "64M")
+          : Map.of("innodb-buffer-pool-size", "16M", "innodb-log-file-size", "16M", "performance-schema", "OFF");
       MariadbSettings s = new MariadbSettings(bin.orElse(Path.of("/usr/sbin")), dir.resolve("db"), port, "127.0.0.1", osUser,
-          "scratch", List.of(), Map.of("innodb-buffer-pool-size", "16M", "innodb-log-file-size", "16M",
-              "performance-schema", "OFF", "innodb-flush-log-at-trx-commit", "0"),
-          dir.resolve("secrets"), id.certificatePem(), Files.readString(dir.resolve("id").resolve("node.key")));
-      MariadbEngine e = new MariadbEngine(s, u -> {
+          "scratch", List.of(), small, dir.resolve("secrets"), id.certificatePem(),
+          Files.readString(dir.resolve("id").resolve("node.key")));
+      tandem.db.DatabaseEngine e = mysql ? new MysqlEngine(s) : new MariadbEngine(s, u -> {
         throw new DbException("a scratch server clones from no one");
       });
-      tandem.db.OrphanGuard guard = tandem.db.OrphanGuard.start(ProcessHandle.current().pid(), e.pidFile(), "TERM");
+      Path pidFile = new MyConf(s).pidFile();
+      tandem.db.OrphanGuard guard = tandem.db.OrphanGuard.start(ProcessHandle.current().pid(), pidFile, "TERM");
       ScratchMariadb scratch = new ScratchMariadb(dir, e, null, guard);
       try {
         e.bootstrap();
         e.startPrimary();
-        return new ScratchMariadb(dir, e, new MyDump(bin, port, s.secrets(), List.of()), guard);
+        return new ScratchMariadb(dir, e, new MyDump(bin, port, s.secrets(), List.of(), mysql), guard);
       } catch (DbException | RuntimeException ex) {
         scratch.close();
         throw ex;

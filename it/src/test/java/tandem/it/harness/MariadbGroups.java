@@ -49,7 +49,11 @@ public final class MariadbGroups implements AutoCloseable {
   /** group -> its resource index among the node's databases (always 0: one database per group) -> node -> port. */
   private final Map<String, Map<String, Integer>> ports = new LinkedHashMap<>();
 
-  private MariadbGroups(TestCluster c, List<String> nodes) {
+  /** The resources' kind: mariadb or mysql (also the directory of their secrets in a node's data dir). */
+  private final String kind;
+
+  private MariadbGroups(TestCluster c, List<String> nodes, String kind) {
+    this.kind = kind;
     this.c = c;
     this.nodes = List.copyOf(nodes);
   }
@@ -70,7 +74,7 @@ public final class MariadbGroups implements AutoCloseable {
     if (mysql && !Files.isExecutable(Path.of(MYSQL_BIN, "mysqld"))) {
       throw new IllegalStateException("no MySQL server at " + MYSQL_BIN + ": run dev/mysql.sh (the test command does)");
     }
-    MariadbGroups g = new MariadbGroups(c, nodes);
+    MariadbGroups g = new MariadbGroups(c, nodes, mysql ? "mysql" : "mariadb");
     Set<Integer> taken = new HashSet<>();
     for (String n : c.names()) {
       taken.addAll(List.of(c.node(n).listenPort(), c.node(n).listenPort() + 1, c.node(n).apiPort()));
@@ -124,7 +128,7 @@ public final class MariadbGroups implements AutoCloseable {
   /** A connection as tandem_admin to the group's server on {@code node}. */
   public Connection connect(String group, String node) throws Exception {
     Properties secrets = new Properties();
-    secrets.load(new StringReader(Files.readString(c.node(node).dataDir().resolve("mariadb/" + group + "-0.secrets"))));
+    secrets.load(new StringReader(Files.readString(c.node(node).dataDir().resolve(kind + "/" + group + "-0.secrets"))));
     Properties p = new Properties();
     p.setProperty("user", "tandem_admin");
     p.setProperty("password", secrets.getProperty("admin"));
