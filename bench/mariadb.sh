@@ -13,13 +13,17 @@
 # pointed at the other node at once; the gap is the time of its first acknowledged commit there
 # minus t0. Rows lost = ids acknowledged by the old primary that the new primary does not have.
 # The killed node is restarted and must replicate from the new primary before the next kill.
-# Environment: RUNS (5), PHASES ("tandem keepalived"), MODES ("off on"), SEMI_SYNC (5s), SKIP_BUILD=1,
+# ENGINE=mysql runs the tandem phase with `mysql` resources on MySQL (dev/mysql.sh installs it in
+# /opt/tandem-mysql; MYSQL_BIN overrides) instead of MariaDB; the keepalived recipe is MariaDB's only.
+# Environment: RUNS (5), ENGINE (mariadb), PHASES ("tandem keepalived"; "tandem" with ENGINE=mysql), MODES ("off on"), SEMI_SYNC (5s), SKIP_BUILD=1,
 # KEEP_DIR=1, TIMEOUT_S (120); for keepalived KA_NET (10.217.0), KA_PARTITION_S (8; 0 skips the
 # partition), KA_HEAL_S (5). The keepalived phase needs root, keepalived, nftables and iproute2.
 # Output: a human report, tandem beside keepalived with the ratio, and one line starting with "BENCH_JSON ".
 set -euo pipefail
 RUNS="${RUNS:-5}"
-PHASES="${PHASES:-tandem keepalived}"
+ENGINE="${ENGINE:-mariadb}"
+MYSQL_BIN="${MYSQL_BIN:-/opt/tandem-mysql/bin}"
+if [ "$ENGINE" = mysql ]; then PHASES="${PHASES:-tandem}"; else PHASES="${PHASES:-tandem keepalived}"; fi
 MODES="${MODES:-off on}"
 TIMEOUT_S="${TIMEOUT_S:-120}"
 # Semi-sync as configured in the "on" mode. Strict (on) blocks every commit on a promoted node of a
@@ -32,8 +36,20 @@ java="$TANDEM_JDK/bin/java"
 source "$repo/dev/jvm-opts.sh"
 jvm_quiet=(--enable-native-access=ALL-UNNAMED)
 [ "${TANDEM_JDK_VERSION%%.*}" -ge 24 ] 2>/dev/null && jvm_quiet+=(--sun-misc-unsafe-memory-access=allow)
-command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null && command -v jq >/dev/null \
-  || { echo "mariadb.sh: needs mariadb-server, mariadb-backup and jq (apt-get install -y mariadb-server mariadb-backup jq)" >&2; exit 2; }
+if [ "$ENGINE" = mysql ]; then
+  [ -x "$MYSQL_BIN/mysqld" ] && command -v jq >/dev/null \
+    || { echo "mariadb.sh: ENGINE=mysql needs MySQL in $MYSQL_BIN (bash dev/mysql.sh) and jq" >&2; exit 2; }
+  # The app's and tandem_admin's first logins over plain TCP need the server's RSA key (caching_sha2_password).
+  client=("$MYSQL_BIN/mysql" --no-defaults --ssl-mode=DISABLED --get-server-public-key)
+  replica_status="SHOW REPLICA STATUS"; io_col=Replica_IO_Running; sql_col=Replica_SQL_Running
+  semi_status=Rpl_semi_sync_source_status
+else
+  command -v mariadb >/dev/null && [ -x /usr/sbin/mariadbd ] && command -v mariadb-backup >/dev/null && command -v jq >/dev/null \
+    || { echo "mariadb.sh: needs mariadb-server, mariadb-backup and jq (apt-get install -y mariadb-server mariadb-backup jq)" >&2; exit 2; }
+  client=(mariadb --no-defaults)
+  replica_status="SHOW SLAVE STATUS"; io_col=Slave_IO_Running; sql_col=Slave_SQL_Running
+  semi_status=Rpl_semi_sync_master_status
+fi
 
 tmp="$(mktemp -d /tmp/tandem-bench-mariadb.XXXXXX)"
 chmod 755 "$tmp" # mariadbd runs as the mysql user and must reach its data dir
@@ -110,9 +126,9 @@ groups:
   db:
     nodes: { n1: primary, n2: active }
     resources:
-      - mariadb:
+      - $ENGINE:
           data: $dir/$n/mysql
-          port: ${dbport[$n]}
+          port: ${dbport[$n]}$([ "$ENGINE" = mysql ] && printf '\n          bin: %s' "$MYSQL_BIN")
           semi-sync: $([ "$mode" = on ] && echo "$SEMI_SYNC" || echo off)
           parameters: { innodb-buffer-pool-size: 64M }
 YAML
@@ -142,7 +158,7 @@ YAML
     # Semi-sync: the kill comes once commits wait for the replica again (after a failover the new primary falls back
     # at once, the old one returns as its replica, and tandem turns semi-sync on again at its next check, ~1 s later).
     [ "$mode" = off ] || wait_until "$TIMEOUT_S" "semi-sync on at $primary" \
-      "[ \"\$(sql $primary \"SHOW STATUS LIKE 'Rpl_semi_sync_master_status'\" | cut -f2)\" = ON ]"
+      "[ \"\$(sql $primary \"SHOW STATUS LIKE '$semi_status'\" | cut -f2)\" = ON ]"
     pid="$(cat "$dir/$primary/mysql.tandem/mariadbd.pid")"
     t0="$(now)"
     kill -9 "${agent_pid[$primary]}" "$pid"
@@ -173,10 +189,14 @@ YAML
 
 sql() { # node statement -> rows (tab-separated, no header)
   local n=$1 pw
-  pw="$(sed -n 's/^admin=//p' "$dir/$n/data/mariadb/db-0.secrets" 2>/dev/null)"
-  MYSQL_PWD="$pw" mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=2 -N -B -e "$2" 2>/dev/null
+  pw="$(sed -n 's/^admin=//p' "$dir/$n/data/$ENGINE/db-0.secrets" 2>/dev/null)"
+  MYSQL_PWD="$pw" "${client[@]}" -h 127.0.0.1 -P "${dbport[$n]}" -u tandem_admin --connect-timeout=2 -N -B -e "$2" 2>/dev/null
 }
-replicating() { [ "$(sql "$1" "SHOW SLAVE STATUS" | awk -F'\t' '{ print $11 "/" $12 }')" = "Yes/Yes" ]; }
+replicating() { # both replication threads run (columns by name: MariaDB and MySQL order them differently)
+  local pw; pw="$(sed -n 's/^admin=//p' "$dir/$1/data/$ENGINE/db-0.secrets" 2>/dev/null)"
+  [ "$(MYSQL_PWD="$pw" "${client[@]}" -h 127.0.0.1 -P "${dbport[$1]}" -u tandem_admin --connect-timeout=2 -E -e "$replica_status" 2>/dev/null \
+    | awk -v io="$io_col:" -v sq="$sql_col:" '$1 == io { a = $2 } $1 == sq { b = $2 } END { print a "/" b }')" = "Yes/Yes" ]
+}
 complete() { # n3's status lists three Raft voters and a leader
   local s; s="$(tandem status --json -c "$dir/n3/tandem.yaml" 2>/dev/null)" || return 1
   [ "$(jq -r '[.nodes[] | select(.voter)] | length' <<<"$s" 2>/dev/null)" = 3 ] && [ -n "$(jq -r '.leader // empty' <<<"$s" 2>/dev/null)" ]
@@ -195,10 +215,10 @@ writer() { # dir: commits ids 1, 2, ... as the app to the node named in dir/targ
   local d=$1 i=1 n
   while :; do
     n="$(cat "$d/target")"
-    if MYSQL_PWD=app-pw mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 \
+    if MYSQL_PWD=app-pw "${client[@]}" -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 \
         -e "INSERT INTO bench.t VALUES ($i)" 2>/dev/null; then
       echo "$i $(now) $n" >>"$d/acked"; i=$((i + 1))
-    elif MYSQL_PWD=app-pw mariadb --no-defaults -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 -N -B \
+    elif MYSQL_PWD=app-pw "${client[@]}" -h 127.0.0.1 -P "${dbport[$n]}" -u app --connect-timeout=1 -N -B \
         -e "SELECT 1 FROM bench.t WHERE id = $i" 2>/dev/null | grep -q 1; then
       # committed before the answer was lost: it counts as acknowledged (for losses) once it is seen, tagged "seen": a
       # row the killed primary committed can be seen on the standby at once, and is no commit there (not a gap end)
@@ -228,4 +248,4 @@ if [ -n "${tandem_p50[off]:-}" ] && [ -n "$ka_p50" ]; then
   ratio="$(awk -v a="${tandem_p50[off]}" -v b="$ka_p50" 'BEGIN { printf "%.2f", a / b }')"
   printf 'tandem async / keepalived median gap: %sx (%s s vs %s s)\n' "$ratio" "${tandem_p50[off]}" "$ka_p50"
 fi
-echo "BENCH_JSON {\"bench\":\"mariadb\",\"date\":\"$started\",\"nproc\":$(nproc),\"load_start\":\"$load0\",\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"phases\":\"$PHASES\",\"modes\":[$(IFS=,; echo "${json[*]}")],\"keepalived\":$ka_json,\"ratio_median_tandem_async_to_keepalived\":$ratio}"
+echo "BENCH_JSON {\"bench\":\"mariadb\",\"engine\":\"$ENGINE\",\"date\":\"$started\",\"nproc\":$(nproc),\"load_start\":\"$load0\",\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"phases\":\"$PHASES\",\"modes\":[$(IFS=,; echo "${json[*]}")],\"keepalived\":$ka_json,\"ratio_median_tandem_async_to_keepalived\":$ratio}"
