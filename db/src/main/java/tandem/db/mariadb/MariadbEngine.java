@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import tandem.db.DbSecrets;
 import tandem.db.DatabaseEngine;
 import tandem.db.DbException;
@@ -365,21 +363,7 @@ public final class MariadbEngine implements DatabaseEngine {
    */
   private static void fence(Statement st) throws SQLException {
     st.execute("SET GLOBAL read_only = ON");
-    List<Long> ids = new ArrayList<>();
-    try (ResultSet rs = st.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
-        + " AND COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
-        + " AND USER NOT IN ('system user', 'event_scheduler')")) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
-    for (long id : ids) {
-      try {
-        st.execute("KILL CONNECTION " + id);
-      } catch (SQLException gone) {
-        // it ended by itself meanwhile
-      }
-    }
+    MyShared.killClients(st, "'Binlog Dump'");
     try {
       // A killed session may still be rolling back what it held: wait for it a while, not for ever.
       st.execute("SET SESSION lock_wait_timeout = 10");
@@ -398,26 +382,8 @@ public final class MariadbEngine implements DatabaseEngine {
    * packet), so a promoted replica lacked an acknowledged row.
    */
   private void awaitBinlogSent(Statement st, Duration atMost) throws SQLException {
-    long deadline = System.nanoTime() + atMost.toNanos();
-    while (true) {
-      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump'"
-          + " AND STATE <> 'Master has sent all binlog to slave; waiting for more updates'")) {
-        rs.next();
-        if (rs.getLong(1) == 0) {
-          return;
-        }
-      }
-      if (System.nanoTime() - deadline > 0) {
-        LOG.warn("{}: a replica's binlog dump had not sent everything after {}; shutting down anyway", describe(), atMost);
-        return;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    MyShared.awaitBinlogSent(st, "'Binlog Dump'", "Master has sent all binlog to slave; waiting for more updates", atMost,
+        describe());
   }
 
   private void awaitExit(long pid, Duration grace) throws DbException {
@@ -707,14 +673,7 @@ public final class MariadbEngine implements DatabaseEngine {
   /** An account's connection to the upstream's server over TLS, its certificate pinned to the one kept here. */
   private Connection upstreamConnection(String host, String port, String user, String password, int connectMillis,
       int socketMillis) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", user);
-    p.setProperty("password", password);
-    p.setProperty("sslMode", "verify-ca");
-    p.setProperty("serverSslCert", conf.upstreamCert().toString());
-    p.setProperty("connectTimeout", Integer.toString(connectMillis));
-    p.setProperty("socketTimeout", Integer.toString(socketMillis));
-    return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
+    return MyShared.pinned(conf.upstreamCert(), host, port, user, password, connectMillis, socketMillis);
   }
 
   /** The upstream's binlog state (each server's last sequence number per domain) and slave position. */
@@ -738,12 +697,7 @@ public final class MariadbEngine implements DatabaseEngine {
       args.add("--start-position=" + start);
     }
     try {
-      for (String line : Files.readAllLines(s.data().resolve("binlog.index"))) {
-        if (!line.isBlank()) {
-          Path f = s.data().resolve(line.trim());
-          args.add(f.toString());
-        }
-      }
+      args.addAll(MyShared.binlogFiles(s.data()));
       Path tmp = sql.resolveSibling(sql.getFileName() + ".tmp");
       MyRunner.Result r;
       try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -794,29 +748,12 @@ public final class MariadbEngine implements DatabaseEngine {
 
   @Override
   public Upstream asUpstream(String node, String host, long epoch) throws DbException {
-    try {
-      DbSecrets secrets = DbSecrets.read(s.secrets());
-      if (secrets == null) {
-        throw new DbException("no passwords in " + s.secrets() + "; this node did not bootstrap or clone the database");
-      }
-      return new Upstream(node, host, s.port(), REPLICATION, secrets.replication(), ADMIN, secrets.admin(),
-          s.certificatePem(), epoch);
-    } catch (IOException e) {
-      throw new DbException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
-    }
+    return MyShared.upstream(s, node, host, epoch);
   }
 
   @Override
   public void keepCredentials(Upstream u) throws DbException {
-    try {
-      DbSecrets have = DbSecrets.read(s.secrets());
-      DbSecrets now = new DbSecrets(u.replicationPassword(), u.adminPassword());
-      if (!now.equals(have)) {
-        now.write(s.secrets(), ACCOUNTS);
-      }
-    } catch (IOException e) {
-      throw new DbException("cannot write " + s.secrets() + ": " + e.getMessage(), e);
-    }
+    MyShared.keepCredentials(s, u, ACCOUNTS);
   }
 
   /** Nothing to do: a MariaDB primary keeps its binlogs for replicas without slots. */
@@ -882,16 +819,7 @@ public final class MariadbEngine implements DatabaseEngine {
   static final long POSITION_STEP_MILLIS = 10_000;
 
   static Map<String, String> slaveStatus(Statement st) throws SQLException {
-    Map<String, String> out = new java.util.HashMap<>();
-    try (ResultSet rs = st.executeQuery("SHOW SLAVE STATUS")) {
-      if (rs.next()) {
-        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-          String v = rs.getString(i);
-          out.put(rs.getMetaData().getColumnLabel(i), v == null ? "" : v);
-        }
-      }
-    }
-    return out;
+    return MyShared.row(st, "SHOW SLAVE STATUS");
   }
 
   /** A connection as tandem_admin to this node's server over 127.0.0.1 (for tandem's own work and tests). */
@@ -902,21 +830,7 @@ public final class MariadbEngine implements DatabaseEngine {
   /** A connection as tandem_admin to {@code database} (empty: none chosen) on this node's server, for sql checks. */
   @Override
   public Connection connect(java.util.Optional<String> database, java.time.Duration timeout) throws SQLException {
-    DbSecrets secrets;
-    try {
-      secrets = DbSecrets.read(s.secrets());
-    } catch (IOException e) {
-      throw new SQLException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
-    }
-    if (secrets == null) {
-      throw new SQLException("no passwords in " + s.secrets());
-    }
-    Properties p = new Properties();
-    p.setProperty("user", ADMIN);
-    p.setProperty("password", secrets.admin());
-    p.setProperty("connectTimeout", Long.toString(Math.max(1, timeout.toMillis())));
-    p.setProperty("socketTimeout", "180000");
-    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + s.port() + "/" + database.orElse(""), p);
+    return MyShared.admin(s, database, timeout);
   }
 
   @Override

@@ -5,18 +5,15 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import tandem.db.DatabaseEngine;
 import tandem.db.DbException;
 import tandem.db.DbSecrets;
@@ -358,41 +355,13 @@ public final class MysqlEngine implements DatabaseEngine {
    */
   private static void fence(Statement st) throws SQLException {
     st.execute("SET GLOBAL super_read_only = ON");
-    List<Long> ids = new ArrayList<>();
-    try (ResultSet rs = st.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
-        + " AND COMMAND NOT IN ('Daemon', 'Binlog Dump', 'Binlog Dump GTID')"
-        + " AND USER NOT IN ('system user', 'event_scheduler')")) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
-    for (long id : ids) {
-      try {
-        st.execute("KILL CONNECTION " + id);
-      } catch (SQLException gone) {
-        // it ended by itself meanwhile
-      }
-    }
+    MyShared.killClients(st, "'Binlog Dump', 'Binlog Dump GTID'");
   }
 
   /** After the fence, waits (at most {@code atMost}) until every connected replica has been sent all of the binlog. */
   private void awaitBinlogSent(Statement st, Duration atMost) throws SQLException {
-    long deadline = System.nanoTime() + atMost.toNanos();
-    while (true) {
-      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.PROCESSLIST"
-          + " WHERE COMMAND IN ('Binlog Dump', 'Binlog Dump GTID')"
-          + " AND STATE <> 'Source has sent all binlog to replica; waiting for more updates'")) {
-        rs.next();
-        if (rs.getLong(1) == 0) {
-          return;
-        }
-      }
-      if (System.nanoTime() - deadline > 0) {
-        LOG.warn("{}: a replica had not been sent the whole binlog after {}; shutting down anyway", describe(), atMost);
-        return;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-    }
+    MyShared.awaitBinlogSent(st, "'Binlog Dump', 'Binlog Dump GTID'",
+        "Source has sent all binlog to replica; waiting for more updates", atMost, describe());
   }
 
   /** Points the running (replica) server at {@code u} by GTID auto-position over TLS and starts replicating. */
@@ -445,12 +414,15 @@ public final class MysqlEngine implements DatabaseEngine {
     MyRunner.Result r = run.run("mysql", List.of("--no-defaults", "--socket=" + conf.socket(), "--user=root", "--batch"), sql, LONG);
     // Without a supervising process the server cannot restart itself into the copy: it says so (3707) and stops.
     boolean cloned = r.output().contains("ERROR 3707") || r.ok();
-    proc.awaitExit(pid, Duration.ofSeconds(120));
     if (!cloned) {
+      // The clone never began (or broke off): the new server still runs, with nothing of the primary's.
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      proc.awaitExit(pid, Duration.ofSeconds(60));
       wipeQuietly();
       throw new DbException("cannot clone the database of " + u.node() + " (" + u.host() + ":" + u.port() + "): " + r.tail()
           + " / " + proc.logTail());
     }
+    proc.awaitExit(pid, Duration.ofSeconds(120));
     proc.start("mysqld", true, u.certificatePem());
     try {
       Files.deleteIfExists(conf.installMarker());
@@ -525,11 +497,7 @@ public final class MysqlEngine implements DatabaseEngine {
   private void extract(String errant, long count, Path sql) throws DbException {
     List<String> argv = new ArrayList<>(run.argv("mysqlbinlog", List.of("--verbose", "--include-gtids=" + errant)));
     try {
-      for (String line : Files.readAllLines(s.data().resolve("binlog.index"))) {
-        if (!line.isBlank()) {
-          argv.add(s.data().resolve(line.trim()).normalize().toString());
-        }
-      }
+      argv.addAll(MyShared.binlogFiles(s.data()));
       Path tmp = sql.resolveSibling(sql.getFileName() + ".tmp");
       MyRunner.Result r;
       try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -551,29 +519,12 @@ public final class MysqlEngine implements DatabaseEngine {
 
   @Override
   public Upstream asUpstream(String node, String host, long epoch) throws DbException {
-    try {
-      DbSecrets secrets = DbSecrets.read(s.secrets());
-      if (secrets == null) {
-        throw new DbException("no passwords in " + s.secrets() + "; this node did not bootstrap or clone the database");
-      }
-      return new Upstream(node, host, s.port(), MariadbEngine.REPLICATION, secrets.replication(), MariadbEngine.ADMIN,
-          secrets.admin(), s.certificatePem(), epoch);
-    } catch (IOException e) {
-      throw new DbException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
-    }
+    return MyShared.upstream(s, node, host, epoch);
   }
 
   @Override
   public void keepCredentials(Upstream u) throws DbException {
-    try {
-      DbSecrets have = DbSecrets.read(s.secrets());
-      DbSecrets now = new DbSecrets(u.replicationPassword(), u.adminPassword());
-      if (!now.equals(have)) {
-        now.write(s.secrets(), ACCOUNTS);
-      }
-    } catch (IOException e) {
-      throw new DbException("cannot write " + s.secrets() + ": " + e.getMessage(), e);
-    }
+    MyShared.keepCredentials(s, u, ACCOUNTS);
   }
 
   /** Nothing to do: a MySQL primary keeps its binlogs for replicas without slots. */
@@ -659,29 +610,13 @@ public final class MysqlEngine implements DatabaseEngine {
   }
 
   static Map<String, String> replicaStatus(Statement st) throws SQLException {
-    Map<String, String> out = new HashMap<>();
-    try (ResultSet rs = st.executeQuery("SHOW REPLICA STATUS")) {
-      if (rs.next()) {
-        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-          String v = rs.getString(i);
-          out.put(rs.getMetaData().getColumnLabel(i), v == null ? "" : v);
-        }
-      }
-    }
-    return out;
+    return MyShared.row(st, "SHOW REPLICA STATUS");
   }
 
   /** An account's connection to an upstream server over TLS, its certificate pinned to the one kept here. */
   private Connection upstreamConnection(String host, String port, String user, String password, int connectMillis,
       int socketMillis) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", user);
-    p.setProperty("password", password);
-    p.setProperty("sslMode", "verify-ca");
-    p.setProperty("serverSslCert", conf.upstreamCert().toString());
-    p.setProperty("connectTimeout", Integer.toString(connectMillis));
-    p.setProperty("socketTimeout", Integer.toString(socketMillis));
-    return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
+    return MyShared.pinned(conf.upstreamCert(), host, port, user, password, connectMillis, socketMillis);
   }
 
   /** A connection as tandem_admin to this node's server over 127.0.0.1. */
@@ -689,29 +624,10 @@ public final class MysqlEngine implements DatabaseEngine {
     return connect(Optional.empty(), Duration.ofSeconds(5));
   }
 
-  /**
-   * A connection as tandem_admin to {@code database} (empty: none chosen) on this node's server.
-   * Over 127.0.0.1 without TLS, MySQL's caching_sha2_password hands out its RSA key for the first
-   * login of an account: nobody can sit between two ends of the loopback.
-   */
+  /** A connection as tandem_admin to {@code database} (empty: none chosen) on this node's server over 127.0.0.1. */
   @Override
   public Connection connect(Optional<String> database, Duration timeout) throws SQLException {
-    DbSecrets secrets;
-    try {
-      secrets = DbSecrets.read(s.secrets());
-    } catch (IOException e) {
-      throw new SQLException("cannot read " + s.secrets() + ": " + e.getMessage(), e);
-    }
-    if (secrets == null) {
-      throw new SQLException("no passwords in " + s.secrets());
-    }
-    Properties p = new Properties();
-    p.setProperty("user", MariadbEngine.ADMIN);
-    p.setProperty("password", secrets.admin());
-    p.setProperty("allowPublicKeyRetrieval", "true");
-    p.setProperty("connectTimeout", Long.toString(Math.max(1, timeout.toMillis())));
-    p.setProperty("socketTimeout", "180000");
-    return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + s.port() + "/" + database.orElse(""), p);
+    return MyShared.admin(s, database, timeout);
   }
 
   @Override

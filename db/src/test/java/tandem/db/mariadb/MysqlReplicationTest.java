@@ -116,6 +116,30 @@ class MysqlReplicationTest {
     }
   }
 
+  @Test
+  void aCloneThatFails_leavesTheNodeEmptyWithTheReason_andTheNextOneWorks() throws Exception {
+    try (MysqlNodes nodes = new MysqlNodes("clone-fails")) {
+      MysqlEngine n1 = nodes.node("n1");
+      MysqlEngine n2 = nodes.node("n2");
+      n1.bootstrap();
+      n1.startPrimary();
+      exec(n1, "CREATE DATABASE shop", "CREATE TABLE shop.t (id int PRIMARY KEY)", "INSERT INTO shop.t VALUES (1)");
+      tandem.db.Upstream good = upstream(n1, "n1", 1);
+      tandem.db.Upstream wrong = new tandem.db.Upstream(good.node(), good.host(), good.port(), good.replicationUser(),
+          good.replicationPassword(), good.adminUser(), "not-the-password", good.certificatePem(), good.epoch());
+
+      assertThatThrownBy(() -> n2.rejoin(wrong, "1-a")).isInstanceOf(tandem.db.DbException.class)
+          .hasMessageContaining("cannot clone the database of n1").hasMessageContaining("Access denied");
+      assertThat(n2.localRole()).as("a new server that never got the copy is no primary's data").isEqualTo(DatabaseEngine.LocalRole.EMPTY);
+      assertThat(n2.running()).isFalse();
+
+      Rejoin r = n2.rejoin(good, "1-b");
+      assertThat(r.how()).as(r.detail()).isEqualTo(Rejoin.How.CLONED);
+      assertThat(n2.localRole()).isEqualTo(DatabaseEngine.LocalRole.REPLICA);
+      await("n2 has the row").atMost(WAIT).ignoreExceptions().until(() -> count(n2, "SELECT count(*) FROM shop.t") == 1);
+    }
+  }
+
   /** A statement as an ordinary user (no privilege beyond its database). */
   private static void asApp(MysqlEngine e, String sql) throws SQLException {
     int port = Integer.parseInt(e.describe().substring(e.describe().lastIndexOf(':') + 1));
