@@ -158,13 +158,13 @@ public final class MysqlEngine implements DatabaseEngine {
   private void createAccounts(DbSecrets secrets) throws DbException {
     run.secret(secrets.admin());
     run.secret(secrets.replication());
-    List<String> sql = List.of(
-        account(MariadbEngine.REPLICATION, "%", secrets.replication(), " REQUIRE SSL"),
-        "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '" + MariadbEngine.REPLICATION + "'@'%'",
-        account(MariadbEngine.ADMIN, "%", secrets.admin(), " REQUIRE SSL"),
-        "GRANT ALL PRIVILEGES ON *.* TO '" + MariadbEngine.ADMIN + "'@'%' WITH GRANT OPTION",
-        account(MariadbEngine.ADMIN, "127.0.0.1", secrets.admin(), ""),
-        "GRANT ALL PRIVILEGES ON *.* TO '" + MariadbEngine.ADMIN + "'@'127.0.0.1' WITH GRANT OPTION");
+    List<String> sql = new ArrayList<>();
+    sql.addAll(account(MariadbEngine.REPLICATION, "%", secrets.replication(), " REQUIRE SSL"));
+    sql.add("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '" + MariadbEngine.REPLICATION + "'@'%'");
+    sql.addAll(account(MariadbEngine.ADMIN, "%", secrets.admin(), " REQUIRE SSL"));
+    sql.add("GRANT ALL PRIVILEGES ON *.* TO '" + MariadbEngine.ADMIN + "'@'%' WITH GRANT OPTION");
+    sql.addAll(account(MariadbEngine.ADMIN, "127.0.0.1", secrets.admin(), ""));
+    sql.add("GRANT ALL PRIVILEGES ON *.* TO '" + MariadbEngine.ADMIN + "'@'127.0.0.1' WITH GRANT OPTION");
     try (Connection c = connect(); Statement st = c.createStatement()) {
       for (String q : sql) {
         st.execute(q);
@@ -181,16 +181,19 @@ public final class MysqlEngine implements DatabaseEngine {
     MyRunner.Result r = run.run("mysql", List.of("--no-defaults", "--socket=" + conf.socket(), "--user=root", "--batch"),
         text.toString(), QUICK);
     if (!r.ok() || r.output().contains("ERROR ")) {
-      throw new DbException("cannot create tandem's accounts on " + describe() + " (as tandem_admin or as root over the socket): "
-          + r.tail());
+      // An adopted data dir's root usually has a password: tandem_admin, made by hand, lets tandem do the rest itself.
+      throw new DbException("cannot create tandem's accounts on " + describe() + " (neither as tandem_admin nor as root over"
+          + " the socket without a password): " + r.tail() + "; if root has a password here, create tandem's admin account"
+          + " yourself as root: CREATE USER 'tandem_admin'@'127.0.0.1' IDENTIFIED BY '<the admin= line of " + s.secrets()
+          + ">'; GRANT ALL PRIVILEGES ON *.* TO 'tandem_admin'@'127.0.0.1' WITH GRANT OPTION; then start tandem again");
     }
   }
 
   /** CREATE USER IF NOT EXISTS then ALTER USER, so the password and TLS rule are tandem's either way. */
-  private static String account(String user, String host, String password, String require) {
+  private static List<String> account(String user, String host, String password, String require) {
     String who = "'" + user + "'@'" + host + "'";
-    return "CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " + MariadbEngine.quote(password) + require + ";\n"
-        + "ALTER USER " + who + " IDENTIFIED BY " + MariadbEngine.quote(password) + require;
+    return List.of("CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " + MariadbEngine.quote(password) + require,
+        "ALTER USER " + who + " IDENTIFIED BY " + MariadbEngine.quote(password) + require);
   }
 
   // ---- start, stop, promote ----------------------------------------------------------------
