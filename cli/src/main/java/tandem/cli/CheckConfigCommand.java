@@ -33,7 +33,8 @@ final class CheckConfigCommand implements Callable<Integer> {
         }
       }
     }
-    List<ConfigProblem> warnings = ConfigWarnings.of(cfg);
+    List<ConfigProblem> warnings = new java.util.ArrayList<>(ConfigWarnings.of(cfg));
+    warnings.addAll(programs(cfg));
     if (!warnings.isEmpty()) {
       System.out.println(warnings.size() + (warnings.size() == 1 ? " warning:" : " warnings:"));
       for (ConfigProblem w : warnings) {
@@ -41,6 +42,31 @@ final class CheckConfigCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The database programs this node lacks for the groups it holds data of (a witness holds none):
+   * the server cannot start here without them, or would be the wrong one (Debian's MariaDB installs
+   * a mysqld that is MariaDB's).
+   */
+  static List<ConfigProblem> programs(TandemConfig cfg) {
+    List<ConfigProblem> out = new java.util.ArrayList<>();
+    if (cfg.node().witness()) {
+      return out;
+    }
+    for (GroupConfig g : cfg.groups().values()) {
+      if (!g.nodes().containsKey(cfg.node().name())) {
+        continue;
+      }
+      for (int i = 0; i < g.resources().size(); i++) {
+        if (g.resources().get(i) instanceof MariadbConfig m) {
+          for (String problem : tandem.db.mariadb.MyPrograms.problems(m.bin(), m.mysql())) {
+            out.add(new ConfigProblem("groups." + g.name() + ".resources[" + i + "]." + m.kind() + ".bin", problem));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** How a MariaDB resource replicates and what a failover may lose with it. */

@@ -74,6 +74,32 @@ class CheckConfigCommandTest {
         .satisfies(e -> assertThat(((CliException) e).code).isEqualTo(2));
   }
 
+  @Test
+  void databasePrograms_missingOrOfTheWrongServer_areWarningsNamingTheKeyAndTheFix() throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(dir.resolve("no-programs"));
+    // A mysql resource whose bin lacks MySQL: nothing of MySQL here, and Debian's MariaDB (installed for the tests)
+    // answers to "mysqld" in /usr/sbin: both are named.
+    int code = checkConfig(BASE.formatted("500ms") + "      - mysql: { data: /srv/mysql, bin: " + empty + " }\n");
+
+    assertThat(code).isZero();
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(text).contains("  WARNING groups.web.resources[1].mysql.bin: ")
+        .contains("/usr/sbin/mysqld is MariaDB's server (").contains("not MySQL's: for MariaDB use a mariadb: resource;"
+            + " for MySQL set mysql.bin to the directory of MySQL's programs");
+
+    out.reset();
+    code = checkConfig(BASE.formatted("500ms") + "      - mysql: { data: /srv/mysql, bin: "
+        + System.getProperty("tandem.mysql.bin", "/opt/tandem-mysql/bin") + " }\n");
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).as("MySQL's programs (dev/mysql.sh) are found").doesNotContain("WARNING");
+
+    out.reset();
+    code = checkConfig(BASE.formatted("500ms").replace("n1: primary, n2: passive", "n2: primary, n3: passive")
+        + "      - mysql: { data: /srv/mysql, bin: " + empty + " }\n");
+    assertThat(out.toString(StandardCharsets.UTF_8)).as("a node that holds no data of the group needs no programs")
+        .doesNotContain("WARNING");
+  }
+
   private int checkConfig(String yaml) throws Exception {
     Path file = dir.resolve("tandem.yaml");
     Files.writeString(file, yaml);

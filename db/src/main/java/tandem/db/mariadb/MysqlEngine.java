@@ -59,6 +59,8 @@ public final class MysqlEngine implements DatabaseEngine {
   private final MyRunner run;
   private final MyConf conf;
   private final MyProcess proc;
+  /** Set once this node's mysqld was found to be MySQL's (Debian's MariaDB installs a mysqld too). */
+  private volatile boolean serverChecked;
 
   public MysqlEngine(MariadbSettings settings) {
     if (settings.dumps()) {
@@ -74,6 +76,14 @@ public final class MysqlEngine implements DatabaseEngine {
   @Override
   public String describe() {
     return "mysql " + s.data() + " :" + s.port();
+  }
+
+  /** Before a server is made or started: its programs are there, and mysqld is MySQL's, not MariaDB's link to mariadbd. */
+  private void checkServer() throws DbException {
+    if (!serverChecked) {
+      MyPrograms.require(Optional.of(s.bin()), true);
+      serverChecked = true;
+    }
   }
 
   @Override
@@ -104,6 +114,7 @@ public final class MysqlEngine implements DatabaseEngine {
   /** Initialises an empty data dir (or adopts the database in it) and creates tandem's accounts; leaves the server running as primary. */
   @Override
   public void bootstrap() throws DbException {
+    checkServer();
     try {
       DbSecrets secrets = DbSecrets.read(s.secrets());
       if (secrets == null) {
@@ -200,6 +211,7 @@ public final class MysqlEngine implements DatabaseEngine {
 
   @Override
   public void startPrimary() throws DbException {
+    checkServer();
     if (running()) {
       if (localRole() == LocalRole.PRIMARY) {
         writable(); // it may have been demoted (fenced, still running) and become primary again
@@ -212,6 +224,7 @@ public final class MysqlEngine implements DatabaseEngine {
 
   @Override
   public void promote() throws DbException {
+    checkServer();
     if (localRole() == LocalRole.PRIMARY) {
       startPrimary();
       return;
@@ -298,6 +311,7 @@ public final class MysqlEngine implements DatabaseEngine {
 
   @Override
   public void startReplica(Upstream upstream) throws DbException {
+    checkServer();
     keepCredentials(upstream);
     stop();
     proc.start("mysqld", true, upstream.certificatePem());
@@ -445,6 +459,7 @@ public final class MysqlEngine implements DatabaseEngine {
 
   @Override
   public Rejoin rejoin(Upstream u, String tag) throws DbException {
+    checkServer();
     keepCredentials(u);
     stop();
     if (!initialized()) {

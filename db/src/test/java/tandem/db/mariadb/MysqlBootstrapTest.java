@@ -58,4 +58,21 @@ class MysqlBootstrapTest {
       assertThat(n1.status().state()).isEqualTo("running");
     }
   }
+
+  @Test
+  void aMysqlResourceThatWouldRunMariadbsServer_isRefusedBeforeAnythingIsMade() throws Exception {
+    try (MysqlNodes nodes = new MysqlNodes("wrong-server")) {
+      // Debian's MariaDB installs /usr/sbin/mysqld as a link to mariadbd: without bin: a mysql resource would find it.
+      Path home = nodes.dir.resolve("n1");
+      tandem.transport.NodeIdentity.create(home.resolve("id"), new tandem.core.NodeName("n1"), java.util.List.of("127.0.0.1"));
+      MysqlEngine e = new MysqlEngine(new MariadbSettings(Path.of("/usr/sbin"), home.resolve("db"),
+          tandem.testkit.TestPorts.take(), "127.0.0.1", "mysql", "n1", java.util.List.of(), java.util.Map.of(),
+          home.resolve("secrets"), Files.readString(home.resolve("id/node.crt")), Files.readString(home.resolve("id/node.key"))));
+
+      assertThatThrownBy(e::bootstrap).isInstanceOf(DbException.class)
+          .hasMessageContaining("/usr/sbin/mysqld is MariaDB's server").hasMessageContaining("set mysql.bin");
+      assertThat(home.resolve("db")).as("nothing was made").doesNotExist();
+      assertThat(e.running()).isFalse();
+    }
+  }
 }
