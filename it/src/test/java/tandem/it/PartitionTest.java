@@ -60,6 +60,8 @@ class PartitionTest {
     Path dir = TestCluster.runDir(PartitionTest.class, info.getTestMethod().orElseThrow().getName());
     c = TestCluster.startWeb(dir, true, net);
     c.heal("web");
+    // The witness joined last: until the leader's connection to it works, a partition would leave n1 without a quorum.
+    c.awaitRenewalsEverywhere("web", Duration.ofSeconds(2));
     c.service().startTest();
     return c;
   }

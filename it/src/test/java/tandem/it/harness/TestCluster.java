@@ -348,6 +348,28 @@ public final class TestCluster implements AutoCloseable {
     });
   }
 
+  /**
+   * Waits until every running node has applied {@code group}'s lease renewals without a gap for
+   * {@code during} (its estimate of the primary's lease stays above half of 2 s): Raft reaches
+   * every node. A node that joined moments ago can stay unreachable for seconds after its agent
+   * started, while the leader's connection to it backs off; a partition made then can leave the
+   * primary without a quorum although the third node runs.
+   */
+  public void awaitRenewalsEverywhere(String group, Duration during) {
+    await("every node applies " + group + "'s lease renewals for " + during).during(during).atMost(STARTUP)
+        .ignoreExceptions().until(() -> {
+          for (String n : runningNames()) {
+            JsonNode s = status(n);
+            String primary = group(s, group).path("primary").asText();
+            String lease = member(s, group, primary).path("lease").asText().replace("~", "").replace("ms", "");
+            if (lease.isEmpty() || Long.parseLong(lease) < 1000) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
   private List<String> runningNames() {
     return nodes.values().stream().filter(n -> n.agent != null && n.agent.isAlive()).map(n -> n.name).toList();
   }
