@@ -142,24 +142,7 @@ final class MyConf {
     if (mysql) {
       return mysqlText(replica);
     }
-    List<String> l = new ArrayList<>();
-    l.add("# Written by tandem before every start of this server; change tandem.yaml instead.");
-    l.add("[mariadbd]");
-    for (Map.Entry<String, String> e : new TreeMap<>(s.parameters()).entrySet()) {
-      l.add(e.getKey() + " = " + e.getValue());
-    }
-    l.add("user = " + s.osUser());
-    l.add("datadir = " + s.data());
-    l.add("port = " + s.port());
-    l.add("bind-address = " + listen());
-    l.add("socket = " + socket());
-    l.add("pid-file = " + pidFile());
-    l.add("tmpdir = " + tmpDir());
-    l.add("log-error = " + log());
-    l.add("skip-name-resolve = ON");
-    l.add("server-id = " + s.serverId());
-    l.add("report-host = " + s.node());
-    l.add("report-port = " + s.port());
+    List<String> l = server("mariadbd");
     if (!s.dumps()) {
       binlog(l);
     }
@@ -203,14 +186,11 @@ final class MyConf {
     }
   }
 
-  /**
-   * mysqld's options: the same server as {@link #text} describes in MySQL's words. Plugin options
-   * are {@code loose-}: mysqld --initialize loads no plugin and would refuse them.
-   */
-  private String mysqlText(boolean replica) {
+  /** The section {@code [section]}: the user's parameters, then where the server listens, keeps its files and who it is. */
+  private List<String> server(String section) {
     List<String> l = new ArrayList<>();
     l.add("# Written by tandem before every start of this server; change tandem.yaml instead.");
-    l.add("[mysqld]");
+    l.add("[" + section + "]");
     for (Map.Entry<String, String> e : new TreeMap<>(s.parameters()).entrySet()) {
       l.add(e.getKey() + " = " + e.getValue());
     }
@@ -221,14 +201,23 @@ final class MyConf {
     l.add("socket = " + socket());
     l.add("pid-file = " + pidFile());
     l.add("tmpdir = " + tmpDir());
-    l.add("secure-file-priv = " + files());
     l.add("log-error = " + log());
     l.add("skip-name-resolve = ON");
-    // The X protocol would listen on 33060 for every server on the machine: one port per server is enough.
-    l.add("mysqlx = OFF");
     l.add("server-id = " + s.serverId());
     l.add("report-host = " + s.node());
     l.add("report-port = " + s.port());
+    return l;
+  }
+
+  /**
+   * mysqld's options: the same server as {@link #text} describes in MySQL's words. Plugin options
+   * are {@code loose-}: mysqld --initialize loads no plugin and would refuse them.
+   */
+  private String mysqlText(boolean replica) {
+    List<String> l = server("mysqld");
+    l.add("secure-file-priv = " + files());
+    // The X protocol would listen on 33060 for every server on the machine: one port per server is enough.
+    l.add("mysqlx = OFF");
     l.add("log-bin = binlog");
     l.add("log-bin-index = binlog.index");
     l.add("relay-log = relay");

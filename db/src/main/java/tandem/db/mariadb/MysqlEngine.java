@@ -49,8 +49,6 @@ public final class MysqlEngine implements DatabaseEngine {
   private static final String ACCOUNTS = "MySQL accounts (tandem_repl, tandem_admin)";
   private static final Duration QUICK = Duration.ofSeconds(30);
   private static final Duration LONG = Duration.ofHours(6);
-  /** How long a promotion waits to receive the rest of a demoted primary's binlog. */
-  static final Duration LAST_OF_THE_BINLOG = Duration.ofSeconds(10);
   /** A replica retries its source every second for a year (MySQL's default gives up after 10 tries). */
   private static final long RETRIES = 365L * 24 * 3600;
 
@@ -123,9 +121,8 @@ public final class MysqlEngine implements DatabaseEngine {
       }
       stop();
       conf.privateDir(s.data());
-      conf.write(false, null);
       if (!initialized()) {
-        install(false);
+        install(false); // writes the configuration first; the start below writes it anyway
       }
       secrets.write(s.secrets(), ACCOUNTS);
       proc.start("mysqld", false, null);
@@ -301,9 +298,9 @@ public final class MysqlEngine implements DatabaseEngine {
     if (last.isEmpty()) {
       return;
     }
-    if (waitFor(st, last, LAST_OF_THE_BINLOG.toSeconds()) != 0) {
+    if (waitFor(st, last, MariadbEngine.LAST_OF_THE_BINLOG.toSeconds()) != 0) {
       LOG.warn("{}: did not receive the demoted primary's transactions up to {} within {}; promoting with what it received"
-          + " (the rest is reported as errant when the old primary returns)", describe(), last, LAST_OF_THE_BINLOG);
+          + " (the rest is reported as errant when the old primary returns)", describe(), last, MariadbEngine.LAST_OF_THE_BINLOG);
     } else {
       LOG.info("{}: applied the demoted primary's transactions up to {} before the promotion", describe(), last);
     }

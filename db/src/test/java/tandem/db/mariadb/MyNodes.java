@@ -77,19 +77,29 @@ final class MyNodes implements AutoCloseable {
     return primary.asUpstream(node, "127.0.0.1", epoch);
   }
 
-  static void exec(MariadbEngine e, String... sql) throws SQLException {
-    try (Connection c = e.connect(); Statement st = c.createStatement()) {
+  /** Statements as tandem_admin on the node's server (MariaDB or MySQL). */
+  static void exec(tandem.db.DatabaseEngine e, String... sql) throws SQLException {
+    try (Connection c = admin(e); Statement st = c.createStatement()) {
       for (String s : sql) {
         st.execute(s);
       }
     }
   }
 
-  static long count(MariadbEngine e, String sql) throws SQLException {
-    try (Connection c = e.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+  static long count(tandem.db.DatabaseEngine e, String sql) throws SQLException {
+    return Long.parseLong(text(e, sql));
+  }
+
+  /** The first column of the first row, as text. */
+  static String text(tandem.db.DatabaseEngine e, String sql) throws SQLException {
+    try (Connection c = admin(e); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       rs.next();
-      return rs.getLong(1);
+      return rs.getString(1);
     }
+  }
+
+  private static Connection admin(tandem.db.DatabaseEngine e) throws SQLException {
+    return e.connect(java.util.Optional.empty(), java.time.Duration.ofSeconds(5));
   }
 
   static List<Long> ids(MariadbEngine e, String sql) throws SQLException {

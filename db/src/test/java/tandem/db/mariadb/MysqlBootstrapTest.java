@@ -2,8 +2,8 @@ package tandem.db.mariadb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static tandem.db.mariadb.MysqlNodes.count;
-import static tandem.db.mariadb.MysqlNodes.exec;
+import static tandem.db.mariadb.MyNodes.count;
+import static tandem.db.mariadb.MyNodes.exec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,6 @@ package tandem.db.mariadb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,25 +47,6 @@ final class MysqlNodes implements AutoCloseable {
 
   static Upstream upstream(MysqlEngine primary, String node, long epoch) throws DbException {
     return primary.asUpstream(node, "127.0.0.1", epoch);
-  }
-
-  static void exec(MysqlEngine e, String... sql) throws SQLException {
-    try (Connection c = e.connect(); Statement st = c.createStatement()) {
-      for (String s : sql) {
-        st.execute(s);
-      }
-    }
-  }
-
-  static String text(MysqlEngine e, String sql) throws SQLException {
-    try (Connection c = e.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  static long count(MysqlEngine e, String sql) throws SQLException {
-    return Long.parseLong(text(e, sql));
   }
 
   /** kill -9 of the server: a crash. */

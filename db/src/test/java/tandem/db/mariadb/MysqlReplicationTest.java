@@ -3,8 +3,8 @@ package tandem.db.mariadb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static tandem.db.mariadb.MysqlNodes.count;
-import static tandem.db.mariadb.MysqlNodes.exec;
+import static tandem.db.mariadb.MyNodes.count;
+import static tandem.db.mariadb.MyNodes.exec;
 import static tandem.db.mariadb.MysqlNodes.upstream;
 
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ class MysqlReplicationTest {
       n1.bootstrap();
       n1.startPrimary();
       assertThat(n1.localRole()).isEqualTo(DatabaseEngine.LocalRole.PRIMARY);
-      assertThat(MysqlNodes.text(n1, "SELECT account_locked FROM mysql.user WHERE user = 'root' AND host = 'localhost'"))
+      assertThat(MyNodes.text(n1, "SELECT account_locked FROM mysql.user WHERE user = 'root' AND host = 'localhost'"))
           .as("root@localhost has no password after --initialize-insecure: tandem locks it").isEqualTo("Y");
       exec(n1, "CREATE DATABASE shop", "CREATE TABLE shop.t (id int PRIMARY KEY, note varchar(100))",
           "INSERT INTO shop.t VALUES (1, 'before the clone')",
