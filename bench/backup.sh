@@ -19,11 +19,17 @@
 # ROUNDS (1) repeats the whole comparison, the tools in the opposite order every other round, and
 # reports the median of each step (every round's figures are in the JSON line): the same step of the
 # same tool moved by a third between two runs minutes apart on this machine.
-# Environment: TOOLS ("tandem restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0), ROUNDS (1),
+# Tool "tandem-agent" (in the default TOOLS): `tandem backup run` handed to a running agent, as it is on a node whose
+# agent runs (README, "Backups"). The agent is a single-node cluster started for the run; before the timed steps it
+# takes two untimed backups of another 64 MiB set (a first and a second), as an agent that has taken backups before
+# has; each timed step starts once the agent is idle (its file replication has indexed the data). Seconds are the
+# command's; CPU is the command's plus the agent's during the step; peak RSS the larger of the command's and the
+# agent's peak during the step (its peak is reset before). Restore and verify run in the command as for "tandem".
+# Environment: TOOLS ("tandem tandem-agent restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0), ROUNDS (1),
 # SKIP_BUILD=1, BENCH_OUT=file (append the JSON line), KEEP_DIR=1, FRESH_FS (1).
 # Output: a human table, ratios against restic, and one line starting with "BENCH_JSON ".
 set -euo pipefail
-TOOLS="${TOOLS:-tandem restic borg}"
+TOOLS="${TOOLS:-tandem tandem-agent restic borg}"
 SIZE_MIB="${SIZE_MIB:-2048}"
 FILES="${FILES:-30000}"
 CHANGE_PCT="${CHANGE_PCT:-1}"
@@ -34,7 +40,8 @@ source "$repo/dev/find-jdk.sh"
 jar="$repo/cli/target/tandem.jar"
 tmp="$(mktemp -d /tmp/tandem-bench-backup.XXXXXX)"
 source "$repo/bench/lib/freshfs.sh"
-cleanup() { fresh_fs_cleanup; [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
+agent_pid=""
+cleanup() { [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null; fresh_fs_cleanup; [ "${KEEP_DIR:-0}" = 1 ] || rm -rf "$tmp"; }
 trap cleanup EXIT
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 results="$tmp/results.tsv"; : >"$results"
@@ -56,17 +63,37 @@ prep() { sync; if [ "$DROP_CACHES" = 1 ]; then echo 3 >/proc/sys/vm/drop_caches;
 step() {
   local tool=$1 variant=$2 name=$3 rdir=$4; shift 5
   prep
-  local t0 t1 rss
+  local t0 t1 rss a0=0
+  if [ -n "${agent_pid:-}" ]; then agent_idle; echo 5 >"/proc/$agent_pid/clear_refs"; a0=$(agent_cpu); fi
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M %U %S" -o "$tmp/rss" "$@" >"$tmp/$tool-$variant-$name.log" 2>&1 || { log "$tool $variant $name FAILED: $(tail -3 "$tmp/$tool-$variant-$name.log")"; return 1; }
   t1=$(date +%s.%N)
   local cpu
   read -r rss cpu < <(tail -1 "$tmp/rss" | awk '{printf "%s %.2f\n", $1, $2 + $3}')
+  if [ -n "${agent_pid:-}" ]; then
+    # The agent did the work: add its CPU during the step, and take its peak RSS when larger.
+    local a1 hwm; a1=$(agent_cpu)
+    cpu=$(awk -v c="$cpu" -v a="$a0" -v b="$a1" 'BEGIN{printf "%.2f", c + (b - a) / 100}')
+    hwm=$(awk '/VmHWM/ {print $2}' "/proc/$agent_pid/status")
+    [ "$hwm" -gt "$rss" ] && rss=$hwm
+  fi
   local size; size=$(du -sb "$rdir" | cut -f1)
   local secs; secs=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a-b}')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$variant" "$name" "$secs" "$rss" "$size" "$cpu" "$round" >>"$results"
   log "$tool ($variant) $name: $secs s ($cpu s of CPU), peak RSS $((rss / 1024)) MiB, repository $((size / 1048576)) MiB"
 }
+
+# The agent's CPU so far in clock ticks (utime + stime), and a wait until it used < 3 % of a core for 2 s in a row
+# (its file replication indexes the data at start and after a change), at most 120 s.
+agent_cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
+agent_idle() {
+  local quiet=0 i a b
+  for ((i = 0; i < 240 && quiet < 4; i++)); do
+    a=$(agent_cpu); sleep 0.5; b=$(agent_cpu)
+    if [ $((b - a)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  done
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 run_tool() {
   local tool=$1 variant=$2
@@ -110,6 +137,46 @@ YAML
       step tandem "$variant" verify "$rdir" -- "$tandem" backup verify --read-data 100% -c "$tmp/tandem.yaml"
       out="$out"
       ;;
+    tandem-agent)
+      local adir="$tmp/agent" warm="$tmp/agent-warm"
+      rm -rf "$adir" "$warm"; mkdir -p "$adir" "$warm"
+      python3 "$repo/bench/lib/backupdata.py" make "$warm" 64 1000 9
+      "$tandem" init --cluster bench --node n1 --listen "127.0.0.1:$(free_port)" --api "127.0.0.1:$(free_port)" \
+        -c "$adir/tandem.yaml" >"$adir/init.log" 2>&1 || { log "tandem init failed: $(tail -3 "$adir/init.log")"; exit 1; }
+      cat >>"$adir/tandem.yaml" <<YAML
+groups:
+  web:
+    nodes: { n1: primary }
+    resources:
+      - files: { path: $data }
+  warm:
+    nodes: { n1: primary }
+    resources:
+      - files: { path: $warm }
+backups:
+  bench: { schedule: "0 3 1 1 *", groups: [web], repository: $rdir, password-file: $pw, keep: { last: 10 } }
+  warm: { schedule: "0 3 1 1 *", groups: [warm], repository: $tmp/repo-agent-warm, password-file: $pw, keep: { last: 10 } }
+YAML
+      "$tandem" run -c "$adir/tandem.yaml" >"$adir/agent.log" 2>&1 &
+      agent_pid=$!
+      local api; api=$(awk '/^  api:/ {print $2}' "$adir/tandem.yaml")
+      for ((i = 0; i < 120; i++)); do curl -sf "http://$api/health" >/dev/null && break; sleep 0.5; done
+      curl -sf "http://$api/health" >/dev/null || { log "the agent did not start: $(tail -5 "$adir/agent.log")"; exit 1; }
+      # An agent that has taken backups before: a first and a second backup of another set, untimed.
+      for w in 1 2; do
+        "$tandem" backup run -b warm -c "$adir/tandem.yaml" >"$tmp/warm.log" 2>&1 || { log "warm-up backup failed: $(tail -3 "$tmp/warm.log")"; exit 1; }
+        grep -q "taken by this node's agent" "$tmp/warm.log" || { log "the warm-up backup was not the agent's: $(cat "$tmp/warm.log")"; exit 1; }
+        python3 "$repo/bench/lib/backupdata.py" change "$warm" "$CHANGE_PCT" 3
+      done
+      step tandem "$variant" first "$rdir" -- "$tandem" backup run -b bench -c "$adir/tandem.yaml"
+      grep -q "taken by this node's agent" "$tmp/tandem-$variant-first.log" || { log "not the agent's run: $(cat "$tmp/tandem-$variant-first.log")"; exit 1; }
+      python3 "$repo/bench/lib/backupdata.py" change "$data" "$CHANGE_PCT" 2
+      step tandem "$variant" second "$rdir" -- "$tandem" backup run -b bench -c "$adir/tandem.yaml"
+      kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""
+      step tandem "$variant" restore "$rdir" -- "$tandem" backup restore latest -b bench --target "$out" -c "$adir/tandem.yaml"
+      step tandem "$variant" verify "$rdir" -- "$tandem" backup verify -b bench --read-data 100% -c "$adir/tandem.yaml"
+      rm -rf "$tmp/repo-agent-warm" "$warm"
+      ;;
     restic)
       restic init -q -r "$rdir" --repository-version 2 >/dev/null
       step restic "$variant" first "$rdir" -- restic -q -r "$rdir" backup --compression auto "$data"
@@ -144,6 +211,7 @@ order="$TOOLS"
 for t in $order; do
   case "$t" in
     tandem) run_tool tandem zstd3 ;;
+    tandem-agent) run_tool tandem-agent zstd3-agent ;;
     restic) command -v restic >/dev/null && run_tool restic auto || log "restic not installed: skipped" ;;
     borg) if command -v borg >/dev/null; then run_tool borg lz4; run_tool borg zstd3; else log "borg not installed: skipped"; fi ;;
   esac
@@ -182,11 +250,18 @@ print("%-16s %10s %10s %10s %10s" % ("CPU s", "first", "second", "restore", "ver
 for (tool, variant), st in res.items():
     print("%-16s %10.2f %10.2f %10.2f %10.2f" % ((tool + "/" + variant,) + tuple(st.get(k, {}).get("cpu_s", float("nan"))
           for k in ("first", "second", "restore", "verify"))))
-r = res.get(("restic", "auto")); t = res.get(("tandem", "zstd3"))
-if r and t:
-    print("tandem vs restic: first backup %.2fx faster, second %.2fx, restore %.2fx, verify %.2fx; repository %.2fx restic's" % (
-        r["first"]["s"] / t["first"]["s"], r["second"]["s"] / t["second"]["s"], r["restore"]["s"] / t["restore"]["s"],
-        r["verify"]["s"] / t["verify"]["s"], t["second"]["repo_mib"] / r["second"]["repo_mib"]))
+r = res.get(("restic", "auto"))
+for label, key in (("tandem", ("tandem", "zstd3")), ("tandem through its agent", ("tandem", "zstd3-agent"))):
+    t = res.get(key)
+    if r and t:
+        print("%s vs restic: first backup %.2fx faster, second %.2fx, restore %.2fx, verify %.2fx; repository %.2fx restic's" % (
+            label, r["first"]["s"] / t["first"]["s"], r["second"]["s"] / t["second"]["s"], r["restore"]["s"] / t["restore"]["s"],
+            r["verify"]["s"] / t["verify"]["s"], t["second"]["repo_mib"] / r["second"]["repo_mib"]))
+    for bv in ("lz4", "zstd3"):
+        b = res.get(("borg", bv))
+        if b and t:
+            print("%s vs borg (%s): first backup %.2fx faster, second %.2fx" % (label, bv, b["first"]["s"] / t["first"]["s"],
+                  b["second"]["s"] / t["second"]["s"]))
 print("BENCH_JSON " + json.dumps({"bench": "backup", "date": datetime.datetime.utcnow().isoformat() + "Z", "size_mib": int(sys.argv[3]),
       "files": int(sys.argv[4]), "change_pct": float(sys.argv[5]), "data_bytes": data_bytes, "file_systems": sys.argv[6], "rounds": rounds,
       "results": {"%s/%s" % k: v for k, v in res.items()}}))

@@ -73,4 +73,19 @@ final class Actions implements AgentActions {
     }
     return t.encode();
   }
+
+  @Override
+  public tandem.backup.BackupScheduler.Requested startBackup(String name, boolean rereadAll) {
+    var b = agent.backups();
+    if (b == null) {
+      throw new IllegalArgumentException("the agent is still starting; try again in a few seconds");
+    }
+    return b.request(name, rereadAll);
+  }
+
+  @Override
+  public java.util.Optional<tandem.backup.BackupScheduler.Requested> backupRun(String id) {
+    var b = agent.backups();
+    return b == null ? java.util.Optional.empty() : b.requested(id);
+  }
 }

@@ -699,6 +699,11 @@ public final class Agent implements AutoCloseable {
     return cluster;
   }
 
+  /** The backup scheduler, once the agent has started it; null before. */
+  BackupScheduler backups() {
+    return backups;
+  }
+
   String self() {
     return self;
   }

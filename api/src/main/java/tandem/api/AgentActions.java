@@ -25,4 +25,18 @@ public interface AgentActions {
 
   /** Removes another member for good (a dead one); {@code force} even when it is a running primary that answers. */
   CommandResult removeNode(String node, boolean force) throws Exception;
+
+  /**
+   * Starts backup {@code name} on this node now (`tandem backup run`); {@code rereadAll} reads every file.
+   *
+   * @throws IllegalArgumentException when the agent has no such backup
+   */
+  default tandem.backup.BackupScheduler.Requested startBackup(String name, boolean rereadAll) {
+    throw new IllegalArgumentException("this agent takes no backups");
+  }
+
+  /** A backup run {@link #startBackup} started, while the agent keeps it. */
+  default java.util.Optional<tandem.backup.BackupScheduler.Requested> backupRun(String id) {
+    return java.util.Optional.empty();
+  }
 }

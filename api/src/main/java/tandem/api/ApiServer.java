@@ -105,6 +105,26 @@ public final class ApiServer implements AutoCloseable {
     app.post("/api/v1/leave", ctx -> result(ctx, w.actions().leave("true".equals(ctx.queryParam("force")))));
     app.post("/api/v1/members/{node}/remove", ctx -> result(ctx, w.actions().removeNode(ctx.pathParam("node"),
         "true".equals(ctx.queryParam("force")))));
+    // `tandem backup run` on a node whose agent runs: the agent takes the backup (a warm JVM that records the run like a
+    // scheduled one) and the command follows it here.
+    app.post("/api/v1/backups/{backup}/run", ctx -> ctx.status(HttpStatus.ACCEPTED).json(w.actions().startBackup(
+        ctx.pathParam("backup"), "true".equals(ctx.queryParam("force"))).view()));
+    app.get("/api/v1/backups/runs/{id}", ctx -> {
+      var run = w.actions().backupRun(ctx.pathParam("id"));
+      if (run.isPresent()) {
+        // ?wait=10s answers as soon as the run ends, or after that long with its progress.
+        String wait = ctx.queryParam("wait");
+        if (wait != null) {
+          Duration d = Durations.parse(wait);
+          run.get().awaitEnd(d.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : d);
+        }
+        ctx.json(run.get().view());
+      } else {
+        ctx.status(HttpStatus.NOT_FOUND).json(Map.of("error", "no backup run " + ctx.pathParam("id") + " on this agent (it keeps"
+            + " a run for " + tandem.backup.BackupScheduler.KEPT.toMinutes() + " minutes after it ends, and none across a restart);"
+            + " see `tandem events` and `tandem backup list`"));
+      }
+    });
     app.post("/api/v1/invite", ctx -> {
       String ttl = ctx.queryParam("ttl");
       ctx.json(Map.of("token", w.actions().invite(ttl == null ? Duration.ofHours(1) : Durations.parse(ttl))));

@@ -149,8 +149,8 @@ final class ClusterMetrics {
   }
 
   private static void backups(PrometheusRegistry registry, ApiServer.Wiring w) {
-    CounterWithCallback.builder().name("tandem_backup_runs").help("Scheduled backup runs on this node since the agent"
-        + " started, by result").labelNames("backup", "result").callback(cb -> {
+    CounterWithCallback.builder().name("tandem_backup_runs").help("Backup runs the agent took on this node since it"
+        + " started (scheduled, or asked by `tandem backup run`), by result").labelNames("backup", "result").callback(cb -> {
           for (BackupScheduler.Totals t : w.metrics().backups().get()) {
             cb.call(t.succeeded(), t.backup(), "success");
             cb.call(t.failed(), t.backup(), "failure");

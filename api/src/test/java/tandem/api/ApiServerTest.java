@@ -328,6 +328,19 @@ class ApiServerTest {
   }
 
   @Test
+  void backupRun_needsTheToken_anUnknownBackupIs400_andAnUnknownRunIs404NamingWhy() throws Exception {
+    start("n1");
+
+    assertThat(post("/api/v1/backups/nightly/run", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> none = post("/api/v1/backups/nightly/run", TOKEN);
+    assertThat(none.statusCode()).isEqualTo(400);
+    assertThat(json(none).path("error").asText()).isEqualTo("this agent takes no backups");
+    HttpResponse<String> run = get("/api/v1/backups/runs/abc?wait=1s");
+    assertThat(run.statusCode()).isEqualTo(404);
+    assertThat(json(run).path("error").asText()).contains("no backup run abc").contains("10 minutes").contains("tandem events");
+  }
+
+  @Test
   void post_refusedByTheCluster_is409WithTheReason() throws Exception {
     actions.answer = CommandResult.refused("n9 is not a data node of cluster shop; members: [n1, n2, n3]");
     start("n1");

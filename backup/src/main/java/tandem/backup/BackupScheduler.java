@@ -151,28 +151,43 @@ public final class BackupScheduler implements AutoCloseable {
 
   /** Takes backup {@code b} now, then forgets what its keep rules do not keep; never throws. */
   public LastRun runOnce(BackupConfig b) {
+    return take(b, Backup.Progress.NONE, false, true, null).run();
+  }
+
+  /** A run's record and, when it succeeded, what it stored (null otherwise). */
+  private record Taken(LastRun run, BackupJobs.RunResult result) {}
+
+  /**
+   * Takes backup {@code b}, forgets what its keep rules do not keep when {@code forget}, and records the run (event,
+   * counts, the last success); never throws. {@code asked} names who asked for a run off the schedule, else null.
+   */
+  private Taken take(BackupConfig b, Backup.Progress progress, boolean rereadAll, boolean forget, String asked) {
     String group = String.join(",", b.groups());
     long t0 = System.nanoTime();
     BackupJobs jobs = new BackupJobs(config, b);
     LastRun run;
+    BackupJobs.RunResult r = null;
     try {
-      BackupJobs.RunResult r = jobs.run(Backup.Progress.NONE);
-      List<Retention.Decision> d = jobs.forget(false);
-      long forgotten = d.stream().filter(x -> !x.keep()).count();
+      r = jobs.run(progress, rereadAll);
+      long forgotten = forget ? jobs.forget(false).stream().filter(x -> !x.keep()).count() : 0;
       double s = (System.nanoTime() - t0) / 1e9;
       Backup.Result res = r.result();
       run = new LastRun(b.name(), Instant.now(clock), true, res.snapshotId(), res.files(), res.bytes(), res.bytesWritten(), s,
-          String.format(Locale.ROOT, "backup %s: snapshot %s, %d files, %d bytes read, %d stored, %.1f s; %d old snapshot(s)"
-              + " forgotten%s%s", b.name(), res.snapshotId().substring(0, 8), res.files(), res.bytes(), res.bytesWritten(), s,
-              forgotten, r.copies().isEmpty() ? "" : "; " + String.join("; ", r.copies()),
+          String.format(Locale.ROOT, "backup %s%s: snapshot %s, %d files, %d bytes read, %d stored, %.1f s%s%s%s", b.name(),
+              asked == null ? "" : " (" + asked + ")", res.snapshotId().substring(0, 8), res.files(), res.bytes(),
+              res.bytesWritten(), s, forget ? "; " + forgotten + " old snapshot(s) forgotten" : "",
+              r.copies().isEmpty() ? "" : "; " + String.join("; ", r.copies()),
               res.skipped().isEmpty() ? "" : "; skipped: " + String.join("; ", res.skipped())));
       events.emit(new Event(Instant.now(clock), Level.INFO, "backup-done", self, group, run.message()));
       remember(b, run);
     } catch (IOException | RuntimeException e) {
       double s = (System.nanoTime() - t0) / 1e9;
-      run = new LastRun(b.name(), Instant.now(clock), false, "", 0, 0, 0, s, "backup " + b.name() + " failed: " + e.getMessage());
-      events.emit(new Event(Instant.now(clock), Level.CRITICAL, "backup-failed", self, group, run.message()
-          + "; the previous snapshots are intact"));
+      run = new LastRun(b.name(), Instant.now(clock), false, "", 0, 0, 0, s, "backup " + b.name()
+          + (asked == null ? "" : " (" + asked + ")") + " failed: " + e.getMessage());
+      // A scheduled run that fails has nobody watching: critical, so alerts fire. One asked for is reported to whoever asked.
+      events.emit(new Event(Instant.now(clock), asked == null ? Level.CRITICAL : Level.WARNING, "backup-failed", self, group,
+          run.message() + "; the previous snapshots are intact"));
+      r = null;
     }
     last.put(b.name(), run);
     int slot = run.ok() ? 0 : 1;
@@ -181,7 +196,123 @@ public final class BackupScheduler implements AutoCloseable {
       n[slot]++;
       return n;
     });
-    return run;
+    return new Taken(run, r);
+  }
+
+  /** How long a requested run's outcome stays readable after it ends. */
+  public static final Duration KEPT = Duration.ofMinutes(10);
+  private final Map<String, Requested> requested = new ConcurrentHashMap<>();
+
+  /**
+   * Starts backup {@code name} now, on this node, on a thread of its own, as {@code tandem backup run} asks the agent
+   * to: no keep rules are applied (as in the command), and the run is recorded like a scheduled one (event, metrics).
+   * {@code rereadAll} reads every file (the command's --force).
+   *
+   * @throws IllegalArgumentException when this node's tandem.yaml, as the agent read it, has no such backup
+   */
+  public Requested request(String name, boolean rereadAll) {
+    BackupConfig b = config.backups().get(name);
+    if (b == null) {
+      throw new IllegalArgumentException("the running agent has no backup '" + name + "' (backups: " + config.backups().keySet()
+          + "); it reads tandem.yaml when it starts: restart it after adding one, or run `tandem backup run --local`");
+    }
+    Instant now = Instant.now(clock);
+    requested.values().removeIf(r -> r.ended != null && r.ended.plus(KEPT).isBefore(now));
+    Requested r = new Requested(java.util.UUID.randomUUID().toString(), name, now);
+    requested.put(r.id, r);
+    Thread.ofPlatform().daemon().name("backup-asked-" + name).start(() -> {
+      Taken t = take(b, r, rereadAll, false, "asked by tandem backup run");
+      r.finish(t.run(), t.result(), Instant.now(clock));
+    });
+    return r;
+  }
+
+  /** A run {@link #request} started, while it runs and for {@link #KEPT} after it ends. */
+  public Optional<Requested> requested(String id) {
+    return Optional.ofNullable(requested.get(id));
+  }
+
+  /** A backup run asked for through the agent: its progress while it runs, then what it did. */
+  public static final class Requested implements Backup.Progress {
+    private final String id;
+    private final String backup;
+    private final Instant started;
+    private final java.util.concurrent.atomic.AtomicLong files = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long expected;
+    private volatile Instant ended;
+    private volatile LastRun run;
+    private volatile BackupJobs.RunResult result;
+    private final java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
+
+    Requested(String id, String backup, Instant started) {
+      this.id = id;
+      this.backup = backup;
+      this.started = started;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public void expect(long parentBytes) {
+      expected = parentBytes;
+    }
+
+    @Override
+    public void file(Path path, long size) {
+      files.incrementAndGet();
+      bytes.addAndGet(size);
+    }
+
+    void finish(LastRun run, BackupJobs.RunResult result, Instant at) {
+      this.result = result;
+      this.run = run;
+      this.ended = at;
+      over.countDown();
+    }
+
+    /** Waits up to {@code wait} for the run to end; true when it has. */
+    public boolean awaitEnd(Duration wait) throws InterruptedException {
+      return over.await(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The run as the API shows it: id, backup, running, files and bytes read so far, expected (the parent snapshot's
+     * bytes, 0 without one); once ended: ok, seconds, and snapshot, stored, reusedFiles, parent, skipped, copies, or
+     * error.
+     */
+    public Map<String, Object> view() {
+      Map<String, Object> v = new java.util.LinkedHashMap<>();
+      LastRun done = run;
+      BackupJobs.RunResult res = result;
+      v.put("id", id);
+      v.put("backup", backup);
+      v.put("started", started.toString());
+      v.put("running", done == null);
+      v.put("files", files.get());
+      v.put("bytes", bytes.get());
+      v.put("expected", expected);
+      if (done != null) {
+        v.put("ok", done.ok());
+        v.put("seconds", done.seconds());
+        if (res != null) {
+          Backup.Result b = res.result();
+          v.put("snapshot", b.snapshotId());
+          v.put("files", b.files());
+          v.put("bytes", b.bytes());
+          v.put("stored", b.bytesWritten());
+          v.put("reusedFiles", b.reusedFiles());
+          v.put("parent", b.parent());
+          v.put("skipped", b.skipped());
+          v.put("copies", res.copies());
+        } else {
+          v.put("error", done.message());
+        }
+      }
+      return v;
+    }
   }
 
   private Optional<Instant> lastSuccess(BackupConfig b) {

@@ -128,4 +128,47 @@ class BackupSchedulerTest {
     assertThat(events).isEmpty();
     assertThat(dir.resolve("repo")).doesNotExist();
   }
+
+  @Test
+  void aRequestedRun_isTakenOnItsOwnThread_showsWhatItDid_andIsRecordedButForgetsNothing() throws Exception {
+    // keep: { last: 2 }: a scheduled run would forget the oldest of three; a requested one, like the command, does not.
+    BackupScheduler s = new BackupScheduler(config, "n2", b -> false, events::add, Clock.systemUTC());
+    Object previous = null;
+    for (int i = 1; i <= 3; i++) {
+      Files.writeString(dir.resolve("www/a.txt"), "alpha " + i);
+      BackupScheduler.Requested r = s.request("nightly", false);
+      assertThat(r.awaitEnd(java.time.Duration.ofSeconds(30))).as("run %d ended", i).isTrue();
+      var v = r.view();
+      assertThat(v).containsEntry("running", false).containsEntry("ok", true).containsEntry("files", 1L)
+          .containsEntry("bytes", (long) ("alpha " + i).length()).containsKeys("snapshot", "stored", "seconds");
+      assertThat(v.get("parent")).as("run %d's parent", i).isEqualTo(previous);
+      previous = v.get("snapshot");
+      assertThat(s.requested(r.id())).containsSame(r);
+    }
+    assertThat(new BackupJobs(config, config.backups().get("nightly")).list()).hasSize(3);
+    assertThat(s.totals().getFirst().succeeded()).isEqualTo(3);
+    assertThat(events).extracting(Event::kind).containsExactly("backup-done", "backup-done", "backup-done");
+    assertThat(events.getFirst().message()).startsWith("backup nightly (asked by tandem backup run): snapshot ")
+        .doesNotContain("forgotten");
+    assertThat(s.requested("no-such-run")).isEmpty();
+  }
+
+  @Test
+  void aRequestedRun_ofAnUnknownBackup_isRefused_andOneThatFails_saysWhy() throws Exception {
+    BackupScheduler s = new BackupScheduler(config, "n2", b -> true, events::add, Clock.systemUTC());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.request("weekly", false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no backup 'weekly'")
+        .hasMessageContaining("[nightly]").hasMessageContaining("--local");
+    Files.setPosixFilePermissions(dir.resolve("key"), PosixFilePermissions.fromString("rw-r--r--"));
+    BackupScheduler.Requested r = s.request("nightly", false);
+    assertThat(r.awaitEnd(java.time.Duration.ofSeconds(30))).isTrue();
+    assertThat(r.view()).containsEntry("ok", false).containsEntry("running", false).doesNotContainKey("snapshot");
+    assertThat((String) r.view().get("error")).contains("readable by every user");
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.kind()).isEqualTo("backup-failed");
+      assertThat(e.level()).as("the operator who asked sees it").isEqualTo(Level.WARNING);
+    });
+    assertThat(s.totals().getFirst().failed()).isEqualTo(1);
+    assertThat(dir.resolve("repo")).doesNotExist();
+  }
 }

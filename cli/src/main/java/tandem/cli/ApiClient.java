@@ -5,18 +5,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import tandem.config.TandemConfig;
 
-/** Calls the local agent's REST API with the node's API token. */
+/**
+ * Calls the local agent's REST API with the node's API token. On {@link HttpURLConnection}, not java.net.http: a backup
+ * command that hands its run to the agent starts from the backup commands' AOT cache, which holds none of
+ * java.net.http's ~300 classes (loading them cost such a command ~0.3 s), and a CLI call needs one request at a time.
+ */
 final class ApiClient {
   static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+  private static final int CONNECT_MS = 3_000;
   private final String base;
   private final String token;
 
@@ -34,8 +36,7 @@ final class ApiClient {
   }
 
   JsonNode get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().header("Authorization", "Bearer " + token), path,
-        Duration.ofSeconds(60));
+    return send("GET", base + path, token, Duration.ofSeconds(60));
   }
 
   /**
@@ -44,31 +45,66 @@ final class ApiClient {
    */
   JsonNode getFrom(String hostPort, String path) {
     String host = hostPort.startsWith("0.0.0.0:") ? "127.0.0.1" + hostPort.substring(7) : hostPort;
-    return send(HttpRequest.newBuilder(URI.create("http://" + host + path)).GET(), path, Duration.ofSeconds(10));
+    return send("GET", "http://" + host + path, null, Duration.ofSeconds(10));
+  }
+
+  /** Whether this node has an API token, i.e. its agent has run at least once. */
+  boolean hasToken() {
+    return !token.isEmpty();
+  }
+
+  /** POSTs to the local agent, or returns null when no agent listens at its API address (nothing was asked then). */
+  JsonNode postIfRunning(String path) {
+    try {
+      HttpURLConnection c = open("GET", base + "/liveness", null, Duration.ofSeconds(5));
+      c.getResponseCode();
+      c.getInputStream().close();
+    } catch (IOException e) {
+      return null;
+    }
+    return post(path);
   }
 
   JsonNode post(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody())
-        .header("Authorization", "Bearer " + token), path, Duration.ofSeconds(60));
+    return send("POST", base + path, token, Duration.ofSeconds(60));
   }
 
-  private JsonNode send(HttpRequest.Builder b, String path, Duration timeout) {
+  private static HttpURLConnection open(String method, String url, String token, Duration timeout) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    c.setRequestMethod(method);
+    c.setConnectTimeout(CONNECT_MS);
+    c.setReadTimeout((int) timeout.toMillis());
+    c.setUseCaches(false);
+    if (token != null) {
+      c.setRequestProperty("Authorization", "Bearer " + token);
+    }
+    if (method.equals("POST")) {
+      c.setDoOutput(true);
+      c.setFixedLengthStreamingMode(0);
+    }
+    return c;
+  }
+
+  private JsonNode send(String method, String url, String token, Duration timeout) {
     try {
-      HttpResponse<String> r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
-      if (r.statusCode() == 409) {
-        throw new CliException(1, body.path("message").asText(r.body()));
+      HttpURLConnection c = open(method, url, token, timeout);
+      int status = c.getResponseCode();
+      String text;
+      try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+        text = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       }
-      if (r.statusCode() >= 400) {
-        throw new CliException(r.statusCode() == 503 ? 3 : 1, body.path("error").asText(r.body()));
+      JsonNode body = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+      if (status == 409) {
+        throw new CliException(1, body.path("message").asText(text));
+      }
+      if (status >= 400) {
+        throw new CliException(status == 503 ? 3 : 1, body.path("error").asText(text));
       }
       return body;
     } catch (IOException e) {
       String why = e.getMessage() != null ? e.getMessage() : e instanceof java.net.ConnectException ? "connection refused" : e.toString();
-      throw new CliException(3, "cannot reach the agent at " + base + " (" + why + "); is `tandem run` running on this node?");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(1, "interrupted");
+      String at = url.substring(0, url.indexOf('/', "http://".length()));
+      throw new CliException(3, "cannot reach the agent at " + at + " (" + why + "); is `tandem run` running on this node?");
     }
   }
 }

@@ -39,8 +39,12 @@ final class BackupCommand implements Runnable {
     @Option(names = {"-b", "--backup"}, description = "which entry of backups: (needed when there are several)")
     String name;
 
+    /** The config {@link #jobs} read. */
+    TandemConfig loaded;
+
     BackupJobs jobs() {
       TandemConfig cfg = config.load();
+      loaded = cfg;
       if (cfg.backups().isEmpty()) {
         throw new CliException(2, config.path() + " has no backups: section; add one, e.g.\n  backups:\n    nightly:\n"
             + "      schedule: daily\n      groups: [web]\n      repository: /backups/tandem\n"
@@ -79,7 +83,8 @@ final class BackupCommand implements Runnable {
     return ", ETA " + tandem.core.Durations.format(java.time.Duration.ofSeconds((long) Math.ceil(remaining / rate)));
   }
 
-  @Command(name = "run", description = "Take a snapshot now of the groups' files (on this node), then copy it to copy-to.")
+  @Command(name = "run", description = "Take a snapshot now of the groups' files (on this node), then copy it to copy-to."
+      + " When this node's agent runs, the agent takes it and this command follows it.")
   static final class Run implements Callable<Integer> {
     @Mixin Which which;
 
@@ -87,11 +92,21 @@ final class BackupCommand implements Runnable {
         + " (size, mtime, ctime and inode); like restic's --force.")
     boolean force;
 
+    @Option(names = "--local", description = "Take the backup in this process even when this node's agent runs (by"
+        + " default the agent takes it: its JVM is warm, and the run shows in `tandem events` and the metrics).")
+    boolean local;
+
     @Override
     public Integer call() throws IOException {
       BackupJobs jobs = which.jobs();
       long t0 = System.nanoTime();
       boolean tty = System.console() != null;
+      if (!local) {
+        Integer viaAgent = throughAgent(jobs.backup().name(), t0, tty);
+        if (viaAgent != null) {
+          return viaAgent;
+        }
+      }
       long[] done = {0, 0, 0, 0};
       BackupJobs.RunResult r = jobs.run(new Backup.Progress() {
         @Override
@@ -106,27 +121,91 @@ final class BackupCommand implements Runnable {
           long now = System.nanoTime();
           if (tty && now - done[2] > 200_000_000L) {
             done[2] = now;
-            double rate = done[1] / ((now - t0) / 1e9);
-            System.out.print(String.format(Locale.ROOT, "\r  %d files, %s, %s/s%s   ", done[0], size(done[1]), size(rate),
-                eta(done[3] - done[1], rate)));
-            System.out.flush();
+            progress(done[0], done[1], done[3], t0, now);
           }
         }
       }, force);
       if (tty) {
         System.out.println();
       }
-      double secs = (System.nanoTime() - t0) / 1e9;
       Backup.Result b = r.result();
-      System.out.printf(Locale.ROOT, "snapshot %s of %s: %d files, %s read, %s stored (new after dedup and compression), %.1f s%n",
-          b.snapshotId().substring(0, 8), jobs.backup().name(), b.files(), size(b.bytes()), size(b.bytesWritten()), secs);
-      if (b.parent() != null) {
-        System.out.printf(Locale.ROOT, "  %d of %d files unchanged since snapshot %s, not read again%n", b.reusedFiles(), b.files(),
-            b.parent().substring(0, 8));
-      }
-      b.skipped().forEach(s -> System.out.println("  skipped " + s));
-      r.copies().forEach(c -> System.out.println("  copy " + c));
+      summary(b.snapshotId(), jobs.backup().name(), b.files(), b.bytes(), b.bytesWritten(), t0, b.parent(), b.reusedFiles(),
+          b.skipped(), r.copies());
       return 0;
+    }
+
+    private static void progress(long files, long bytes, long expected, long t0, long now) {
+      double rate = bytes / ((now - t0) / 1e9);
+      System.out.print(String.format(Locale.ROOT, "\r  %d files, %s, %s/s%s   ", files, size(bytes), size(rate),
+          eta(expected - bytes, rate)));
+      System.out.flush();
+    }
+
+    private static void summary(String snapshot, String backup, long files, long bytes, long stored, long t0, String parent,
+        long reused, List<String> skipped, List<String> copies) {
+      System.out.printf(Locale.ROOT, "snapshot %s of %s: %d files, %s read, %s stored (new after dedup and compression), %.1f s%n",
+          snapshot.substring(0, 8), backup, files, size(bytes), size(stored), (System.nanoTime() - t0) / 1e9);
+      if (parent != null) {
+        System.out.printf(Locale.ROOT, "  %d of %d files unchanged since snapshot %s, not read again%n", reused, files,
+            parent.substring(0, 8));
+      }
+      skipped.forEach(s -> System.out.println("  skipped " + s));
+      copies.forEach(c -> System.out.println("  copy " + c));
+    }
+
+    /**
+     * Asks this node's running agent to take the backup and follows the run to its end; null when no agent answers
+     * here (the caller then takes it in this process). The agent reads the files and dumps the databases as this
+     * command would, on the same node; what differs is a JVM that has run before and a run recorded like a scheduled one.
+     */
+    private Integer throughAgent(String name, long t0, boolean tty) {
+      ApiClient api = new ApiClient(which.loaded);
+      if (!api.hasToken()) {
+        return null;
+      }
+      String path = "/api/v1/backups/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8) + "/run"
+          + (force ? "?force=true" : "");
+      com.fasterxml.jackson.databind.JsonNode run;
+      try {
+        run = api.postIfRunning(path);
+      } catch (CliException e) {
+        throw new CliException(e.code, e.getMessage() + "; or take the backup in this process: `tandem backup run --local`");
+      }
+      if (run == null) {
+        return null;
+      }
+      String id = run.path("id").asText();
+      Thread notice = new Thread(() -> System.err.println("\nstopped following backup " + name + "; this node's agent goes on"
+          + " with it: see `tandem events`"));
+      Runtime.getRuntime().addShutdownHook(notice);
+      try {
+        while (run.path("running").asBoolean(true)) {
+          // The agent answers as soon as the run ends, or after the wait with its progress (a line every 200 ms on a terminal).
+          run = api.get("/api/v1/backups/runs/" + id + "?wait=" + (tty ? "200ms" : "10s"));
+          if (tty) {
+            progress(run.path("files").asLong(), run.path("bytes").asLong(), run.path("expected").asLong(), t0, System.nanoTime());
+          }
+        }
+      } finally {
+        Runtime.getRuntime().removeShutdownHook(notice);
+      }
+      if (tty) {
+        System.out.println();
+      }
+      if (!run.path("ok").asBoolean()) {
+        throw new CliException(1, run.path("error").asText() + "; the previous snapshots are intact");
+      }
+      summary(run.path("snapshot").asText(), name, run.path("files").asLong(), run.path("bytes").asLong(),
+          run.path("stored").asLong(), t0, run.hasNonNull("parent") ? run.path("parent").asText() : null,
+          run.path("reusedFiles").asLong(), texts(run.path("skipped")), texts(run.path("copies")));
+      System.out.println("  taken by this node's agent (`tandem events` shows the run; --local takes it in this process)");
+      return 0;
+    }
+
+    private static List<String> texts(com.fasterxml.jackson.databind.JsonNode array) {
+      List<String> out = new java.util.ArrayList<>();
+      array.forEach(n -> out.add(n.asText()));
+      return out;
     }
   }
 
