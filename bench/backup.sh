@@ -21,11 +21,11 @@
 # same tool moved by a third between two runs minutes apart on this machine.
 # Tool "tandem-agent" (in the default TOOLS): `tandem backup run` handed to a running agent, as it is on a node whose
 # agent runs (README, "Backups"). The agent is a single-node cluster started for the run; before the timed steps it
-# takes two untimed backups of another 64 MiB set (a first and a second), as an agent that has taken backups before
-# has; each timed step starts once the agent is idle (its file replication has indexed the data). Seconds are the
+# takes two untimed backups of another set of AGENT_WARM_MIB (256) MiB (a first and a second), as an agent that has
+# taken backups before has (0: none, a fresh agent); each timed step starts once the agent is idle (its file replication has indexed the data). Seconds are the
 # command's; CPU is the command's plus the agent's during the step; peak RSS the larger of the command's and the
 # agent's peak during the step (its peak is reset before). Restore and verify run in the command as for "tandem".
-# Environment: TOOLS ("tandem tandem-agent restic borg"), SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0), ROUNDS (1),
+# Environment: TOOLS ("tandem tandem-agent restic borg"), AGENT_WARM_MIB, SIZE_MIB, FILES, CHANGE_PCT, DROP_CACHES (0), ROUNDS (1),
 # SKIP_BUILD=1, BENCH_OUT=file (append the JSON line), KEEP_DIR=1, FRESH_FS (1).
 # Output: a human table, ratios against restic, and one line starting with "BENCH_JSON ".
 set -euo pipefail
@@ -35,6 +35,7 @@ FILES="${FILES:-30000}"
 CHANGE_PCT="${CHANGE_PCT:-1}"
 DROP_CACHES="${DROP_CACHES:-0}"
 ROUNDS="${ROUNDS:-1}"
+AGENT_WARM_MIB="${AGENT_WARM_MIB:-256}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/dev/find-jdk.sh"
 jar="$repo/cli/target/tandem.jar"
@@ -83,14 +84,14 @@ step() {
   log "$tool ($variant) $name: $secs s ($cpu s of CPU), peak RSS $((rss / 1024)) MiB, repository $((size / 1048576)) MiB"
 }
 
-# The agent's CPU so far in clock ticks (utime + stime), and a wait until it used < 3 % of a core for 2 s in a row
-# (its file replication indexes the data at start and after a change), at most 120 s.
+# The agent's CPU so far in clock ticks (utime + stime), and a wait until it used < 10 % of a core for 2 s in a row
+# (its file replication indexes the data at start and after a change; an idle agent uses 2-5 %), at most 120 s.
 agent_cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 agent_idle() {
   local quiet=0 i a b
   for ((i = 0; i < 240 && quiet < 4; i++)); do
     a=$(agent_cpu); sleep 0.5; b=$(agent_cpu)
-    if [ $((b - a)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    if [ $((b - a)) -le 5 ]; then quiet=$((quiet + 1)); else quiet=0; fi
   done
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -140,7 +141,7 @@ YAML
     tandem-agent)
       local adir="$tmp/agent" warm="$tmp/agent-warm"
       rm -rf "$adir" "$warm"; mkdir -p "$adir" "$warm"
-      python3 "$repo/bench/lib/backupdata.py" make "$warm" 64 1000 9
+      [ "$AGENT_WARM_MIB" -gt 0 ] && python3 "$repo/bench/lib/backupdata.py" make "$warm" "$AGENT_WARM_MIB" $((AGENT_WARM_MIB * FILES / SIZE_MIB + 1)) 9
       "$tandem" init --cluster bench --node n1 --listen "127.0.0.1:$(free_port)" --api "127.0.0.1:$(free_port)" \
         -c "$adir/tandem.yaml" >"$adir/init.log" 2>&1 || { log "tandem init failed: $(tail -3 "$adir/init.log")"; exit 1; }
       cat >>"$adir/tandem.yaml" <<YAML
@@ -164,10 +165,13 @@ YAML
       curl -sf "http://$api/health" >/dev/null || { log "the agent did not start: $(tail -5 "$adir/agent.log")"; exit 1; }
       # An agent that has taken backups before: a first and a second backup of another set, untimed.
       for w in 1 2; do
+        [ "$AGENT_WARM_MIB" -gt 0 ] || break
         "$tandem" backup run -b warm -c "$adir/tandem.yaml" >"$tmp/warm.log" 2>&1 || { log "warm-up backup failed: $(tail -3 "$tmp/warm.log")"; exit 1; }
         grep -q "taken by this node's agent" "$tmp/warm.log" || { log "the warm-up backup was not the agent's: $(cat "$tmp/warm.log")"; exit 1; }
         python3 "$repo/bench/lib/backupdata.py" change "$warm" "$CHANGE_PCT" 3
       done
+      log "agent warmed with 2 backups of $AGENT_WARM_MIB MiB; waiting until it is idle"
+      agent_idle; log "agent idle"
       step tandem "$variant" first "$rdir" -- "$tandem" backup run -b bench -c "$adir/tandem.yaml"
       grep -q "taken by this node's agent" "$tmp/tandem-$variant-first.log" || { log "not the agent's run: $(cat "$tmp/tandem-$variant-first.log")"; exit 1; }
       python3 "$repo/bench/lib/backupdata.py" change "$data" "$CHANGE_PCT" 2
