@@ -53,16 +53,15 @@ final class ApiClient {
     return !token.isEmpty();
   }
 
-  /** POSTs to the local agent, or returns null when no agent listens at its API address (nothing was asked then). */
+  /** POSTs to the local agent, or returns null when nothing listens at its API address (nothing was asked then). */
   JsonNode postIfRunning(String path) {
     try {
-      HttpURLConnection c = open("GET", base + "/liveness", null, Duration.ofSeconds(5));
-      c.getResponseCode();
-      c.getInputStream().close();
-    } catch (IOException e) {
+      return exchange("POST", base + path, token, Duration.ofSeconds(60));
+    } catch (java.net.ConnectException e) {
       return null;
+    } catch (IOException e) {
+      throw unreachable(base, e);
     }
-    return post(path);
   }
 
   JsonNode post(String path) {
@@ -87,24 +86,32 @@ final class ApiClient {
 
   private JsonNode send(String method, String url, String token, Duration timeout) {
     try {
-      HttpURLConnection c = open(method, url, token, timeout);
-      int status = c.getResponseCode();
-      String text;
-      try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
-        text = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      }
-      JsonNode body = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
-      if (status == 409) {
-        throw new CliException(1, body.path("message").asText(text));
-      }
-      if (status >= 400) {
-        throw new CliException(status == 503 ? 3 : 1, body.path("error").asText(text));
-      }
-      return body;
+      return exchange(method, url, token, timeout);
     } catch (IOException e) {
-      String why = e.getMessage() != null ? e.getMessage() : e instanceof java.net.ConnectException ? "connection refused" : e.toString();
-      String at = url.substring(0, url.indexOf('/', "http://".length()));
-      throw new CliException(3, "cannot reach the agent at " + at + " (" + why + "); is `tandem run` running on this node?");
+      throw unreachable(url.substring(0, url.indexOf('/', "http://".length())), e);
     }
+  }
+
+  /** One request: the answer's JSON, a {@link CliException} for an error status, an IOException when nothing answered. */
+  private static JsonNode exchange(String method, String url, String token, Duration timeout) throws IOException {
+    HttpURLConnection c = open(method, url, token, timeout);
+    int status = c.getResponseCode();
+    String text;
+    try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+      text = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    JsonNode body = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+    if (status == 409) {
+      throw new CliException(1, body.path("message").asText(text));
+    }
+    if (status >= 400) {
+      throw new CliException(status == 503 ? 3 : 1, body.path("error").asText(text));
+    }
+    return body;
+  }
+
+  private static CliException unreachable(String at, IOException e) {
+    String why = e.getMessage() != null ? e.getMessage() : e instanceof java.net.ConnectException ? "connection refused" : e.toString();
+    return new CliException(3, "cannot reach the agent at " + at + " (" + why + "); is `tandem run` running on this node?");
   }
 }
