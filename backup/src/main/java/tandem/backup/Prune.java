@@ -2,7 +2,6 @@ package tandem.backup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -119,12 +118,7 @@ public final class Prune {
       out.write(old, (int) b.offset(), b.length());
     }
     byte[] bytes = out.toByteArray();
-    String name;
-    try {
-      name = Durable.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    String name = repo.packName(bytes, bytes.length, blobs);
     repo.store().write(Repository.packName(name), bytes);
     return new Model.IndexPack(name, blobs);
   }

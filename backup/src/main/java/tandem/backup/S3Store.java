@@ -146,7 +146,7 @@ public final class S3Store implements Store {
     }
     // Path-style (host/bucket/key) works on every S3-compatible server. Checksums only where S3
     // requires them: several servers reject the SDK's newer trailing checksums, and every pack,
-    // index and snapshot is authenticated by tandem itself (SHA-256 names, AES-GCM).
+    // index and snapshot is authenticated by tandem itself (pack names, AES-GCM).
     return b.endpointOverride(endpoint).forcePathStyle(true)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)

@@ -1,7 +1,6 @@
 package tandem.backup;
 
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,8 +12,9 @@ import java.util.Set;
 /**
  * Checks a repository: every index file opens, every pack an index names exists and is long
  * enough, every snapshot's trees open and every blob they name is indexed; and, for the given
- * share of packs, reads every byte: the pack's SHA-256 must be its name, every blob must decrypt
- * (AES-GCM authenticates it) to content whose keyed hash is its id. Says what it proved.
+ * share of packs, reads every byte: the pack must hash to its name ({@link Repository.PackHash}), every byte must be
+ * in a blob, every blob must decrypt (AES-GCM authenticates it) to content whose keyed hash is its id. Says what it
+ * proved.
  */
 public final class Verify {
   private final Repository repo;
@@ -27,7 +27,7 @@ public final class Verify {
   private record PackCheck(long bytes, List<String> problems, Set<String> bad) {}
 
   /**
-   * Reads a pack whole: its hash must be its name; each blob must authenticate and match its id.
+   * Reads a pack whole: its hash must be its name, its blobs must cover it; each blob must authenticate and match its id.
    * The pack is read as a stream, blob after blob, so a check holds one blob in memory, not a
    * whole pack (two 16 MiB packs at a time grew the heap to 700 MiB).
    */
@@ -36,13 +36,9 @@ public final class Verify {
     Set<String> bad = new HashSet<>();
     List<Model.IndexBlob> blobs = new ArrayList<>(new java.util.LinkedHashSet<>(listed)); // a pack in two indexes
     blobs.sort(java.util.Comparator.comparingLong(Model.IndexBlob::offset));
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    Repository.PackHash sha = new Repository.PackHash(repo.version());
     long at = 0;
+    long outside = 0; // bytes in no blob
     byte[] buf = new byte[256 << 10];
     // Each blob's plain bytes are only hashed: opened into one array per pack, not a new one per blob.
     byte[][] plainBuf = {new byte[0]};
@@ -55,7 +51,9 @@ public final class Verify {
           bad.add(b.id());
           continue;
         }
-        at += digest(in, sha, b.offset() - at, buf);
+        long gap = digest(in, sha, b.offset() - at, buf);
+        at += gap;
+        outside += gap;
         if (at < b.offset()) {
           break; // truncated: reported with the structure
         }
@@ -63,11 +61,12 @@ public final class Verify {
           buf = new byte[b.length()];
         }
         int got = in.readNBytes(buf, 0, b.length());
-        sha.update(buf, 0, got);
+        sha.bytes(buf, 0, got);
         at += got;
         if (got < b.length()) {
           break; // truncated: reported with the structure
         }
+        sha.blob(buf, 0, got);
         try {
           Crypto.Plain plain = repo.crypto().openTo(buf, 0, got, b.id(), "blob " + b.id().substring(0, 12), plainArray);
           if (!repo.crypto().id(plain.bytes(), 0, plain.length()).equals(b.id())) {
@@ -79,26 +78,32 @@ public final class Verify {
           bad.add(b.id());
         }
       }
-      at += digest(in, sha, Long.MAX_VALUE, buf);
+      long trailing = digest(in, sha, Long.MAX_VALUE, buf);
+      at += trailing;
+      outside += trailing;
     } catch (java.nio.file.NoSuchFileException e) {
       return new PackCheck(-1, problems, bad); // reported with the structure
     }
-    if (!Durable.hex(sha.digest()).equals(pack)) {
+    if (!sha.name().equals(pack)) {
       problems.add("pack " + pack.substring(0, 12) + " does not hash to its name: its bytes changed in storage ("
           + repo.store().describe(Repository.packName(pack)) + ")");
+    }
+    if (outside > 0) {
+      problems.add("pack " + pack.substring(0, 12) + " holds " + outside + " bytes that are in none of its blobs: bytes were"
+          + " added in storage (" + repo.store().describe(Repository.packName(pack)) + ")");
     }
     return new PackCheck(at, problems, bad);
   }
 
   /** Reads up to {@code n} bytes of {@code in} into the digest; returns how many there were. */
-  private static long digest(java.io.InputStream in, MessageDigest sha, long n, byte[] buf) throws IOException {
+  private static long digest(java.io.InputStream in, Repository.PackHash sha, long n, byte[] buf) throws IOException {
     long done = 0;
     while (done < n) {
       int got = in.read(buf, 0, (int) Math.min(buf.length, n - done));
       if (got < 0) {
         break;
       }
-      sha.update(buf, 0, got);
+      sha.bytes(buf, 0, got);
       done += got;
     }
     return done;

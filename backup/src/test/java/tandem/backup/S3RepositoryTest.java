@@ -172,7 +172,8 @@ class S3RepositoryTest {
     bytes[bytes.length / 3] ^= 0x55;
     put(packKey, bytes);
     Verify.Report data = new Verify(Repository.open(store, BackupTest.PASSWORD)).run(100, 1);
-    assertThat(data.problems()).anyMatch(p -> p.contains("pack " + pack.substring(0, 12) + " does not hash to its name"));
+    assertThat(data.problems()).as("a changed byte inside a blob fails its tag, named with its pack")
+        .anyMatch(p -> p.contains("does not authenticate") && p.contains("(pack " + pack.substring(0, 12) + ")"));
   }
 
   private byte[] read(String key) throws IOException {
