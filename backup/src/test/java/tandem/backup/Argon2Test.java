@@ -52,6 +52,33 @@ class Argon2Test {
         .isEqualTo(Argon2.inJava(bytes("pw"), bytes("saltsaltsaltsalt"), 8, 1, 4, 32));
   }
 
+  @Test
+  void newKeyFiles_haveFourLanes_andOneLaneKeyFilesStillOpen() throws Exception {
+    char[] pw = "correct horse".toCharArray();
+    byte[] dataKey = Crypto.random(Crypto.KEY_BYTES);
+    byte[] idKey = Crypto.random(Crypto.KEY_BYTES);
+    byte[] sample = bytes("a chunk");
+    String expected = new Crypto(dataKey, idKey).id(sample, 0, sample.length);
+
+    KeyFile fresh = KeyFile.create(pw, dataKey, idKey, 1024, 1);
+    assertThat(fresh.parallelism()).isEqualTo(4);
+    assertThat(fresh.open(pw).id(sample, 0, sample.length)).isEqualTo(expected);
+    if (Argon2.nativeImplementation() != null) {
+      assertThat(hex(Argon2.nativeImplementation().argon2id(bytes("pw"), bytes("saltsaltsaltsalt"), 65536, 3, 4, 32)))
+          .as("the new default, in C and in Java").isEqualTo(hex(Argon2.inJava(bytes("pw"), bytes("saltsaltsaltsalt"), 65536, 3, 4, 32)));
+    }
+
+    // A key file as tandem wrote them before (one lane), made here from the format document.
+    byte[] salt = Crypto.random(16);
+    byte[] both = new byte[2 * Crypto.KEY_BYTES];
+    System.arraycopy(dataKey, 0, both, 0, Crypto.KEY_BYTES);
+    System.arraycopy(idKey, 0, both, Crypto.KEY_BYTES, Crypto.KEY_BYTES);
+    byte[] kek = Argon2.inJava(new String(pw).getBytes(StandardCharsets.UTF_8), salt, 1024, 1, 1, 32);
+    KeyFile oneLane = new KeyFile(1, "argon2id", 1024, 1, 1, java.util.Base64.getEncoder().encodeToString(salt),
+        java.util.Base64.getEncoder().encodeToString(Crypto.aead(new javax.crypto.spec.SecretKeySpec(kek, "AES"), both, "keys")));
+    assertThat(oneLane.open(pw).id(sample, 0, sample.length)).isEqualTo(expected);
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
