@@ -22,14 +22,15 @@ import tandem.config.RepositoryLocation;
 import tandem.config.TandemConfig;
 
 /** {@code tandem backup ...}: the backups configured under {@code backups:}, run on this node. */
-@Command(name = "backup", description = "Take, list, restore, verify and prune backups (the backups: section of tandem.yaml).",
-    subcommands = {BackupCommand.Run.class, BackupCommand.ListSnapshots.class, BackupCommand.RestoreSnapshot.class,
-        BackupCommand.VerifyRepository.class, BackupCommand.Forget.class, BackupCommand.PruneRepository.class,
-        BackupCommand.CopySnapshots.class})
+/** Its subcommands are added by {@link Main#commandLine}: only the one named, when one is. */
+@Command(name = "backup", description = "Take, list, restore, verify and prune backups (the backups: section of tandem.yaml).")
 final class BackupCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Usage with the subcommands this command line was given (they are added in {@link Main#commandLine}, not by annotation). */
   @Override
   public void run() {
-    picocli.CommandLine.usage(this, System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /** Options every subcommand has: the config and which backup. */

@@ -34,24 +34,41 @@ public final class Main implements Runnable {
     COMMANDS.put("help", CommandLine.HelpCommand.class);
   }
 
+  /** The subcommands of {@code backup} by name, in the order `tandem backup --help` lists them. */
+  private static final Map<String, Class<?>> BACKUP = new LinkedHashMap<>();
+
+  static {
+    BACKUP.put("run", BackupCommand.Run.class);
+    BACKUP.put("list", BackupCommand.ListSnapshots.class);
+    BACKUP.put("restore", BackupCommand.RestoreSnapshot.class);
+    BACKUP.put("verify", BackupCommand.VerifyRepository.class);
+    BACKUP.put("forget", BackupCommand.Forget.class);
+    BACKUP.put("prune", BackupCommand.PruneRepository.class);
+    BACKUP.put("copy", BackupCommand.CopySnapshots.class);
+  }
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Usage with the subcommands this command line was given (they are added in {@link Main#commandLine}, not by annotation). */
   @Override
   public void run() {
-    CommandLine.usage(this, System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /**
    * The command line for {@code args}. Picocli reads the annotations of every command it is given
    * (about 0.1 s for all of tandem's, on every invocation), so only the subcommand that
    * {@code args} names is built; every one for no arguments, options, `help` or a wrong name, so
-   * usage and mistakes are reported as before.
+   * usage and mistakes are reported as before. The same one level down for {@code backup}, whose seven
+   * subcommands were most of the time `tandem backup run` took before it called the agent.
    */
   static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new Main());
     Class<?> named = args.length > 0 && !"help".equals(args[0]) ? COMMANDS.get(args[0]) : null;
     if (named != null) {
-      cl.addSubcommand(named);
+      cl.addSubcommand(command(named, args.length > 1 ? args[1] : null));
     } else {
-      COMMANDS.values().forEach(cl::addSubcommand);
+      COMMANDS.values().forEach(c -> cl.addSubcommand(command(c, null)));
     }
     return cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("tandem: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -62,9 +79,29 @@ public final class Main implements Runnable {
     });
   }
 
+  /** Command {@code c} for picocli; for {@code backup}, with only its subcommand {@code child} when that names one. */
+  private static Object command(Class<?> c, String child) {
+    if (c != BackupCommand.class) {
+      return c;
+    }
+    CommandLine backup = new CommandLine(BackupCommand.class);
+    Class<?> sub = child == null ? null : BACKUP.get(child);
+    if (sub != null) {
+      backup.addSubcommand(sub);
+    } else {
+      BACKUP.values().forEach(backup::addSubcommand);
+    }
+    return backup;
+  }
+
   /** The names of the subcommands (for tests). */
   static java.util.Set<String> commandNames() {
     return COMMANDS.keySet();
+  }
+
+  /** The names of the subcommands of {@code backup} (for tests). */
+  static java.util.Set<String> backupCommandNames() {
+    return BACKUP.keySet();
   }
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,9 +24,9 @@ class HelpOptionTest {
 
   /** Only the named subcommand is built for a run; usage, `help` and mistakes still see all of them. */
   @ParameterizedTest
-  @ValueSource(strings = {"--help", "help", "-h"})
+  @ValueSource(strings = {"--help", "help", "-h", ""})
   void topLevelHelp_listsEverySubcommand(String line) {
-    Result r = tandem(line);
+    Result r = line.isEmpty() ? tandem() : tandem(line);
     assertThat(r.code).isZero();
     for (String name : Main.commandNames()) {
       assertThat(r.out).as("`tandem %s` lists %s", line, name).containsPattern("(?m)^\\s+" + name + "\\b");
@@ -42,6 +43,24 @@ class HelpOptionTest {
     assertThat(wrong.err).contains("Unmatched argument").contains("bakcup").contains("Did you mean: tandem backup");
   }
 
+  /** `backup run` builds only `run`; `backup --help`, `help backup` and a mistyped subcommand still see all seven. */
+  @Test
+  void backupsSubcommands_allListed_oneBuiltForARun() {
+    for (String line : List.of("backup --help", "help backup", "backup")) {
+      Result r = tandem(line);
+      for (String name : Main.backupCommandNames()) {
+        assertThat(r.out).as("`tandem %s` lists %s", line, name).containsPattern("(?m)^\\s+" + name + "\\b");
+      }
+    }
+    assertThat(Main.commandLine("backup", "run").getSubcommands().get("backup").getSubcommands()).containsOnlyKeys("run");
+    Result run = tandem("backup run --help");
+    assertThat(run.code).isZero();
+    assertThat(run.out).contains("Usage: tandem backup run").contains("--local");
+    Result wrong = tandem("backup rnu");
+    assertThat(wrong.code).isEqualTo(2);
+    assertThat(wrong.err).contains("Unmatched argument").contains("rnu").containsPattern("(?m)^\\s+run\\b");
+  }
+
   @Test
   void version_isAnsweredWithoutASubcommand() {
     Result r = tandem("--version");
@@ -52,9 +71,12 @@ class HelpOptionTest {
   private record Result(int code, String out, String err) {}
 
   private static Result tandem(String line) {
+    return tandem(line.split(" "));
+  }
+
+  private static Result tandem(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    String[] args = line.split(" ");
     int code = Main.commandLine(args).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
     return new Result(code, out.toString(), err.toString());
   }
