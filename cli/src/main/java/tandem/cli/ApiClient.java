@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -17,7 +18,56 @@ import tandem.config.TandemConfig;
  * java.net.http's ~300 classes (loading them cost such a command ~0.3 s), and a CLI call needs one request at a time.
  */
 final class ApiClient {
-  static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+  /** For commands that print JSON; made on first use (an ObjectMapper's class set-up is ~30 ms of a command's start). */
+  static ObjectMapper json() {
+    return Json.MAPPER;
+  }
+
+  private static final class Json {
+    static final ObjectMapper MAPPER = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory PARSERS = new com.fasterxml.jackson.core.JsonFactory();
+
+  /** An answer's JSON as a tree, read with the streaming parser: an ObjectMapper is not needed to read a few fields. */
+  static JsonNode parse(String text) throws IOException {
+    try (var p = PARSERS.createParser(text)) {
+      var first = p.nextToken();
+      return first == null ? JsonNodeFactory.instance.objectNode() : node(p, first);
+    }
+  }
+
+  private static JsonNode node(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken t) throws IOException {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    return switch (t) {
+      case START_OBJECT -> {
+        var o = f.objectNode();
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          o.set(name, node(p, p.nextToken()));
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        var a = f.arrayNode();
+        for (var next = p.nextToken(); next != com.fasterxml.jackson.core.JsonToken.END_ARRAY; next = p.nextToken()) {
+          a.add(node(p, next));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> f.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) { // the node types an ObjectMapper makes
+        case INT -> f.numberNode(p.getIntValue());
+        case LONG -> f.numberNode(p.getLongValue());
+        default -> f.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDoubleValue());
+      case VALUE_TRUE -> f.booleanNode(true);
+      case VALUE_FALSE -> f.booleanNode(false);
+      case VALUE_NULL -> f.nullNode();
+      default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected " + t + " in the agent's answer");
+    };
+  }
   private static final int CONNECT_MS = 3_000;
   private final String base;
   private final String token;
@@ -100,7 +150,7 @@ final class ApiClient {
     try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
       text = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
-    JsonNode body = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+    JsonNode body = text.isBlank() ? JsonNodeFactory.instance.objectNode() : parse(text);
     if (status == 409) {
       throw new CliException(1, body.path("message").asText(text));
     }

@@ -17,7 +17,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JsonNode s = new ApiClient(config.load()).get("/api/v1/status");
     if (json) {
-      System.out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+      System.out.println(ApiClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(s));
       return 0;
     }
     System.out.print(render(s));

@@ -31,7 +31,7 @@ final class SyncCommand {
       while (true) {
         ArrayNode files = gather(api);
         if (json) {
-          System.out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(files));
+          System.out.println(ApiClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(files));
           return 0;
         }
         String text = render(files, live);
@@ -51,7 +51,7 @@ final class SyncCommand {
      */
     private ArrayNode gather(ApiClient api) {
       JsonNode local = api.get("/api/v1/status");
-      ArrayNode out = ApiClient.JSON.createArrayNode();
+      ArrayNode out = ApiClient.json().createArrayNode();
       for (JsonNode f : local.path("files")) {
         if (group != null && !group.equals(f.path("group").asText())) {
           continue;

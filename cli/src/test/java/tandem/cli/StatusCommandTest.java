@@ -119,7 +119,7 @@ class StatusCommandTest {
   }
 
   static JsonNode json(Status s) {
-    return ApiClient.JSON.valueToTree(s);
+    return ApiClient.json().valueToTree(s);
   }
 
   /** The cells of every table row ("| a | b |"), trimmed. */
