@@ -351,8 +351,8 @@ public final class Repository {
    * A pack's name, computed as its bytes are read or written in order. Format 2: the SHA-256 of each blob's sealed
    * length (4 bytes, big-endian) and AES-GCM tag (its last 16 bytes), blob after blob, which the tags make as much a
    * name of the content as a hash of every byte (a changed byte fails its blob's tag), for 20 bytes hashed per blob
-   * instead of all of them: hashing 16 MiB packs whole was a tenth of a first backup's CPU. Format 1: the SHA-256 of
-   * every byte of the file.
+   * instead of all of them: hashing 16 MiB packs whole was about a seventh of a first backup's CPU. Format 1: the
+   * SHA-256 of every byte of the file.
    */
   static final class PackHash {
     private final MessageDigest sha;
