@@ -28,7 +28,11 @@ class HelpOptionTest {
   void topLevelHelp_listsEverySubcommand(String line) {
     Result r = line.isEmpty() ? tandem() : tandem(line);
     assertThat(r.code).isZero();
-    for (String name : Main.commandNames()) {
+    lists(r, line, Main.commandNames());
+  }
+
+  private static void lists(Result r, String line, java.util.Set<String> names) {
+    for (String name : names) {
       assertThat(r.out).as("`tandem %s` lists %s", line, name).containsPattern("(?m)^\\s+" + name + "\\b");
     }
   }
@@ -38,27 +42,27 @@ class HelpOptionTest {
     Result help = tandem("help backup");
     assertThat(help.code).isZero();
     assertThat(help.out).contains("Usage: tandem backup").contains("restore");
-    Result wrong = tandem("bakcup run");
+    mistyped("bakcup run", "bakcup", "Did you mean: tandem backup");
+  }
+
+  /** `tandem line` exits 2 naming {@code word}, and its error matches {@code hint}. */
+  private static void mistyped(String line, String word, String hint) {
+    Result wrong = tandem(line);
     assertThat(wrong.code).isEqualTo(2);
-    assertThat(wrong.err).contains("Unmatched argument").contains("bakcup").contains("Did you mean: tandem backup");
+    assertThat(wrong.err).contains("Unmatched argument").contains(word).containsPattern(hint);
   }
 
   /** `backup run` builds only `run`; `backup --help`, `help backup` and a mistyped subcommand still see all seven. */
   @Test
   void backupsSubcommands_allListed_oneBuiltForARun() {
     for (String line : List.of("backup --help", "help backup", "backup")) {
-      Result r = tandem(line);
-      for (String name : Main.backupCommandNames()) {
-        assertThat(r.out).as("`tandem %s` lists %s", line, name).containsPattern("(?m)^\\s+" + name + "\\b");
-      }
+      lists(tandem(line), line, Main.backupCommandNames());
     }
     assertThat(Main.commandLine("backup", "run").getSubcommands().get("backup").getSubcommands()).containsOnlyKeys("run");
     Result run = tandem("backup run --help");
     assertThat(run.code).isZero();
     assertThat(run.out).contains("Usage: tandem backup run").contains("--local");
-    Result wrong = tandem("backup rnu");
-    assertThat(wrong.code).isEqualTo(2);
-    assertThat(wrong.err).contains("Unmatched argument").contains("rnu").containsPattern("(?m)^\\s+run\\b");
+    mistyped("backup rnu", "rnu", "(?m)^\\s+run\\b");
   }
 
   @Test
