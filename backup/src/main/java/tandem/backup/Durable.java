@@ -21,6 +21,40 @@ final class Durable {
 
   /** Writes the first {@code length} bytes of {@code data} as {@link #write(Path, byte[])} does. */
   static void write(Path target, byte[] data, int length) throws IOException {
+    Path tmp = temporary(target, data, length);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    fsyncDir(target.getParent());
+  }
+
+  /**
+   * Writes {@code data} to {@code target} unless it exists, atomically between processes (and over NFS): the bytes go
+   * to a temporary name, fsynced, which is then hard-linked as {@code target}; link(2) fails when the name exists, where
+   * a rename would replace it. False when {@code target} existed. On a file system without hard links, a check then a
+   * rename, which two processes at the same instant can both pass.
+   */
+  static boolean create(Path target, byte[] data) throws IOException {
+    if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    Path tmp = temporary(target, data, data.length);
+    try {
+      Files.createLink(target, tmp);
+    } catch (java.nio.file.FileAlreadyExistsException taken) {
+      return false;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+      if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+      fsyncDir(target.getParent());
+    }
+    return true;
+  }
+
+  /** {@code data} in a new fsynced file beside {@code target}, under a temporary name. */
+  private static Path temporary(Path target, byte[] data, int length) throws IOException {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(".tmp-" + java.util.HexFormat.of().formatHex(Crypto.random(8)));
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -38,8 +72,7 @@ final class Durable {
       Files.deleteIfExists(tmp);
       throw e;
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    fsyncDir(target.getParent());
+    return tmp;
   }
 
   static void fsyncDir(Path dir) throws IOException {

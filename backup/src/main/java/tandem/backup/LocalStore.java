@@ -150,14 +150,10 @@ public final class LocalStore implements Store {
     Durable.write(root.resolve(name), data, length);
   }
 
-  /** Not atomic between two processes (check, then rename); init is the only caller, run once. */
+  /** Atomic between processes: {@link Durable#create}. */
   @Override
   public boolean create(String name, byte[] data) throws IOException {
-    if (exists(name)) {
-      return false;
-    }
-    write(name, data);
-    return true;
+    return Durable.create(root.resolve(name), data);
   }
 
   @Override

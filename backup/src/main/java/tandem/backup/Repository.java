@@ -93,6 +93,9 @@ public final class Repository {
     return init(store, password, kdfMemoryKib, kdfIterations, FORMAT);
   }
 
+  /** How long a creation waits for another process's creation of the same repository to end (tests shorten it). */
+  static long creationWaitMillis = 30_000;
+
   /** A repository of format {@code version} (1 or {@link #FORMAT}): tests make format-1 repositories with it. */
   static Repository init(Store store, char[] password, int kdfMemoryKib, int kdfIterations, int version) throws IOException {
     if (version < 1 || version > FORMAT) {
@@ -102,6 +105,9 @@ public final class Repository {
       throw new FileAlreadyExistsException(store + " already holds a tandem repository");
     }
     if (!store.isEmpty()) {
+      if (store.exists("keys") || !store.list("keys").isEmpty()) {
+        return createdByAnother(store, password); // another backup is making this repository now
+      }
       throw new IOException(store + " is not empty and holds no tandem repository; choose an empty or new "
           + (store instanceof LocalStore ? "directory" : "prefix"));
     }
@@ -109,12 +115,40 @@ public final class Repository {
     byte[] dataKey = Crypto.random(Crypto.KEY_BYTES);
     byte[] idKey = Crypto.random(Crypto.KEY_BYTES);
     KeyFile key = KeyFile.create(password, dataKey, idKey, kdfMemoryKib, kdfIterations);
-    store.write("keys/" + Durable.hex(Crypto.random(16)), JSON.writeValueAsBytes(key));
+    String keyName = "keys/" + Durable.hex(Crypto.random(16));
+    store.write(keyName, JSON.writeValueAsBytes(key));
     Model.Config config = new Model.Config(version, UUID.randomUUID().toString(), CHUNKER);
     if (!store.create("config", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config))) {
-      throw new FileAlreadyExistsException(store + " already holds a tandem repository (another init made it just now)");
+      // Another backup made the repository at the same moment (two first backups into one directory): its config won.
+      // This key file goes, or a later open could take these keys, which opened nothing of the repository.
+      store.delete(keyName);
+      store.syncDeletes("keys");
+      return open(store, password);
     }
     return new Repository(store, new Crypto(dataKey, idKey), config);
+  }
+
+  /**
+   * The repository another process is creating in {@code store} (its key files come before its config, which ends the
+   * creation; a key derivation takes well under a second), opened once its config is there; at most
+   * {@link #creationWaitMillis}.
+   */
+  private static Repository createdByAnother(Store store, char[] password) throws IOException {
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(creationWaitMillis);
+    while (!store.exists("config")) {
+      if (System.nanoTime() > until) {
+        throw new IOException(store + " holds the start of a tandem repository but no config file: the backup that was"
+            + " creating it stopped before the end. If no backup is running, empty it (it holds no snapshot) and run"
+            + " again");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while another backup creates " + store);
+      }
+    }
+    return open(store, password);
   }
 
   /** Opens the repository in directory {@code root}; {@link WrongPasswordException} when no key file opens. */
