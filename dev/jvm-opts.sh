@@ -30,7 +30,13 @@ TANDEM_AGENT_JVM=(-XX:+UseG1GC -XX:G1HeapRegionSize=4m -XX:G1PeriodicGCInterval=
 # and write barriers. Alternating with G1, 4 rounds each of bench/backup.sh's tandem steps (1 GiB,
 # TOOLS=tandem): second backup 1.21-1.38 s against 1.33-1.39 s, verify 1.74-1.87 s against
 # 1.83-1.94 s, first backup and restore the same, peak RSS the same (bench/RESULTS.md, backups run 7).
-TANDEM_DATA_JVM=(-XX:+UseParallelGC "${tandem_jvm_memory[@]}")
+# The JDK's AES-GCM, GHASH, SHA and HMAC code is compiled 50x sooner than by default: in a command that lives seconds,
+# decryption ran GHASH and AES-CTR in Java (not their intrinsics) for much of a restore until C2 got to it. A/B, 3
+# restores of 1 GiB each, alternating: 3.15-3.26 s (4.1 CPU-s user) against 3.62-3.90 s (5.2-5.7) (bench/RESULTS.md,
+# backups run 12). `quiet` keeps the JVM from printing the commands.
+TANDEM_DATA_JVM=(-XX:+UseParallelGC "${tandem_jvm_memory[@]}" -XX:CompileCommand=quiet
+  "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.02"
+  "-XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.02")
 # Short commands: start fast and exit; C1 is enough.
 TANDEM_CLI_JVM=(-XX:+UseSerialGC -Xms16m -Xmx192m -Xss512k -XX:TieredStopAtLevel=1 -XX:MaxDirectMemorySize=64m)
 # glibc makes up to 8 malloc arenas per core for a JVM's many threads; two are plenty here.
