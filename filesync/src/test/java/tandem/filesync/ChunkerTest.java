@@ -145,6 +145,50 @@ class ChunkerTest {
     assertThat(Chunker.chunk(file)).isEqualTo(collect(channel(data)));
   }
 
+  @Test
+  void cut_equalsTheByteByByteDefinition_atOddAndEvenCutsAndLengths() {
+    Random rnd = new Random(5);
+    // Random bytes, and zeros, whose hash never reaches a cut (forced cuts at MAX_SIZE).
+    byte[] random = random(4 * Chunker.MAX_SIZE, 6);
+    byte[] zeros = new byte[4 * Chunker.MAX_SIZE];
+    int odd = 0;
+    int even = 0;
+    int forced = 0;
+    for (int round = 0; round < 900; round++) {
+      byte[] buf = round % 3 == 0 ? zeros : random;
+      int start = rnd.nextInt(buf.length - Chunker.MIN_SIZE);
+      int end = start + 1 + rnd.nextInt(buf.length - start);
+      int expected = byteByByte(buf, start, end);
+      assertThat(Chunker.cut(buf, start, end)).as("round %d, start %d, end %d", round, start, end).isEqualTo(expected);
+      if (expected == Math.min(end - start, Chunker.MAX_SIZE)) {
+        forced++;
+      } else if (expected % 2 == 1) {
+        odd++;
+      } else {
+        even++;
+      }
+    }
+    assertThat(odd).as("cuts after an odd number of bytes").isGreaterThan(100);
+    assertThat(even).as("cuts after an even number of bytes").isGreaterThan(100);
+    assertThat(forced).as("chunks cut at the end or at MAX_SIZE").isGreaterThan(100);
+  }
+
+  /** The cut as the format defines it (docs and FastCDC): one byte at a time. */
+  private static int byteByByte(byte[] buf, int start, int end) {
+    int n = Math.min(end - start, Chunker.MAX_SIZE);
+    if (n <= Chunker.MIN_SIZE) {
+      return n;
+    }
+    long fp = 0;
+    for (int i = Chunker.MIN_SIZE; i < n; i++) {
+      fp = (fp << 1) + Chunker.GEAR[buf[start + i] & 0xff];
+      if ((fp & (i < Math.min(n, Chunker.AVG_SIZE) ? Chunker.MASK_S : Chunker.MASK_L)) == 0) {
+        return i + 1;
+      }
+    }
+    return n;
+  }
+
   // Values taken from the first implementation; they pin the format (see gearTable javadoc).
   static final long GEAR_0 = 0x63574422f5091d92L;
   static final long GEAR_255 = 0x102f74ea545b1a5cL;
