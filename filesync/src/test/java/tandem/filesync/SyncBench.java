@@ -133,12 +133,18 @@ class SyncBench {
     new ProcessBuilder("sync").start().waitFor();
     long before = n2.dir.status().receiver().receivedBytes();
     long t0 = System.nanoTime();
+    long wall0 = System.currentTimeMillis();
+    long cpu0 = processCpuNanos();
+    long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     Files.move(staging, n1.root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     long want = before + total;
     await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))
         .until(() -> n2.dir.status().receiver().receivedBytes() >= want && sameCount(n1.root, n2.root));
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("SyncBench: round %d: %d small files (%d bytes) in %.2f s%n", round, files, total, s);
+    double cpu = (processCpuNanos() - cpu0) / 1e9;
+    long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
+    System.out.printf("SyncBench: round %d: %d small files (%d bytes) in %.2f s, %.2f CPU-s for both nodes, JIT %d ms"
+        + " (epoch ms %d-%d)%n", round, files, total, s, cpu, jit, wall0, System.currentTimeMillis());
     if (!Trees.snapshot(n2.root).equals(Trees.snapshot(n1.root))) {
       throw new AssertionError("the replica's tree differs from the primary's");
     }
@@ -147,6 +153,8 @@ class SyncBench {
   private static boolean sameCount(Path a, Path b) throws IOException {
     try (var x = Files.walk(a); var y = Files.walk(b)) {
       return x.count() == y.count();
+    } catch (java.io.UncheckedIOException e) {
+      return false; // a temporary file went while the walk listed it: not done yet
     }
   }
 
