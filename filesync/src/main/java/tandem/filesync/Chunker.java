@@ -257,8 +257,9 @@ public final class Chunker {
     int i = MIN_SIZE;
     /*
      * Two bytes a step: fp2 = (fp << 2) + ((g0 << 1) + g1) is the same value as two single steps, but only one shift
-     * and one add depend on the previous step, so the loop is not bound by that chain (1.6 against 1.95 GB/s on this
-     * machine). The hash after the first byte is checked too, so the cuts are exactly those of a byte-by-byte loop.
+     * and one add depend on the previous step, so the loop is not bound by that chain (about 1.95 GB/s against 1.6:
+     * bench/RESULTS.md, backups run 13). The hash after the first byte is checked too, so the cuts are exactly those of
+     * a byte-by-byte loop.
      * One loop per mask rather than a branch on the mask per byte.
      */
     for (int last = normal - 1; i < last; i += 2) {

@@ -43,6 +43,38 @@ class BatchTest {
   }
 
   @Test
+  void newNestedDirectories_forSmallFilesAndABigOne_areMadeWithTheirModeAndHoldEveryFile() throws Exception {
+    Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
+    // Small files only: the batch takes the syncfs path.
+    List<FileEntry> small = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      small.add(chunks.file("s/" + i % 4 + "/" + i % 3 + "/f" + i, bytes("s" + i, 100 + i)));
+    }
+    applier.applyAll(small, chunks);
+    // With a big file in the batch, which is renamed as soon as its own fsync returns, before the others.
+    List<FileEntry> mixed = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      mixed.add(chunks.file("m/" + i % 5 + "/f" + i, bytes("m" + i, 100 + i)));
+    }
+    mixed.add(chunks.file("m/big/deep/b", bytes("big", (1 << 20) + 1)));
+    applier.applyAll(mixed, chunks);
+
+    for (int i = 0; i < 60; i++) {
+      assertThat(Files.readAllBytes(root.resolve("s/" + i % 4 + "/" + i % 3 + "/f" + i))).isEqualTo(bytes("s" + i, 100 + i));
+    }
+    for (int i = 0; i < 30; i++) {
+      assertThat(Files.readAllBytes(root.resolve("m/" + i % 5 + "/f" + i))).isEqualTo(bytes("m" + i, 100 + i));
+    }
+    assertThat(Files.readAllBytes(root.resolve("m/big/deep/b"))).isEqualTo(bytes("big", (1 << 20) + 1));
+    for (String d : List.of("s", "s/0", "s/3/2", "m", "m/4", "m/big", "m/big/deep")) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(d))))
+          .as(d).isEqualTo("rwxr-xr-x");
+    }
+    assertThat(baseline.records).hasSize(91);
+    assertThat(tempsUnder(root)).isEmpty();
+  }
+
+  @Test
   void conflictsAndUnchangedFilesAreHandledAsInApply() throws Exception {
     Applier applier = new Applier(root, baseline, ApplierOptions.of("n2"));
     applier.applyAll(List.of(chunks.file("a", bytes("a1", 100)), chunks.file("b", bytes("b1", 100)),
