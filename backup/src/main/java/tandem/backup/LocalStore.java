@@ -42,7 +42,9 @@ public final class LocalStore implements Store {
 
   @Override
   public void create() throws IOException {
-    for (String d : List.of("data", "index", "snapshots", "keys", "locks")) {
+    // "keys" first: a second backup creating the same repository at this moment takes a directory that holds anything
+    // but no "keys" for one that is not a repository (Repository.init), so the layout must never show another part first.
+    for (String d : List.of("keys", "data", "index", "snapshots", "locks")) {
       Files.createDirectories(root.resolve(d));
     }
   }

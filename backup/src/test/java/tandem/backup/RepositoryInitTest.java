@@ -66,7 +66,9 @@ class RepositoryInitTest {
 
   @Test
   void twoCreationsAtOnce_endInOneRepository_withOneKeyFile_thatBothUse() throws Exception {
-    for (int round = 0; round < 10; round++) {
+    // 40 rounds; a race between the two creations' first steps showed up about once in 60 before LocalStore.create made
+    // "keys" first (-Drounds=400 to look for more).
+    for (int round = 0; round < Integer.getInteger("rounds", 40); round++) {
       Path dir = tmp.resolve("repo" + round);
       Callable<Repository> init = () -> Repository.init(new LocalStore(dir), BackupTest.PASSWORD, 1024, 1);
 
