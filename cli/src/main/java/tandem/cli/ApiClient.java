@@ -1,5 +1,9 @@
 package tandem.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +31,7 @@ final class ApiClient {
     static final ObjectMapper MAPPER = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
   }
 
-  private static final com.fasterxml.jackson.core.JsonFactory PARSERS = new com.fasterxml.jackson.core.JsonFactory();
+  private static final JsonFactory PARSERS = new JsonFactory();
 
   /** An answer's JSON as a tree, read with the streaming parser: an ObjectMapper is not needed to read a few fields. */
   static JsonNode parse(String text) throws IOException {
@@ -37,12 +41,12 @@ final class ApiClient {
     }
   }
 
-  private static JsonNode node(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken t) throws IOException {
+  private static JsonNode node(JsonParser p, JsonToken t) throws IOException {
     JsonNodeFactory f = JsonNodeFactory.instance;
     return switch (t) {
       case START_OBJECT -> {
         var o = f.objectNode();
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
           String name = p.currentName();
           o.set(name, node(p, p.nextToken()));
         }
@@ -50,7 +54,7 @@ final class ApiClient {
       }
       case START_ARRAY -> {
         var a = f.arrayNode();
-        for (var next = p.nextToken(); next != com.fasterxml.jackson.core.JsonToken.END_ARRAY; next = p.nextToken()) {
+        for (var next = p.nextToken(); next != JsonToken.END_ARRAY; next = p.nextToken()) {
           a.add(node(p, next));
         }
         yield a;
@@ -65,7 +69,7 @@ final class ApiClient {
       case VALUE_TRUE -> f.booleanNode(true);
       case VALUE_FALSE -> f.booleanNode(false);
       case VALUE_NULL -> f.nullNode();
-      default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected " + t + " in the agent's answer");
+      default -> throw new JsonParseException(p, "unexpected " + t + " in the agent's answer");
     };
   }
   private static final int CONNECT_MS = 3_000;

@@ -21,8 +21,10 @@ import tandem.config.BackupConfig;
 import tandem.config.RepositoryLocation;
 import tandem.config.TandemConfig;
 
-/** {@code tandem backup ...}: the backups configured under {@code backups:}, run on this node. */
-/** Its subcommands are added by {@link Main#commandLine}: only the one named, when one is. */
+/**
+ * {@code tandem backup ...}: the backups configured under {@code backups:}, run on this node. Its subcommands are added
+ * by {@link Main#commandLine}: only the one named, when one is.
+ */
 @Command(name = "backup", description = "Take, list, restore, verify and prune backups (the backups: section of tandem.yaml).")
 final class BackupCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
